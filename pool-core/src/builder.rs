@@ -1,0 +1,225 @@
+//! Configuring a pool.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use crate::sink::ResultsSink;
+use crate::{BuildError, CancellationToken, Executor, WorkerPool};
+
+/// The most workers a pool may have.
+pub const MAX_WORKERS: usize = 1 << 20;
+
+/// The largest queue (and results stream) a pool may have. A bounded queue allocates its
+/// slots up front, so a typo of a few zeros should be an error, not an out-of-memory abort.
+pub const MAX_QUEUE_CAPACITY: usize = 1 << 24;
+
+/// How many queue slots a pool gets per worker unless told otherwise, as in gowp.
+pub const QUEUE_SLOTS_PER_WORKER: usize = 100;
+
+/// What `results(capacity)` asked for.
+pub(crate) struct ResultsConfig<O> {
+    capacity: usize,
+    clone_output: fn(&O) -> O,
+}
+
+/// Builds a [`WorkerPool`]; from [`WorkerPool::builder`] or [`WorkerPool::with_executor`].
+///
+/// Every setting has a default: as many workers as the machine has cores, a queue of
+/// [`QUEUE_SLOTS_PER_WORKER`] slots per worker, no job timeout, no job limit, no results
+/// stream, and a fresh cancellation token.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use pool_core::{CancellationToken, Executor, WorkerPool};
+///
+/// # fn example<E: Executor + Default>() -> Result<(), pool_core::BuildError> {
+/// let upstream = CancellationToken::new();
+/// let pool = WorkerPool::<E, String>::builder()
+///     .name("thumbnails")
+///     .workers(16)
+///     .queue_capacity(1_000)
+///     .job_timeout(Duration::from_secs(30))
+///     .cancellation(upstream.clone())
+///     .results(256)
+///     .start_message("thumbnail pool up")
+///     .cancel_message("thumbnail pool going down")
+///     .build()?;
+/// assert_eq!(pool.name(), "thumbnails");
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct WorkerPoolBuilder<E, O = ()> {
+    pub(crate) executor: E,
+    pub(crate) name: Option<String>,
+    pub(crate) workers: usize,
+    pub(crate) queue_capacity: Option<usize>,
+    pub(crate) start_message: String,
+    pub(crate) cancel_message: String,
+    pub(crate) job_timeout: Option<Duration>,
+    pub(crate) shutdown_grace: Duration,
+    pub(crate) max_jobs: Option<u64>,
+    pub(crate) parent: Option<CancellationToken>,
+    pub(crate) results: Option<ResultsConfig<O>>,
+    output: PhantomData<fn() -> O>,
+}
+
+impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
+    pub(crate) fn new(executor: E) -> Self {
+        Self {
+            executor,
+            name: None,
+            workers: std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            queue_capacity: None,
+            start_message: "worker pool started".to_owned(),
+            cancel_message: "worker pool stopping".to_owned(),
+            job_timeout: None,
+            shutdown_grace: Duration::from_secs(5),
+            max_jobs: None,
+            parent: None,
+            results: None,
+            output: PhantomData,
+        }
+    }
+
+    /// The pool's name, for logs and [`JobContext::pool_name`](crate::JobContext::pool_name).
+    /// Defaults to `pool-<id>`.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// How many workers run jobs: at most this many jobs run at once. At least 1, at most
+    /// [`MAX_WORKERS`].
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers;
+        self
+    }
+
+    /// How many accepted jobs may wait for a worker before `submit` waits and `try_submit`
+    /// says [`Full`](crate::TrySubmitError::Full). Defaults to [`QUEUE_SLOTS_PER_WORKER`] per
+    /// worker (capped at [`MAX_QUEUE_CAPACITY`]).
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.queue_capacity = Some(capacity);
+        self
+    }
+
+    /// Logged (through `tracing`, at `INFO`) when the pool starts.
+    pub fn start_message(mut self, message: impl Into<String>) -> Self {
+        self.start_message = message.into();
+        self
+    }
+
+    /// Logged (through `tracing`, at `INFO`) when the pool begins to stop.
+    pub fn cancel_message(mut self, message: impl Into<String>) -> Self {
+        self.cancel_message = message.into();
+        self
+    }
+
+    /// Stops any job that runs longer than `limit`; its outcome is
+    /// [`JobError::TimedOut`](crate::JobError::TimedOut). The job's future is dropped at its
+    /// next suspension point.
+    pub fn job_timeout(mut self, limit: Duration) -> Self {
+        self.job_timeout = Some(limit);
+        self
+    }
+
+    /// How long [`shutdown_timeout`](crate::WorkerPool::shutdown_timeout) lets running jobs
+    /// react to cancellation before it aborts them. Defaults to 5 seconds.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Accepts `max` jobs, then closes the intake by itself; the workers finish the queue.
+    /// Later submissions get their job back as `Closed`. (gowp's `MaxJobCnt`, made real.)
+    pub fn max_jobs(mut self, max: u64) -> Self {
+        self.max_jobs = Some(max);
+        self
+    }
+
+    /// Ties the pool to an upstream token: cancelling it stops the pool as
+    /// [`shutdown_now`](crate::WorkerPool::shutdown_now) does. The pool works with a child
+    /// of `parent`, so its own shutdowns leave `parent` alone.
+    pub fn cancellation(mut self, parent: CancellationToken) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// Checks the configuration and builds the pool. It does not start it: jobs submitted
+    /// before [`start`](crate::WorkerPool::start) wait in the queue.
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] for 0 or too many workers, a 0 or too large queue or results stream,
+    /// or `max_jobs(0)`.
+    pub fn build(self) -> Result<WorkerPool<E, O>, BuildError> {
+        if self.workers == 0 {
+            return Err(BuildError::ZeroWorkers);
+        }
+        if self.workers > MAX_WORKERS {
+            return Err(BuildError::TooManyWorkers(self.workers));
+        }
+        let queue_capacity = self
+            .queue_capacity
+            .unwrap_or_else(|| (self.workers * QUEUE_SLOTS_PER_WORKER).min(MAX_QUEUE_CAPACITY));
+        if queue_capacity == 0 {
+            return Err(BuildError::ZeroQueueCapacity);
+        }
+        if queue_capacity > MAX_QUEUE_CAPACITY {
+            return Err(BuildError::QueueTooLarge(queue_capacity));
+        }
+        let results = match self.results {
+            None => None,
+            Some(ResultsConfig { capacity: 0, .. }) => {
+                return Err(BuildError::ZeroResultsCapacity);
+            }
+            Some(ResultsConfig { capacity, .. }) if capacity > MAX_QUEUE_CAPACITY => {
+                return Err(BuildError::ResultsTooLarge(capacity));
+            }
+            Some(ResultsConfig {
+                capacity,
+                clone_output,
+            }) => Some(ResultsSink::new(capacity, clone_output)),
+        };
+        if self.max_jobs == Some(0) {
+            return Err(BuildError::ZeroMaxJobs);
+        }
+        Ok(WorkerPool::new(self, queue_capacity, results))
+    }
+}
+
+impl<E: Executor, O: Clone + Send + 'static> WorkerPoolBuilder<E, O> {
+    /// Turns on the [results stream](crate::WorkerPool::results), holding up to `capacity`
+    /// unread statuses. Each job's outcome goes both to its handle and to the stream, so the
+    /// output must be `Clone`.
+    pub fn results(mut self, capacity: usize) -> Self {
+        self.results = Some(ResultsConfig {
+            capacity,
+            clone_output: O::clone,
+        });
+        self
+    }
+}
+
+impl<E, O> fmt::Debug for WorkerPoolBuilder<E, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerPoolBuilder")
+            .field("name", &self.name)
+            .field("workers", &self.workers)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("job_timeout", &self.job_timeout)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("max_jobs", &self.max_jobs)
+            .field(
+                "results",
+                &self.results.as_ref().map(|config| config.capacity),
+            )
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,46 @@
+//! A job on its way through the queue: the job, its id, and where its outcome goes.
+
+use std::any::Any;
+
+use futures_channel::oneshot;
+
+use crate::{JobError, JobId, JobProcessor};
+
+/// The sending half of a [`JobHandle`](crate::JobHandle).
+pub(crate) type Reply<O> = oneshot::Sender<Result<O, JobError>>;
+
+/// A job whose concrete type the pool has forgotten, but can recover: so that an error can
+/// hand back the caller's own `J`, and `shutdown_now` can return jobs that can be downcast.
+pub(crate) trait ErasedJob<O>: JobProcessor<Output = O> {
+    fn as_any(&self) -> &dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
+impl<J: JobProcessor> ErasedJob<J::Output> for J {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+}
+
+/// What travels through the queue. `reply` is `None` for detached submissions, which pay for
+/// no result channel.
+pub(crate) struct Envelope<O> {
+    pub(crate) id: JobId,
+    pub(crate) job: Box<dyn ErasedJob<O>>,
+    pub(crate) reply: Option<Reply<O>>,
+}
+
+impl<O: Send + 'static> Envelope<O> {
+    /// The caller's job, back in its own type, for an error that hands it back.
+    pub(crate) fn into_job<J: JobProcessor<Output = O>>(self) -> J {
+        match self.job.into_any().downcast::<J>() {
+            Ok(job) => *job,
+            // The envelope was made from a `J` a moment ago, by the caller of this function.
+            Err(_) => unreachable!("an envelope holds the job type it was made with"),
+        }
+    }
+}

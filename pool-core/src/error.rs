@@ -1,0 +1,145 @@
+//! Errors of the pool's operations: one small type per operation, handing the job back where
+//! there is one.
+
+use std::fmt;
+
+/// [`submit`](crate::WorkerPool::submit) failed because the pool no longer accepts jobs
+/// (it was shut down, its token was cancelled, or it reached
+/// [`max_jobs`](crate::WorkerPoolBuilder::max_jobs)). The job is handed back, untouched.
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{job_fn, Executor, SubmitError, WorkerPool};
+///
+/// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = WorkerPool::<E>::builder().build()?;
+/// pool.shutdown().await?;
+/// let job = job_fn("late", |_ctx| async { Ok(()) });
+/// let Err(SubmitError(job)) = pool.submit(job).await else { unreachable!() };
+/// // `job` is ours again: queue it elsewhere, or run it inline.
+/// # let _ = job;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub struct SubmitError<J>(pub J);
+
+impl<J> SubmitError<J> {
+    /// The job that was not accepted.
+    pub fn into_inner(self) -> J {
+        self.0
+    }
+}
+
+impl<J> fmt::Debug for SubmitError<J> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SubmitError(..)")
+    }
+}
+
+impl<J> fmt::Display for SubmitError<J> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("submitting into a closed pool")
+    }
+}
+
+impl<J> std::error::Error for SubmitError<J> {}
+
+/// [`try_submit`](crate::WorkerPool::try_submit) failed; the job is handed back, untouched.
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub enum TrySubmitError<J> {
+    /// The queue is full: try again later, or use [`submit`](crate::WorkerPool::submit),
+    /// which waits for room.
+    Full(J),
+    /// The pool no longer accepts jobs.
+    Closed(J),
+}
+
+impl<J> TrySubmitError<J> {
+    /// The job that was not accepted.
+    pub fn into_inner(self) -> J {
+        match self {
+            Self::Full(job) | Self::Closed(job) => job,
+        }
+    }
+
+    /// Whether the queue was full.
+    pub fn is_full(&self) -> bool {
+        matches!(self, Self::Full(_))
+    }
+
+    /// Whether the pool was closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed(_))
+    }
+}
+
+impl<J> fmt::Debug for TrySubmitError<J> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("Full(..)"),
+            Self::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<J> fmt::Display for TrySubmitError<J> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("submitting into a full pool queue"),
+            Self::Closed(_) => f.write_str("submitting into a closed pool"),
+        }
+    }
+}
+
+impl<J> std::error::Error for TrySubmitError<J> {}
+
+/// [`build`](crate::WorkerPoolBuilder::build) refused the configuration.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A pool needs at least one worker.
+    #[error("a worker pool needs at least one worker")]
+    ZeroWorkers,
+    /// More workers than [`MAX_WORKERS`](crate::MAX_WORKERS).
+    #[error("{0} workers is more than the limit of {max}", max = crate::MAX_WORKERS)]
+    TooManyWorkers(usize),
+    /// A queue must hold at least one job.
+    #[error("the job queue needs a capacity of at least one")]
+    ZeroQueueCapacity,
+    /// A queue larger than [`MAX_QUEUE_CAPACITY`](crate::MAX_QUEUE_CAPACITY).
+    #[error("a queue of {0} jobs is more than the limit of {max}", max = crate::MAX_QUEUE_CAPACITY)]
+    QueueTooLarge(usize),
+    /// The results stream must hold at least one status.
+    #[error("the results stream needs a capacity of at least one")]
+    ZeroResultsCapacity,
+    /// A results stream larger than [`MAX_QUEUE_CAPACITY`](crate::MAX_QUEUE_CAPACITY).
+    #[error("a results stream of {0} statuses is more than the limit of {max}", max = crate::MAX_QUEUE_CAPACITY)]
+    ResultsTooLarge(usize),
+    /// `max_jobs(0)` would accept nothing.
+    #[error("max_jobs must be at least one")]
+    ZeroMaxJobs,
+}
+
+/// [`start`](crate::WorkerPool::start) was refused: a pool starts once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The pool is already running.
+    #[error("the worker pool has already been started")]
+    AlreadyStarted,
+    /// The pool was shut down; it cannot be started again.
+    #[error("the worker pool has been shut down and cannot be restarted")]
+    ShutDown,
+}
+
+/// A shutdown was refused: a pool stops once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShutdownError {
+    /// An earlier shutdown call has already stopped the pool, or is stopping it now; it
+    /// returned (or will return) the report.
+    #[error("the worker pool has already been shut down")]
+    AlreadyShutDown,
+}

@@ -1,0 +1,78 @@
+//! The one thing a backend provides: how to spawn, sleep and abort on its runtime.
+
+use std::time::Duration;
+
+/// How the pool runs its workers on an async runtime.
+///
+/// `pool-core` knows no runtime; each backend crate implements this trait once, for a unit
+/// struct, and users never call it themselves. It has three jobs:
+///
+/// - [`spawn`](Executor::spawn) a worker. The returned [`Task`](Executor::Task) must **detach
+///   on drop**: dropping it leaves the task running. tokio's and async-std's `JoinHandle`s do
+///   that already; a smol `Task` cancels on drop, so the smol backend wraps it and calls
+///   `detach` in `Drop`. The pool relies on this when it is dropped without a shutdown: its
+///   workers go on and drain the queue.
+/// - [`sleep`](Executor::sleep), for job timeouts and shutdown deadlines: timers belong to the
+///   runtime.
+/// - [`abort`](Executor::abort) a task that ignores cancellation past a shutdown deadline.
+///   The returned future resolves once the task's future has been dropped (so its drop
+///   guards have run), or at once if the task had already finished.
+///
+/// # Examples
+///
+/// A complete backend for tokio (this is what `pool-tokio` does):
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use pool_core::{job_fn, Executor, WorkerPool};
+///
+/// #[derive(Clone, Copy, Debug, Default)]
+/// struct Tokio;
+///
+/// impl Executor for Tokio {
+///     type Task = tokio::task::JoinHandle<()>;
+///
+///     fn spawn<F>(&self, future: F) -> Self::Task
+///     where
+///         F: Future<Output = ()> + Send + 'static,
+///     {
+///         tokio::spawn(future)
+///     }
+///
+///     async fn sleep(&self, duration: Duration) {
+///         tokio::time::sleep(duration).await
+///     }
+///
+///     async fn abort(&self, task: Self::Task) {
+///         task.abort();
+///         let _ = task.await; // resolves once the task's future is dropped
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = WorkerPool::<Tokio, u32>::builder().workers(2).build()?;
+/// pool.start()?;
+/// let answer = pool.submit(job_fn("answer", |_ctx| async { Ok(42) })).await?;
+/// assert_eq!(answer.await?, 42);
+/// pool.shutdown().await?;
+/// # Ok(())
+/// # }
+/// ```
+pub trait Executor: Send + Sync + 'static {
+    /// A handle to a spawned task. Dropping it must detach the task, not cancel it.
+    type Task: Send + 'static;
+
+    /// Starts `future` on the runtime and returns its handle.
+    fn spawn<F>(&self, future: F) -> Self::Task
+    where
+        F: Future<Output = ()> + Send + 'static;
+
+    /// Resolves after `duration`.
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send;
+
+    /// Stops `task`: its future is dropped at its next suspension point. Resolves once it has
+    /// been dropped, or at once if the task had already finished.
+    fn abort(&self, task: Self::Task) -> impl Future<Output = ()> + Send;
+}

@@ -1,0 +1,131 @@
+//! Stopping a pool: gracefully, now, or gracefully until a deadline.
+
+use std::time::Duration;
+
+use futures_lite::future;
+
+use crate::pool::Phase;
+use crate::{Executor, ShutdownError, ShutdownReport, WorkerPool};
+
+/// How a shutdown treats the work in the pool.
+#[derive(Clone, Copy, Debug)]
+enum Stop {
+    Graceful,
+    Now,
+    Deadline(Duration),
+}
+
+impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
+    /// Stops gracefully: closes the intake, lets the workers run every queued job, and waits
+    /// for them. Returns the final stats.
+    ///
+    /// A pool that was never started runs nothing: its queued jobs come back in the report's
+    /// `unstarted`.
+    ///
+    /// # Errors
+    ///
+    /// [`ShutdownError::AlreadyShutDown`] if a shutdown was already called; this call then
+    /// does nothing.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future halfway leaves the pool stopping: the workers finish the queue,
+    /// and no later shutdown can be called.
+    pub async fn shutdown(&self) -> Result<ShutdownReport<O>, ShutdownError> {
+        self.stop(Stop::Graceful).await
+    }
+
+    /// Stops now: closes the intake, cancels the pool's token (running jobs see it and may
+    /// stop), waits for the running jobs, and hands back every job that never started.
+    ///
+    /// The jobs come back in the report's `unstarted`; their handles resolve to
+    /// [`JobError::NotStarted`](crate::JobError::NotStarted). A running job that ignores
+    /// cancellation is waited for: use [`shutdown_timeout`](Self::shutdown_timeout) to bound
+    /// the wait.
+    ///
+    /// # Errors
+    ///
+    /// As [`shutdown`](Self::shutdown).
+    pub async fn shutdown_now(&self) -> Result<ShutdownReport<O>, ShutdownError> {
+        self.stop(Stop::Now).await
+    }
+
+    /// Stops gracefully for up to `timeout`, then as [`shutdown_now`](Self::shutdown_now);
+    /// jobs that still run after the [grace period](crate::WorkerPoolBuilder::shutdown_grace)
+    /// are aborted through the executor, and resolve to
+    /// [`JobError::Aborted`](crate::JobError::Aborted).
+    ///
+    /// # Errors
+    ///
+    /// As [`shutdown`](Self::shutdown).
+    pub async fn shutdown_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<ShutdownReport<O>, ShutdownError> {
+        self.stop(Stop::Deadline(timeout)).await
+    }
+
+    async fn stop(&self, how: Stop) -> Result<ShutdownReport<O>, ShutdownError> {
+        {
+            let mut lifecycle = self.lifecycle();
+            if matches!(lifecycle.phase, Phase::Stopping | Phase::Stopped) {
+                return Err(ShutdownError::AlreadyShutDown);
+            }
+            lifecycle.phase = Phase::Stopping;
+        }
+        let shared = self.shared();
+        shared.close_intake();
+        tracing::info!(pool = %self.name(), mode = ?how, "{}", self.cancel_message);
+        match how {
+            Stop::Graceful => {}
+            Stop::Now => shared.token.cancel(),
+            Stop::Deadline(timeout) => {
+                if !self.workers_stop_within(timeout).await {
+                    shared.token.cancel();
+                    if !self.workers_stop_within(self.shutdown_grace).await {
+                        self.abort_workers().await;
+                    }
+                }
+            }
+        }
+        shared.live_workers.wait().await;
+        shared.drain_queue().await;
+        if let Some(sink) = &shared.results {
+            sink.flush_and_close().await;
+        }
+        self.lifecycle().phase = Phase::Stopped;
+        let report = ShutdownReport {
+            stats: shared.stats(),
+            unstarted: shared.take_unstarted(),
+        };
+        tracing::info!(pool = %self.name(), stats = ?report.stats, "worker pool stopped");
+        Ok(report)
+    }
+
+    /// Whether every worker has stopped within `limit`.
+    async fn workers_stop_within(&self, limit: Duration) -> bool {
+        let shared = self.shared();
+        let stopped = async {
+            shared.live_workers.wait().await;
+            true
+        };
+        let expired = async {
+            shared.executor.sleep(limit).await;
+            false
+        };
+        future::or(stopped, expired).await
+    }
+
+    async fn abort_workers(&self) {
+        let tasks = std::mem::take(&mut self.lifecycle().tasks);
+        let shared = self.shared();
+        tracing::warn!(
+            pool = %self.name(),
+            busy = shared.stats().busy,
+            "jobs ignored cancellation past the grace period: aborting their workers"
+        );
+        for task in tasks {
+            shared.executor.abort(task).await;
+        }
+    }
+}

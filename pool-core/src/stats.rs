@@ -1,0 +1,63 @@
+//! The pool's book-keeping, as the caller sees it.
+
+/// A snapshot of a pool's book-keeping, from [`stats`](crate::WorkerPool::stats).
+///
+/// While the pool runs, the numbers are read one after another without a lock, so a snapshot
+/// may be a job or two behind on one counter. Once the pool has stopped they are exact, and
+///
+/// ```text
+/// submitted = completed + failed + panicked + timed_out + aborted + not_started
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{Executor, WorkerPool};
+///
+/// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = WorkerPool::<E>::builder().workers(8).build()?;
+/// let stats = pool.stats();
+/// println!("{} busy, {} idle, {} queued", stats.busy, stats.idle, stats.queued);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// The number of workers the pool was built with.
+    pub workers: usize,
+    /// Workers running a job now.
+    pub busy: usize,
+    /// Workers alive and waiting for a job (0 before `start` and after a shutdown).
+    pub idle: usize,
+    /// Jobs accepted and waiting in the queue.
+    pub queued: usize,
+    /// Jobs accepted by `submit` and its kin, since the pool was built.
+    pub submitted: u64,
+    /// Jobs a worker has begun.
+    pub started: u64,
+    /// Jobs that returned `Ok`.
+    pub completed: u64,
+    /// Jobs that returned `Err`.
+    pub failed: u64,
+    /// Jobs that panicked.
+    pub panicked: u64,
+    /// Jobs stopped by the job timeout.
+    pub timed_out: u64,
+    /// Jobs aborted at a shutdown deadline.
+    pub aborted: u64,
+    /// Jobs handed back without being started.
+    pub not_started: u64,
+}
+
+impl PoolStats {
+    /// Jobs that reached an outcome: every outcome counter, summed.
+    pub fn finished(&self) -> u64 {
+        self.completed
+            + self.failed
+            + self.panicked
+            + self.timed_out
+            + self.aborted
+            + self.not_started
+    }
+}

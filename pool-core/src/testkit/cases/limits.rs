@@ -1,0 +1,180 @@
+//! Concurrency, back-pressure, ordering and the job limit.
+
+use std::sync::{Arc, Mutex};
+
+use futures_lite::future;
+
+use crate::testkit::{Gate, Gauge, Harness, Latch, Tagged, builder, noop};
+use crate::{SubmitError, TrySubmitError, job_fn};
+
+/// Never more than `workers` jobs run at once, measured with a gauge.
+pub async fn bounded_concurrency<H: Harness>() {
+    const WORKERS: usize = 4;
+    let pool = builder::<H, ()>().workers(WORKERS).build().unwrap();
+    pool.start().unwrap();
+    let gauge = Arc::new(Gauge::default());
+    let mut handles = Vec::new();
+    for _ in 0..200 {
+        let gauge = Arc::clone(&gauge);
+        let job = job_fn("gauged", move |_ctx| {
+            let gauge = Arc::clone(&gauge);
+            async move {
+                let _inside = gauge.enter();
+                future::yield_now().await;
+                future::yield_now().await;
+                Ok(())
+            }
+        });
+        handles.push(pool.submit(job).await.unwrap());
+    }
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    assert!(
+        gauge.max() <= WORKERS,
+        "{} jobs ran at once on {WORKERS} workers",
+        gauge.max()
+    );
+    assert!(gauge.max() >= 1);
+    pool.shutdown().await.unwrap();
+}
+
+/// All `workers` do run at once: each of these jobs waits until all of them have started,
+/// which would hang (and fail at the deadline) with fewer workers running.
+pub async fn all_workers_run_at_once<H: Harness>() {
+    const WORKERS: usize = 8;
+    let pool = builder::<H, ()>().workers(WORKERS).build().unwrap();
+    pool.start().unwrap();
+    let everyone_in = Arc::new(Latch::new(WORKERS));
+    let mut handles = Vec::new();
+    for _ in 0..WORKERS {
+        let everyone_in = Arc::clone(&everyone_in);
+        let job = job_fn("rendezvous", move |_ctx| {
+            let everyone_in = Arc::clone(&everyone_in);
+            async move {
+                everyone_in.count_down();
+                everyone_in.wait().await;
+                Ok(())
+            }
+        });
+        handles.push(pool.submit(job).await.unwrap());
+    }
+    assert_eq!(pool.stats().workers, WORKERS);
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    pool.shutdown().await.unwrap();
+}
+
+/// A job that tells `started` it began, then waits for `gate`.
+fn blocker(started: &Arc<Latch>, gate: &Gate) -> impl crate::JobProcessor<Output = ()> {
+    let (started, gate) = (Arc::clone(started), gate.clone());
+    job_fn("blocker", move |_ctx| {
+        let (started, gate) = (Arc::clone(&started), gate.clone());
+        async move {
+            started.count_down();
+            gate.wait().await;
+            Ok(())
+        }
+    })
+}
+
+/// With the worker busy and the queue full, `submit` waits until there is room.
+pub async fn submit_waits_when_the_queue_is_full<H: Harness>() {
+    let pool = builder::<H, ()>()
+        .workers(1)
+        .queue_capacity(2)
+        .build()
+        .unwrap();
+    pool.start().unwrap();
+    let (started, gate) = (Arc::new(Latch::new(1)), Gate::new());
+    let first = pool.submit(blocker(&started, &gate)).await.unwrap();
+    started.wait().await;
+    let queued = [
+        pool.submit(noop()).await.unwrap(),
+        pool.submit(noop()).await.unwrap(),
+    ];
+    assert_eq!(pool.stats().queued, 2);
+
+    let mut waiting = Box::pin(pool.submit(noop()));
+    assert!(
+        future::poll_once(&mut waiting).await.is_none(),
+        "submit into a full queue must wait"
+    );
+    gate.open();
+    let last = waiting.await.unwrap();
+    first.await.unwrap();
+    for handle in queued {
+        handle.await.unwrap();
+    }
+    last.await.unwrap();
+    pool.shutdown().await.unwrap();
+}
+
+/// With the worker busy and the queue full, `try_submit` says `Full` and hands the job back.
+pub async fn try_submit_says_full<H: Harness>() {
+    let pool = builder::<H, ()>()
+        .workers(1)
+        .queue_capacity(1)
+        .build()
+        .unwrap();
+    pool.start().unwrap();
+    let (started, gate) = (Arc::new(Latch::new(1)), Gate::new());
+    let first = pool.try_submit(blocker(&started, &gate)).unwrap();
+    started.wait().await;
+    let queued = pool.try_submit(noop()).unwrap();
+
+    match pool.try_submit(Tagged::new(7)) {
+        Err(TrySubmitError::Full(job)) => assert_eq!(job.tag, 7),
+        other => panic!("expected Full, got {other:?}"),
+    }
+    assert!(pool.try_submit_detached(noop()).unwrap_err().is_full());
+    gate.open();
+    first.await.unwrap();
+    queued.await.unwrap();
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!(report.stats.submitted, 2, "rejected jobs are not counted");
+    assert_eq!(report.stats.completed, 2);
+}
+
+/// One worker starts jobs in the order they were submitted, and ids grow in that order.
+pub async fn fifo_start_order_with_one_worker<H: Harness>() {
+    let pool = builder::<H, ()>().workers(1).build().unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let mut ids = Vec::new();
+    for index in 0..50_u64 {
+        let order = Arc::clone(&order);
+        let job = job_fn("ordered", move |_ctx| {
+            order.lock().unwrap().push(index);
+            std::future::ready(Ok(()))
+        });
+        ids.push(pool.submit_detached(job).await.unwrap());
+    }
+    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]));
+    pool.start().unwrap();
+    pool.shutdown().await.unwrap();
+    assert_eq!(*order.lock().unwrap(), (0..50).collect::<Vec<_>>());
+}
+
+/// `max_jobs(n)` accepts `n` jobs, then closes the intake, and the workers drain the queue.
+pub async fn max_jobs_closes_the_intake_and_drains<H: Harness>() {
+    let pool = builder::<H, ()>().workers(2).max_jobs(5).build().unwrap();
+    let mut handles = Vec::new();
+    for _ in 0..5 {
+        assert!(!pool.is_closed());
+        handles.push(pool.submit(noop()).await.unwrap());
+    }
+    assert!(pool.is_closed(), "the fifth job closes the intake");
+    let Err(SubmitError(job)) = pool.submit(Tagged::new(6)).await else {
+        panic!("the sixth job must come back");
+    };
+    assert_eq!(job.tag, 6);
+    assert!(pool.try_submit(noop()).unwrap_err().is_closed());
+    pool.start().unwrap();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!(report.stats.submitted, 5);
+    assert_eq!(report.stats.completed, 5);
+}

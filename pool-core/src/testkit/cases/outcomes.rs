@@ -1,0 +1,233 @@
+//! What jobs produce, and where it goes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_lite::{StreamExt, future};
+
+use crate::testkit::{Harness, builder};
+use crate::{BoxError, JobError, JobId, job_fn};
+
+/// A value reaches its handle; an error reaches it as `Failed`, with the job's own error.
+pub async fn values_and_errors_reach_the_handles<H: Harness>() {
+    let pool = builder::<H, String>().workers(2).build().unwrap();
+    pool.start().unwrap();
+    let good = pool
+        .submit(job_fn("good", |_ctx| async { Ok("done".to_owned()) }))
+        .await
+        .unwrap();
+    let bad = pool
+        .submit(job_fn("bad", |_ctx| async {
+            Err::<String, BoxError>("boom".into())
+        }))
+        .await
+        .unwrap();
+    assert_eq!(good.await.unwrap(), "done");
+    match bad.await {
+        Err(JobError::Failed(error)) => assert_eq!(error.to_string(), "boom"),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!((report.stats.completed, report.stats.failed), (1, 1));
+}
+
+/// A panic becomes `Panicked` with its message (or a description of a non-string payload),
+/// and the only worker goes on to run the next job.
+pub async fn panic_is_contained_and_the_worker_survives<H: Harness>() {
+    let pool = builder::<H, usize>().workers(1).build().unwrap();
+    pool.start().unwrap();
+    let with_message = pool
+        .submit(job_fn("panics", |_ctx| async { panic!("kaboom") }))
+        .await
+        .unwrap();
+    let with_payload = pool
+        .submit(job_fn("panics-any", |_ctx| async {
+            std::panic::panic_any(42_u8)
+        }))
+        .await
+        .unwrap();
+    let after = pool
+        .submit(job_fn("after", |ctx| async move { Ok(ctx.worker_id()) }))
+        .await
+        .unwrap();
+    match with_message.await {
+        Err(JobError::Panicked(message)) => assert!(message.contains("kaboom"), "{message}"),
+        other => panic!("expected Panicked, got {other:?}"),
+    }
+    match with_payload.await {
+        Err(JobError::Panicked(message)) => assert!(message.contains("non-string"), "{message}"),
+        other => panic!("expected Panicked, got {other:?}"),
+    }
+    assert_eq!(after.await.unwrap(), 0, "the same worker ran the next job");
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!((report.stats.panicked, report.stats.completed), (2, 1));
+}
+
+/// A job that outlives `job_timeout` is stopped as `TimedOut`; the worker goes on.
+pub async fn job_timeout_stops_a_slow_job<H: Harness>() {
+    let limit = Duration::from_millis(50);
+    let pool = builder::<H, ()>()
+        .workers(1)
+        .job_timeout(limit)
+        .build()
+        .unwrap();
+    pool.start().unwrap();
+    let stuck = pool
+        .submit(job_fn("stuck", |_ctx| future::pending()))
+        .await
+        .unwrap();
+    let quick = pool
+        .submit(job_fn("quick", |_ctx| async { Ok(()) }))
+        .await
+        .unwrap();
+    match stuck.await {
+        Err(JobError::TimedOut(after)) => assert_eq!(after, limit),
+        other => panic!("expected TimedOut, got {other:?}"),
+    }
+    quick.await.unwrap();
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!((report.stats.timed_out, report.stats.completed), (1, 1));
+}
+
+fn counting_job(runs: &Arc<AtomicUsize>) -> impl crate::JobProcessor<Output = ()> {
+    let runs = Arc::clone(runs);
+    job_fn("counted", move |_ctx| {
+        runs.fetch_add(1, Ordering::SeqCst);
+        std::future::ready(Ok(()))
+    })
+}
+
+/// Dropping a handle detaches the job: it still runs.
+pub async fn dropped_handles_still_run<H: Harness>() {
+    let pool = builder::<H, ()>().workers(2).build().unwrap();
+    pool.start().unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    for _ in 0..50 {
+        drop(pool.submit(counting_job(&runs)).await.unwrap());
+    }
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 50);
+    assert_eq!(report.stats.completed, 50);
+}
+
+/// Detached submissions run and are counted.
+pub async fn detached_jobs_run<H: Harness>() {
+    let pool = builder::<H, ()>().workers(2).build().unwrap();
+    pool.start().unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    for _ in 0..25 {
+        pool.submit_detached(counting_job(&runs)).await.unwrap();
+        pool.try_submit_detached(counting_job(&runs)).unwrap();
+    }
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 50);
+    assert_eq!((report.stats.submitted, report.stats.completed), (50, 50));
+}
+
+/// The results stream gets one status per job, awaited, dropped or detached, with the same
+/// outcome as the handle; it ends after the shutdown.
+pub async fn results_stream_sees_every_job<H: Harness>() {
+    // A stream smaller than the number of jobs: workers must wait for the reader.
+    let pool = builder::<H, u64>().workers(3).results(4).build().unwrap();
+    let mut results = pool.results().expect("results were enabled");
+    pool.start().unwrap();
+
+    let reader = async move {
+        let mut seen = HashMap::new();
+        while let Some(status) = results.next().await {
+            assert!(
+                seen.insert(status.id, status).is_none(),
+                "a job was reported twice"
+            );
+        }
+        seen
+    };
+    let producer = async {
+        let mut expected: HashMap<JobId, Result<u64, &str>> = HashMap::new();
+        let mut awaited = Vec::new();
+        for n in 0..60_u64 {
+            let job = job_fn("mixed", move |_ctx| async move {
+                match n % 3 {
+                    0 => Ok(n),
+                    1 => Err(BoxError::from("odd one")),
+                    _ => panic!("job {n} panics"),
+                }
+            });
+            let want = match n % 3 {
+                0 => Ok(n),
+                1 => Err("failed"),
+                _ => Err("panicked"),
+            };
+            let id = match n % 4 {
+                0 => {
+                    let handle = pool.submit(job).await.unwrap();
+                    let id = handle.id();
+                    awaited.push(handle);
+                    id
+                }
+                1 => pool.submit(job).await.unwrap().id(),
+                _ => pool.submit_detached(job).await.unwrap(),
+            };
+            expected.insert(id, want);
+        }
+        let mut from_handles = HashMap::new();
+        for handle in awaited {
+            let id = handle.id();
+            from_handles.insert(id, handle.await);
+        }
+        pool.shutdown().await.unwrap();
+        (expected, from_handles)
+    };
+    let (seen, (expected, from_handles)) = future::zip(reader, producer).await;
+
+    assert_eq!(seen.len(), expected.len(), "one status per job");
+    for (id, want) in &expected {
+        let status = &seen[id];
+        assert_eq!(status.name, "mixed");
+        match (want, &status.outcome) {
+            (Ok(value), Ok(got)) => assert_eq!(value, got),
+            (Err("failed"), Err(JobError::Failed(_))) => {}
+            (Err("panicked"), Err(JobError::Panicked(_))) => {}
+            (want, got) => panic!("{id}: expected {want:?}, the stream said {got:?}"),
+        }
+    }
+    for (id, outcome) in from_handles {
+        match (outcome, &seen[&id].outcome) {
+            (Ok(a), Ok(b)) => assert_eq!(a, *b),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => panic!("{id}: the handle said {a:?}, the stream {b:?}"),
+        }
+    }
+}
+
+/// A job's context names the job, its worker and its pool.
+pub async fn context_describes_the_job<H: Harness>() {
+    let pool = builder::<H, (u64, String, usize, String, u64)>()
+        .name("described")
+        .workers(3)
+        .build()
+        .unwrap();
+    pool.start().unwrap();
+    let handle = pool
+        .submit(job_fn("self-aware", |ctx| async move {
+            Ok((
+                ctx.job_id().get(),
+                ctx.job_name().to_owned(),
+                ctx.worker_id(),
+                ctx.pool_name().to_owned(),
+                ctx.pool_id(),
+            ))
+        }))
+        .await
+        .unwrap();
+    let id = handle.id();
+    let (job_id, job_name, worker_id, pool_name, pool_id) = handle.await.unwrap();
+    assert_eq!(job_id, id.get());
+    assert_eq!(job_name, "self-aware");
+    assert!(worker_id < 3);
+    assert_eq!(pool_name, "described");
+    assert_eq!(pool_id, pool.id());
+    pool.shutdown().await.unwrap();
+}

@@ -1,0 +1,89 @@
+//! Runtime-free synchronisation for the cases: they wait for events, never for time.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use event_listener::Event;
+
+use crate::CancellationToken;
+
+/// A door that opens once and stays open.
+#[derive(Clone, Debug, Default)]
+pub struct Gate(CancellationToken);
+
+impl Gate {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn open(&self) {
+        self.0.cancel();
+    }
+
+    pub async fn wait(&self) {
+        self.0.cancelled().await;
+    }
+}
+
+/// Counts down to zero; `wait` resolves at zero.
+#[derive(Debug)]
+pub struct Latch {
+    left: AtomicUsize,
+    zero: Event,
+}
+
+impl Latch {
+    pub fn new(count: usize) -> Self {
+        Self {
+            left: AtomicUsize::new(count),
+            zero: Event::new(),
+        }
+    }
+
+    pub fn count_down(&self) {
+        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.zero.notify(usize::MAX);
+        }
+    }
+
+    pub async fn wait(&self) {
+        loop {
+            if self.left.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            let listener = self.zero.listen();
+            if self.left.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            listener.await;
+        }
+    }
+}
+
+/// How many jobs are inside at once, and the most there ever were.
+#[derive(Debug, Default)]
+pub struct Gauge {
+    now: AtomicUsize,
+    max: AtomicUsize,
+}
+
+/// One job inside a [`Gauge`]; leaves on drop.
+#[derive(Debug)]
+pub struct Inside<'a>(&'a Gauge);
+
+impl Gauge {
+    pub fn enter(&self) -> Inside<'_> {
+        let now = self.now.fetch_add(1, Ordering::AcqRel) + 1;
+        self.max.fetch_max(now, Ordering::AcqRel);
+        Inside(self)
+    }
+
+    pub fn max(&self) -> usize {
+        self.max.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Inside<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::AcqRel);
+    }
+}
