@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::context::PoolIdentity;
 use crate::envelope::{Envelope, Reply};
-use crate::intake::Admission;
+use crate::intake::{Admission, Intake};
 use crate::lock::lock;
 use crate::shared::Shared;
 use crate::sink::ResultsSink;
@@ -289,15 +289,17 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             job: Box::new(job),
             reply,
         };
-        match self.shared.queue_tx.send(envelope).await {
+        // Until the send completes, the id counts as rejected: this future may be dropped
+        // while it waits for room, and the job is then not queued.
+        let pending = PendingSend { intake, sent: false };
+        let sent = self.shared.queue_tx.send(envelope).await;
+        match sent {
             Ok(()) => {
+                pending.sent();
                 self.accepted();
                 Ok(id)
             }
-            Err(SendError(envelope)) => {
-                intake.rejected();
-                Err(envelope.into_job())
-            }
+            Err(SendError(envelope)) => Err(envelope.into_job()),
         }
     }
 
@@ -346,6 +348,26 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
 
     pub(crate) fn lifecycle(&self) -> MutexGuard<'_, Lifecycle<E::Task>> {
         lock(&self.lifecycle)
+    }
+}
+
+/// An admitted job on its way into the queue; rejected unless [`sent`](Self::sent) is called.
+struct PendingSend<'a> {
+    intake: &'a Intake,
+    sent: bool,
+}
+
+impl PendingSend<'_> {
+    fn sent(mut self) {
+        self.sent = true;
+    }
+}
+
+impl Drop for PendingSend<'_> {
+    fn drop(&mut self) {
+        if !self.sent {
+            self.intake.rejected();
+        }
     }
 }
 

@@ -96,6 +96,11 @@ pub async fn submit_waits_when_the_queue_is_full<H: Harness>() {
     ];
     assert_eq!(pool.stats().queued, 2);
 
+    let mut abandoned = Box::pin(pool.submit(Tagged::new(9)));
+    assert!(future::poll_once(&mut abandoned).await.is_none());
+    drop(abandoned);
+    assert_eq!(pool.stats().submitted, 3, "a submit dropped while waiting queues nothing");
+
     let mut waiting = Box::pin(pool.submit(noop()));
     assert!(
         future::poll_once(&mut waiting).await.is_none(),
@@ -108,7 +113,8 @@ pub async fn submit_waits_when_the_queue_is_full<H: Harness>() {
         handle.await.unwrap();
     }
     last.await.unwrap();
-    pool.shutdown().await.unwrap();
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!((report.stats.submitted, report.stats.completed), (4, 4));
 }
 
 /// With the worker busy and the queue full, `try_submit` says `Full` and hands the job back.
