@@ -291,7 +291,10 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         };
         // Until the send completes, the id counts as rejected: this future may be dropped
         // while it waits for room, and the job is then not queued.
-        let pending = PendingSend { intake, sent: false };
+        let pending = PendingSend {
+            intake,
+            sent: false,
+        };
         let sent = self.shared.queue_tx.send(envelope).await;
         match sent {
             Ok(()) => {

@@ -99,7 +99,11 @@ pub async fn submit_waits_when_the_queue_is_full<H: Harness>() {
     let mut abandoned = Box::pin(pool.submit(Tagged::new(9)));
     assert!(future::poll_once(&mut abandoned).await.is_none());
     drop(abandoned);
-    assert_eq!(pool.stats().submitted, 3, "a submit dropped while waiting queues nothing");
+    assert_eq!(
+        pool.stats().submitted,
+        3,
+        "a submit dropped while waiting queues nothing"
+    );
 
     let mut waiting = Box::pin(pool.submit(noop()));
     assert!(

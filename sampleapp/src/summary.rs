@@ -1,0 +1,120 @@
+//! What a run reports at its end.
+
+use std::fmt;
+use std::time::Duration;
+
+use pool_core::PoolStats;
+use serde::Serialize;
+
+/// The end-of-run summary, as text or as one JSON object.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// The runtime the pool ran on.
+    pub runtime: String,
+    /// Workers in the pool.
+    pub workers: usize,
+    /// Jobs the pool accepted.
+    pub submitted: u64,
+    /// Jobs that succeeded.
+    pub completed: u64,
+    /// Jobs that failed (including those cancelled by a stop-now).
+    pub failed: u64,
+    /// Jobs that panicked (contained).
+    pub panicked: u64,
+    /// Jobs stopped by `--job-timeout`.
+    pub timed_out: u64,
+    /// Jobs aborted at a shutdown deadline.
+    pub aborted: u64,
+    /// Jobs that never started.
+    pub not_started: u64,
+    /// Never-started jobs handed back to the app by the shutdown (none lost).
+    pub handed_back: usize,
+    /// What stopped the publisher: duration, jobs, ctrl-c or enter.
+    pub stopped_by: String,
+    /// Whether a second Ctrl-C stopped the pool at once.
+    pub stopped_now: bool,
+    /// From the pool's start to the end of its shutdown.
+    pub wall_seconds: f64,
+    /// Jobs that reached an outcome, per second of wall time.
+    pub jobs_per_second: f64,
+}
+
+impl Summary {
+    /// The summary of a run from its final stats.
+    pub fn new(
+        runtime: String,
+        stats: &PoolStats,
+        handed_back: usize,
+        stopped_by: &str,
+        stopped_now: bool,
+        wall: Duration,
+    ) -> Self {
+        let wall_seconds = wall.as_secs_f64();
+        let ran = stats.finished() - stats.not_started;
+        Self {
+            runtime,
+            workers: stats.workers,
+            submitted: stats.submitted,
+            completed: stats.completed,
+            failed: stats.failed,
+            panicked: stats.panicked,
+            timed_out: stats.timed_out,
+            aborted: stats.aborted,
+            not_started: stats.not_started,
+            handed_back,
+            stopped_by: stopped_by.to_owned(),
+            stopped_now,
+            wall_seconds,
+            #[allow(clippy::cast_precision_loss)]
+            jobs_per_second: if wall_seconds > 0.0 {
+                ran as f64 / wall_seconds
+            } else {
+                0.0
+            },
+        }
+    }
+
+    /// Whether every accepted job is accounted for.
+    pub fn adds_up(&self) -> bool {
+        self.submitted
+            == self.completed
+                + self.failed
+                + self.panicked
+                + self.timed_out
+                + self.aborted
+                + self.not_started
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "runtime      {} ({} workers)",
+            self.runtime, self.workers
+        )?;
+        writeln!(
+            f,
+            "stopped by   {}{}",
+            self.stopped_by,
+            if self.stopped_now {
+                ", then stopped now"
+            } else {
+                ""
+            }
+        )?;
+        writeln!(f, "submitted    {}", self.submitted)?;
+        writeln!(f, "completed    {}", self.completed)?;
+        writeln!(f, "failed       {}", self.failed)?;
+        writeln!(f, "panicked     {}", self.panicked)?;
+        writeln!(f, "timed out    {}", self.timed_out)?;
+        writeln!(f, "aborted      {}", self.aborted)?;
+        writeln!(
+            f,
+            "not started  {} ({} handed back, none lost)",
+            self.not_started, self.handed_back
+        )?;
+        writeln!(f, "wall time    {:.2} s", self.wall_seconds)?;
+        write!(f, "throughput   {:.0} jobs/s", self.jobs_per_second)
+    }
+}
