@@ -5,8 +5,10 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::{JobError, PoolStats};
 
-/// One worker's counters. Only its own worker writes them, except `aborted`, which the drop
-/// guard of an aborted job writes after the worker has stopped.
+/// One worker's counters. Each has a single writer, the worker's task (the drop guard of an
+/// aborted job runs as the task's future is dropped, after its last poll), so they are bumped
+/// with a plain load and store: no locked read-modify-write on the hot path. The runtime
+/// orders a task's successive polls even when they run on different threads.
 #[derive(Debug, Default)]
 #[repr(align(128))]
 pub(crate) struct WorkerCounters {
@@ -20,7 +22,7 @@ pub(crate) struct WorkerCounters {
 
 impl WorkerCounters {
     pub(crate) fn started(&self) {
-        self.started.fetch_add(1, Relaxed);
+        bump(&self.started);
     }
 
     pub(crate) fn finished<O>(&self, outcome: &Result<O, JobError>) {
@@ -33,11 +35,11 @@ impl WorkerCounters {
             // and hand-backs by the pool, so these two arms are never taken.
             Err(JobError::Aborted | JobError::NotStarted) => &self.aborted,
         };
-        counter.fetch_add(1, Relaxed);
+        bump(counter);
     }
 
     pub(crate) fn aborted(&self) {
-        self.aborted.fetch_add(1, Relaxed);
+        bump(&self.aborted);
     }
 
     /// Adds this worker's counts to `stats`. The outcome counters are read before `started`,
@@ -58,4 +60,9 @@ impl WorkerCounters {
         stats.aborted += aborted;
         stats.busy += usize::try_from(started.saturating_sub(finished)).unwrap_or(usize::MAX);
     }
+}
+
+/// Adds one to a counter that only one task writes; readers may see it a moment late.
+fn bump(counter: &AtomicU64) {
+    counter.store(counter.load(Relaxed) + 1, Relaxed);
 }

@@ -1,0 +1,156 @@
+//! The workloads: each runs `jobs` jobs of one [`Work`] to the end, one way.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use pool_core::WorkerPool;
+
+use crate::backend::{Backend, Joined};
+use crate::jobs::{BoxedJob, PoolJob, Work};
+
+/// The pool, fire-and-forget: `submit_detached`, then a graceful shutdown that waits for all.
+pub async fn pool<B: Backend>(backend: B, work: Work, jobs: usize, workers: usize, queue: usize) {
+    let pool = WorkerPool::<B::Executor>::with_executor(backend.executor())
+        .workers(workers)
+        .queue_capacity(queue)
+        .build()
+        .expect("a valid pool");
+    pool.start().expect("a fresh pool starts");
+    for _ in 0..jobs {
+        if pool.submit_detached(PoolJob(work)).await.is_err() {
+            unreachable!("the pool is open");
+        }
+    }
+    let report = pool.shutdown().await.expect("the first shutdown");
+    assert_eq!(report.stats.completed, jobs as u64);
+}
+
+/// The pool, with every job's handle awaited.
+pub async fn pool_with_handles<B: Backend>(
+    backend: B,
+    work: Work,
+    jobs: usize,
+    workers: usize,
+    queue: usize,
+) {
+    let pool = WorkerPool::<B::Executor>::with_executor(backend.executor())
+        .workers(workers)
+        .queue_capacity(queue)
+        .build()
+        .expect("a valid pool");
+    pool.start().expect("a fresh pool starts");
+    let mut handles = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        match pool.submit(PoolJob(work)).await {
+            Ok(handle) => handles.push(handle),
+            Err(_) => unreachable!("the pool is open"),
+        }
+    }
+    for handle in handles {
+        handle.await.expect("a no-op job succeeds");
+    }
+    pool.shutdown().await.expect("the first shutdown");
+}
+
+/// The design's physical limit: a hand-written bounded `async-channel` of boxed jobs, with
+/// `workers` tasks pulling from it, and nothing else.
+pub async fn channel<B: Backend>(
+    backend: B,
+    work: Work,
+    jobs: usize,
+    workers: usize,
+    queue: usize,
+) {
+    let (sender, receiver) = async_channel::bounded::<BoxedJob>(queue);
+    let tasks: Vec<Joined<()>> = (0..workers)
+        .map(|_| {
+            let receiver = receiver.clone();
+            backend.spawn(async move {
+                while let Ok(job) = receiver.recv().await {
+                    job().await;
+                }
+            })
+        })
+        .collect();
+    for _ in 0..jobs {
+        sender.send(work.boxed()).await.expect("workers are alive");
+    }
+    drop(sender);
+    for task in tasks {
+        task.await;
+    }
+}
+
+/// The channel baseline with a oneshot per job, every result awaited: what the pool's
+/// handles cost, written by hand.
+pub async fn channel_with_oneshots<B: Backend>(
+    backend: B,
+    work: Work,
+    jobs: usize,
+    workers: usize,
+    queue: usize,
+) {
+    type Reply = futures_channel::oneshot::Sender<()>;
+    let (sender, receiver) = async_channel::bounded::<(BoxedJob, Reply)>(queue);
+    let tasks: Vec<Joined<()>> = (0..workers)
+        .map(|_| {
+            let receiver = receiver.clone();
+            backend.spawn(async move {
+                while let Ok((job, reply)) = receiver.recv().await {
+                    job().await;
+                    let _ = reply.send(());
+                }
+            })
+        })
+        .collect();
+    let mut replies = Vec::with_capacity(jobs);
+    for _ in 0..jobs {
+        let (reply, outcome) = futures_channel::oneshot::channel();
+        sender
+            .send((work.boxed(), reply))
+            .await
+            .expect("workers are alive");
+        replies.push(outcome);
+    }
+    for outcome in replies {
+        outcome.await.expect("every job replies");
+    }
+    drop(sender);
+    for task in tasks {
+        task.await;
+    }
+}
+
+/// A task per job, all spawned at once, then all joined (tokio's `JoinSet` does the same).
+pub async fn spawn_per_job<B: Backend>(backend: B, work: Work, jobs: usize) {
+    let tasks: Vec<Joined<()>> = (0..jobs).map(|_| backend.spawn(work.run())).collect();
+    for task in tasks {
+        task.await;
+    }
+}
+
+/// tokio only: a task per job, each spawned once a `Semaphore` permit is free.
+pub async fn semaphore_spawn(work: Work, jobs: usize, permits: usize) {
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(permits));
+    for _ in 0..jobs {
+        let permit = Arc::clone(&semaphore)
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        tokio::spawn(async move {
+            work.run().await;
+            drop(permit);
+        });
+    }
+    let all = u32::try_from(permits).expect("a small permit count");
+    drop(semaphore.acquire_many(all).await.expect("never closed"));
+}
+
+/// `futures`' `buffer_unordered(limit)`: bounded, but inside one consumer task.
+pub async fn buffer_unordered(work: Work, jobs: usize, limit: usize) {
+    futures::stream::iter(0..jobs)
+        .map(|_| (work.boxed())())
+        .buffer_unordered(limit)
+        .for_each(|()| async {})
+        .await;
+}
