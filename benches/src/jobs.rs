@@ -5,7 +5,9 @@ use std::pin::Pin;
 use pool_core::{BoxError, JobContext, JobProcessor, async_trait};
 
 /// A job as the baselines hold it: a boxed closure returning a boxed future, the same two
-/// boxes (one of them zero-sized) as a pool job and its `async_trait` future.
+/// boxes as a pool job and its `async_trait` future. The closures capture nothing, as the pool
+/// jobs ([`Noop`], [`Yield`]) hold nothing: both boxes of the job itself are zero-sized, and
+/// only the future is allocated, on both sides.
 pub type BoxedJob = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
 /// What each job does.
@@ -27,7 +29,10 @@ impl Work {
 
     /// The work as a baseline job.
     pub fn boxed(self) -> BoxedJob {
-        Box::new(move || Box::pin(self.run()))
+        match self {
+            Self::Noop => Box::new(|| Box::pin(Self::Noop.run())),
+            Self::Yield => Box::new(|| Box::pin(Self::Yield.run())),
+        }
     }
 }
 
@@ -46,20 +51,38 @@ async fn yield_once() {
     .await;
 }
 
-/// The work as a pool job.
+/// [`Work::Noop`] as a pool job.
 #[derive(Clone, Copy, Debug)]
-pub struct PoolJob(pub Work);
+pub struct Noop;
+
+/// [`Work::Yield`] as a pool job.
+#[derive(Clone, Copy, Debug)]
+pub struct Yield;
 
 #[async_trait]
-impl JobProcessor for PoolJob {
+impl JobProcessor for Noop {
     type Output = ();
 
     fn name(&self) -> &str {
-        "bench"
+        "noop"
     }
 
     async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
-        self.0.run().await;
+        Work::Noop.run().await;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl JobProcessor for Yield {
+    type Output = ();
+
+    fn name(&self) -> &str {
+        "yield"
+    }
+
+    async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+        Work::Yield.run().await;
         Ok(())
     }
 }

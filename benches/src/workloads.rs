@@ -3,26 +3,17 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use pool_core::WorkerPool;
+use pool_core::{JobProcessor, WorkerPool};
 
 use crate::backend::{Backend, Joined};
-use crate::jobs::{BoxedJob, PoolJob, Work};
+use crate::jobs::{BoxedJob, Noop, Work, Yield};
 
 /// The pool, fire-and-forget: `submit_detached`, then a graceful shutdown that waits for all.
 pub async fn pool<B: Backend>(backend: B, work: Work, jobs: usize, workers: usize, queue: usize) {
-    let pool = WorkerPool::<B::Executor>::with_executor(backend.executor())
-        .workers(workers)
-        .queue_capacity(queue)
-        .build()
-        .expect("a valid pool");
-    pool.start().expect("a fresh pool starts");
-    for _ in 0..jobs {
-        if pool.submit_detached(PoolJob(work)).await.is_err() {
-            unreachable!("the pool is open");
-        }
+    match work {
+        Work::Noop => pool_of(backend, Noop, jobs, workers, queue, false).await,
+        Work::Yield => pool_of(backend, Yield, jobs, workers, queue, false).await,
     }
-    let report = pool.shutdown().await.expect("the first shutdown");
-    assert_eq!(report.stats.completed, jobs as u64);
 }
 
 /// The pool, with every job's handle awaited.
@@ -33,23 +24,46 @@ pub async fn pool_with_handles<B: Backend>(
     workers: usize,
     queue: usize,
 ) {
+    match work {
+        Work::Noop => pool_of(backend, Noop, jobs, workers, queue, true).await,
+        Work::Yield => pool_of(backend, Yield, jobs, workers, queue, true).await,
+    }
+}
+
+async fn pool_of<B: Backend, J: JobProcessor<Output = ()> + Copy>(
+    backend: B,
+    job: J,
+    jobs: usize,
+    workers: usize,
+    queue: usize,
+    with_handles: bool,
+) {
     let pool = WorkerPool::<B::Executor>::with_executor(backend.executor())
         .workers(workers)
         .queue_capacity(queue)
         .build()
         .expect("a valid pool");
     pool.start().expect("a fresh pool starts");
-    let mut handles = Vec::with_capacity(jobs);
-    for _ in 0..jobs {
-        match pool.submit(PoolJob(work)).await {
-            Ok(handle) => handles.push(handle),
-            Err(_) => unreachable!("the pool is open"),
+    if with_handles {
+        let mut handles = Vec::with_capacity(jobs);
+        for _ in 0..jobs {
+            match pool.submit(job).await {
+                Ok(handle) => handles.push(handle),
+                Err(_) => unreachable!("the pool is open"),
+            }
+        }
+        for handle in handles {
+            handle.await.expect("the job succeeds");
+        }
+    } else {
+        for _ in 0..jobs {
+            if pool.submit_detached(job).await.is_err() {
+                unreachable!("the pool is open");
+            }
         }
     }
-    for handle in handles {
-        handle.await.expect("a no-op job succeeds");
-    }
-    pool.shutdown().await.expect("the first shutdown");
+    let report = pool.shutdown().await.expect("the first shutdown");
+    assert_eq!(report.stats.completed, jobs as u64);
 }
 
 /// The design's physical limit: a hand-written bounded `async-channel` of boxed jobs, with

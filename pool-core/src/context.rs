@@ -64,8 +64,11 @@ impl JobContext {
 
     pub(crate) fn begin(&mut self, job_id: JobId, job_name: &str) {
         self.job_id = job_id;
-        self.job_name.clear();
-        self.job_name.push_str(job_name);
+        // A worker mostly runs one kind of job after another: compare before copying.
+        if self.job_name != job_name {
+            self.job_name.clear();
+            self.job_name.push_str(job_name);
+        }
     }
 
     /// The id of the running job (the same as its [`JobHandle::id`](crate::JobHandle::id)).

@@ -35,6 +35,18 @@ pub(crate) struct Envelope<O> {
 }
 
 impl<O: Send + 'static> Envelope<O> {
+    pub(crate) fn new<J: JobProcessor<Output = O>>(
+        id: JobId,
+        job: J,
+        reply: Option<Reply<O>>,
+    ) -> Self {
+        Self {
+            id,
+            job: Box::new(job),
+            reply,
+        }
+    }
+
     /// The caller's job, back in its own type, for an error that hands it back.
     pub(crate) fn into_job<J: JobProcessor<Output = O>>(self) -> J {
         match self.job.into_any().downcast::<J>() {

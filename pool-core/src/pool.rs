@@ -283,20 +283,20 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
                 Admission::Contended => futures_lite::future::yield_now().await,
             }
         }
-        let id = intake.issue_id();
-        let envelope = Envelope {
-            id,
-            job: Box::new(job),
-            reply,
+        // The common case, a queue with room, needs no send future.
+        let envelope = match self.send_now(Envelope::new(intake.issue_id(), job, reply)) {
+            Ok(id) => return Ok(id),
+            Err(TrySendError::Closed(envelope)) => return Err(envelope.into_job()),
+            Err(TrySendError::Full(envelope)) => envelope,
         };
         // Until the send completes, the id counts as rejected: this future may be dropped
         // while it waits for room, and the job is then not queued.
+        let id = envelope.id;
         let pending = PendingSend {
             intake,
             sent: false,
         };
-        let sent = self.shared.queue_tx.send(envelope).await;
-        match sent {
+        match self.shared.queue_tx.send(envelope).await {
             Ok(()) => {
                 pending.sent();
                 self.accepted();
@@ -316,25 +316,32 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             Admission::Exhausted => return Err(TrySubmitError::Closed(job)),
             Admission::Contended => return Err(TrySubmitError::Full(job)),
         }
-        let id = intake.issue_id();
-        let envelope = Envelope {
-            id,
-            job: Box::new(job),
-            reply,
+        let envelope = Envelope::new(intake.issue_id(), job, reply);
+        let full = match self.send_now(envelope) {
+            Ok(id) => return Ok(id),
+            Err(TrySendError::Closed(envelope)) => {
+                return Err(TrySubmitError::Closed(envelope.into_job()));
+            }
+            Err(TrySendError::Full(envelope)) => envelope,
         };
+        self.shared.intake.rejected();
+        Err(TrySubmitError::Full(full.into_job()))
+    }
+
+    /// Queues an admitted envelope if there is room now. A closed queue rejects it for good;
+    /// a full one leaves the caller to decide (wait, or reject).
+    fn send_now(&self, envelope: Envelope<O>) -> Result<JobId, TrySendError<Envelope<O>>> {
+        let id = envelope.id;
         match self.shared.queue_tx.try_send(envelope) {
             Ok(()) => {
                 self.accepted();
                 Ok(id)
             }
-            Err(TrySendError::Full(envelope)) => {
-                intake.rejected();
-                Err(TrySubmitError::Full(envelope.into_job()))
-            }
             Err(TrySendError::Closed(envelope)) => {
-                intake.rejected();
-                Err(TrySubmitError::Closed(envelope.into_job()))
+                self.shared.intake.rejected();
+                Err(TrySendError::Closed(envelope))
             }
+            Err(full) => Err(full),
         }
     }
 

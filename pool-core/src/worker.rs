@@ -10,16 +10,21 @@ use crate::counters::WorkerCounters;
 use crate::envelope::{Envelope, ErasedJob, Reply};
 use crate::panic_message::panic_message;
 use crate::shared::{Shared, UNNAMED};
+use crate::sink::ResultsSink;
 use crate::wait_group::Alive;
-use crate::{Executor, JobContext, JobError, JobId};
+use crate::{Executor, JobContext, JobError, JobId, JobStatus};
 
 /// A worker's whole life. It ends when the queue is closed and empty; once the pool's token
 /// is cancelled, it hands back what it takes instead of running it.
+///
+/// One job's path is written out in this loop, not in a nested `async fn`: a nested future
+/// costs its construction and drop on every job.
 pub(crate) async fn work<E: Executor, O: Send + 'static>(
     shared: Arc<Shared<E, O>>,
     worker_id: usize,
     _alive: Alive,
 ) {
+    let shared = &*shared;
     let counters = &shared.counters[worker_id];
     let mut ctx = JobContext::for_worker(
         Arc::clone(&shared.identity),
@@ -29,42 +34,37 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
     while let Ok(envelope) = shared.queue_rx.recv().await {
         if shared.token.is_cancelled() {
             shared.hand_back(envelope).await;
-        } else {
-            run(&shared, counters, &mut ctx, envelope).await;
+            continue;
+        }
+        let Envelope { id, job, reply } = envelope;
+        counters.started();
+        // `name()` is the job's own code too: a panic there is contained like one in
+        // `process`, and the job is not run.
+        let named = catch_unwind(AssertUnwindSafe(|| ctx.begin(id, job.name())));
+        if named.is_err() {
+            ctx.begin(id, UNNAMED);
+        }
+        let running = Running {
+            shared,
+            counters,
+            id,
+            name: ctx.job_name(),
+            reply,
+        };
+        let outcome = match named {
+            Ok(()) => execute(shared, job.as_ref(), &ctx).await,
+            Err(payload) => Err(JobError::Panicked(format!(
+                "name() panicked: {}",
+                panic_message(payload.as_ref())
+            ))),
+        };
+        // Publishing waits for room in the results stream; only then is there anything to
+        // await.
+        if let Some((sink, status)) = running.finish(outcome) {
+            sink.publish(status).await;
         }
     }
     tracing::trace!(pool = %shared.identity.name, worker_id, "worker stopped");
-}
-
-async fn run<E: Executor, O: Send + 'static>(
-    shared: &Shared<E, O>,
-    counters: &WorkerCounters,
-    ctx: &mut JobContext,
-    envelope: Envelope<O>,
-) {
-    let Envelope { id, job, reply } = envelope;
-    counters.started();
-    // `name()` is the job's own code too: a panic there is contained like one in `process`.
-    let named = catch_unwind(AssertUnwindSafe(|| ctx.begin(id, job.name())));
-    if named.is_err() {
-        ctx.begin(id, UNNAMED);
-    }
-    let running = Running {
-        shared,
-        counters,
-        id,
-        name: ctx.job_name(),
-        reply,
-        finished: false,
-    };
-    let outcome = match named {
-        Ok(()) => execute(shared, job.as_ref(), ctx).await,
-        Err(payload) => Err(JobError::Panicked(format!(
-            "name() panicked: {}",
-            panic_message(payload.as_ref())
-        ))),
-    };
-    running.finish(outcome).await;
 }
 
 /// Runs the job, catching its panic and enforcing the job timeout.
@@ -104,12 +104,15 @@ struct Running<'a, E, O> {
     id: JobId,
     name: &'a str,
     reply: Option<Reply<O>>,
-    finished: bool,
 }
 
-impl<E, O: Send + 'static> Running<'_, E, O> {
-    async fn finish(mut self, outcome: Result<O, JobError>) {
-        self.finished = true;
+impl<'a, E, O: Send + 'static> Running<'a, E, O> {
+    /// Records the outcome and hands it to the handle; returns the status to publish, if the
+    /// results stream is on. Synchronous, so that the common case builds no future.
+    fn finish(
+        mut self,
+        outcome: Result<O, JobError>,
+    ) -> Option<(&'a ResultsSink<O>, JobStatus<O>)> {
         // Counted before the handle hears, so that a caller who awaited every handle reads
         // stats that include them.
         self.counters.finished(&outcome);
@@ -121,17 +124,14 @@ impl<E, O: Send + 'static> Running<'_, E, O> {
         if let Some(reply) = self.reply.take() {
             let _ = reply.send(outcome);
         }
-        if let Some((sink, status)) = status {
-            sink.publish(status).await;
-        }
+        // Disarmed: the drop guard is for aborts, and nothing is left to release.
+        std::mem::forget(self);
+        status
     }
 }
 
 impl<E, O> Drop for Running<'_, E, O> {
     fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
         self.counters.aborted();
         let outcome = Err(JobError::Aborted);
         if let Some(sink) = &self.shared.results {

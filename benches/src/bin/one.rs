@@ -1,0 +1,55 @@
+//! one: runs a single workload once, for `valgrind --tool=callgrind`, whose instruction
+//! counts, unlike times, do not depend on what else the machine is doing.
+//!
+//! `valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/one tokio pool 100000`
+//! Subtract the count for 0 jobs and divide by the jobs: instructions per job.
+#![allow(clippy::print_stdout)]
+
+use benches::criterion_support::{QUEUE, WORKERS};
+use benches::jobs::Work;
+use benches::{AsyncStdBackend, Backend, SmolBackend, TokioBackend, workloads};
+
+fn run<B: Backend>(backend: &B, approach: &str, jobs: usize) {
+    let b = backend.clone();
+    match approach {
+        "pool" => backend.run(workloads::pool(b, Work::Noop, jobs, WORKERS, QUEUE)),
+        "channel" => backend.run(workloads::channel(b, Work::Noop, jobs, WORKERS, QUEUE)),
+        "spawn-per-job" => backend.run(workloads::spawn_per_job(b, Work::Noop, jobs)),
+        "pool-handles" => {
+            backend.run(workloads::pool_with_handles(
+                b,
+                Work::Noop,
+                jobs,
+                WORKERS,
+                QUEUE,
+            ));
+        }
+        "channel-oneshot" => {
+            backend.run(workloads::channel_with_oneshots(
+                b,
+                Work::Noop,
+                jobs,
+                WORKERS,
+                QUEUE,
+            ));
+        }
+        other => panic!("unknown approach {other}"),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [runtime, approach, jobs] = args.as_slice() else {
+        panic!(
+            "usage: one <tokio|async-std|smol> <pool|channel|spawn-per-job|pool-handles|channel-oneshot> <jobs>"
+        );
+    };
+    let jobs = jobs.parse().expect("a job count");
+    match runtime.as_str() {
+        "tokio" => run(&TokioBackend::new(), approach, jobs),
+        "async-std" => run(&AsyncStdBackend::new(), approach, jobs),
+        "smol" => run(&SmolBackend::new(), approach, jobs),
+        other => panic!("unknown runtime {other}"),
+    }
+    println!("{runtime} {approach} {jobs}: done");
+}
