@@ -130,6 +130,20 @@ impl<E, O: Send + 'static> Shared<E, O> {
         }
     }
 
+    /// Waits until `submitted` counts only jobs that were accepted. The intake is closed and
+    /// every accepted job has been started or handed back, but a producer may still be
+    /// between taking an id and learning that the closed queue refused its job; it finishes
+    /// its book-keeping without waiting on anything, so this converges at once in practice.
+    pub(crate) async fn settle_intake(&self) {
+        loop {
+            let stats = self.stats();
+            if stats.submitted <= stats.started + stats.not_started {
+                return;
+            }
+            futures_lite::future::yield_now().await;
+        }
+    }
+
     pub(crate) fn take_unstarted(&self) -> Vec<UnstartedJob<O>> {
         std::mem::take(&mut *lock(&self.unstarted))
     }

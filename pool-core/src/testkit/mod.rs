@@ -26,13 +26,16 @@
 #![allow(missing_docs, clippy::missing_panics_doc)]
 
 pub mod cases;
+mod counting;
 mod jobs;
+pub mod schedules;
 mod sync;
 
 use std::time::Duration;
 
 use futures_lite::future;
 
+pub use counting::CountingExecutor;
 pub use jobs::{Tagged, noop};
 pub use sync::{Gate, Gauge, Latch};
 
@@ -45,7 +48,7 @@ pub const CASE_DEADLINE: Duration = Duration::from_secs(120);
 /// A runtime to run the suite on.
 pub trait Harness {
     /// The backend's executor.
-    type Executor: Executor;
+    type Executor: Executor + Clone;
 
     /// An executor for a new pool.
     fn executor() -> Self::Executor;
@@ -104,7 +107,24 @@ macro_rules! conformance_suite {
             dropping_a_started_pool_still_runs_its_jobs,
             dropping_an_unstarted_pool_resolves_handles,
             stats_add_up,
+            go_defect_queued_jobs_dropped_on_cancellation,
+            go_defect_dispatch_after_cancellation,
+            go_defect_stop_closes_channels_under_running_jobs,
+            go_defect_served_counter_counted_twice,
+            go_defect_panicking_job_crashes_process,
+            go_defect_two_goroutines_per_job,
+            go_defect_dispatcher_and_jobs_watch_different_contexts,
+            a_job_whose_name_panics_is_contained,
+            a_panic_with_a_non_string_payload_is_contained,
+            a_job_that_drops_its_context_is_fine,
+            submit_from_many_tasks_while_shutting_down,
+            stress_many_producers_and_a_concurrent_shutdown_now,
         );
+
+        #[test]
+        fn random_schedules() {
+            $crate::testkit::schedules::random_schedules::<$harness>();
+        }
     };
 }
 

@@ -39,8 +39,14 @@ impl Latch {
         }
     }
 
+    /// Counts one down; at zero it stays at zero.
     pub fn count_down(&self) {
-        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+        let left = self
+            .left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                left.checked_sub(1)
+            });
+        if left == Ok(1) {
             self.zero.notify(usize::MAX);
         }
     }
