@@ -1,7 +1,9 @@
 //! The state a pool shares with its workers.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicBool, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,6 +36,8 @@ pub(crate) struct Shared<E, O> {
     pub(crate) results: Option<ResultsSink<O>>,
     not_started: AtomicU64,
     unstarted: Mutex<Vec<UnstartedJob<O>>>,
+    /// Set once a shutdown has drained everything: the counters are final.
+    stopped: AtomicBool,
 }
 
 impl<E, O: Send + 'static> Shared<E, O> {
@@ -70,6 +74,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
             results,
             not_started: AtomicU64::new(0),
             unstarted: Mutex::new(Vec::new()),
+            stopped: AtomicBool::new(false),
         }
     }
 
@@ -89,9 +94,21 @@ impl<E, O: Send + 'static> Shared<E, O> {
         }
         stats.queued = self.queue_rx.len();
         stats.idle = self.live_workers.count().saturating_sub(stats.busy);
-        // Read last, so that every job counted above has been counted as submitted.
-        stats.submitted = self.intake.submitted();
+        stats.submitted = if self.stopped.load(Acquire) {
+            // Every accepted job has been started or handed back. (The intake's own count
+            // can still run ahead for a moment: a producer that took an id may not have
+            // learnt yet that the closed queue refused its job.)
+            stats.started + stats.not_started
+        } else {
+            // Read last, so that every job counted above has been counted as submitted.
+            self.intake.submitted()
+        };
         stats
+    }
+
+    /// Marks the counters final: called once the workers are gone and the queue is drained.
+    pub(crate) fn mark_stopped(&self) {
+        self.stopped.store(true, Release);
     }
 
     /// Hands back a job that will never start: its handle resolves to `NotStarted`, and the
@@ -127,20 +144,6 @@ impl<E, O: Send + 'static> Shared<E, O> {
     pub(crate) async fn drain_queue(&self) {
         while let Ok(envelope) = self.queue_rx.try_recv() {
             self.hand_back(envelope).await;
-        }
-    }
-
-    /// Waits until `submitted` counts only jobs that were accepted. The intake is closed and
-    /// every accepted job has been started or handed back, but a producer may still be
-    /// between taking an id and learning that the closed queue refused its job; it finishes
-    /// its book-keeping without waiting on anything, so this converges at once in practice.
-    pub(crate) async fn settle_intake(&self) {
-        loop {
-            let stats = self.stats();
-            if stats.submitted <= stats.started + stats.not_started {
-                return;
-            }
-            futures_lite::future::yield_now().await;
         }
     }
 

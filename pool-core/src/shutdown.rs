@@ -90,7 +90,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         }
         shared.live_workers.wait().await;
         shared.drain_queue().await;
-        shared.settle_intake().await;
+        shared.mark_stopped();
         if let Some(sink) = &shared.results {
             sink.flush_and_close().await;
         }
