@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 
+use crate::testkit::{Gate, Latch};
 use crate::{BoxError, FnJob, JobContext, JobProcessor, job_fn};
 
 /// A job with a tag, to check that the very job submitted is the one handed back, and a
@@ -42,4 +43,50 @@ impl JobProcessor for Tagged {
 pub fn noop()
 -> FnJob<impl Fn(JobContext) -> std::future::Ready<Result<(), BoxError>> + Send + Sync + 'static> {
     job_fn("noop", |_ctx| std::future::ready(Ok(())))
+}
+
+/// A job that tells `started` it began, then waits for `gate`: it holds its worker until the
+/// case lets go.
+pub fn blocker(started: &Arc<Latch>, gate: &Gate) -> impl JobProcessor<Output = ()> {
+    let (started, gate) = (Arc::clone(started), gate.clone());
+    job_fn("blocker", move |_ctx| {
+        let (started, gate) = (Arc::clone(&started), gate.clone());
+        async move {
+            started.count_down();
+            gate.wait().await;
+            Ok(())
+        }
+    })
+}
+
+/// A job that waits until all the jobs sharing `everyone_in` have started: they finish only if
+/// that many run at once.
+pub fn rendezvous(everyone_in: &Arc<Latch>) -> impl JobProcessor<Output = ()> {
+    let everyone_in = Arc::clone(everyone_in);
+    job_fn("rendezvous", move |_ctx| {
+        let everyone_in = Arc::clone(&everyone_in);
+        async move {
+            everyone_in.count_down();
+            everyone_in.wait().await;
+            Ok(())
+        }
+    })
+}
+
+/// A job that tells `started` it began, waits for the pool's cancellation, counts itself in
+/// `saw_cancel`, and succeeds.
+pub fn graceful(
+    started: &Arc<Latch>,
+    saw_cancel: &Arc<AtomicUsize>,
+) -> impl JobProcessor<Output = ()> {
+    let (started, saw_cancel) = (Arc::clone(started), Arc::clone(saw_cancel));
+    job_fn("graceful", move |ctx| {
+        let (started, saw_cancel) = (Arc::clone(&started), Arc::clone(&saw_cancel));
+        async move {
+            started.count_down();
+            ctx.cancelled().await;
+            saw_cancel.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    })
 }

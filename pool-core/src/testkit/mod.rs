@@ -36,7 +36,7 @@ use std::time::Duration;
 use futures_lite::future;
 
 pub use counting::CountingExecutor;
-pub use jobs::{Tagged, noop};
+pub use jobs::{Tagged, blocker, graceful, noop, rendezvous};
 pub use sync::{Gate, Gauge, Latch};
 
 use crate::{Executor, WorkerPool, WorkerPoolBuilder};

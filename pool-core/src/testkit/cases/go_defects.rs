@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::testkit::{CountingExecutor, Gate, Harness, Latch, Tagged, builder, noop};
+use crate::testkit::{
+    CountingExecutor, Gate, Harness, Latch, Tagged, blocker, builder, graceful, noop, rendezvous,
+};
 use crate::{CancellationToken, JobError, StartError, SubmitError, WorkerPool, job_fn};
 
 /// gowp dropped the jobs still queued when its context was cancelled. Here every one of them
@@ -52,19 +54,7 @@ pub async fn go_defect_dispatch_after_cancellation<H: Harness>() {
         .unwrap();
     pool.start().unwrap();
     let (started, gate) = (Arc::new(Latch::new(1)), Gate::new());
-    let busy = {
-        let (started, gate) = (Arc::clone(&started), gate.clone());
-        pool.submit(job_fn("busy", move |_ctx| {
-            let (started, gate) = (Arc::clone(&started), gate.clone());
-            async move {
-                started.count_down();
-                gate.wait().await;
-                Ok(())
-            }
-        }))
-        .await
-        .unwrap()
-    };
+    let busy = pool.submit(blocker(&started, &gate)).await.unwrap();
     started.wait().await;
     // The only worker is busy: this job waits for it, as gowp's dispatcher did.
     let waiting = Tagged::new(1);
@@ -177,19 +167,7 @@ pub async fn go_defect_panicking_job_crashes_process<H: Harness>() {
     let everyone_in = Arc::new(Latch::new(WORKERS));
     let mut after = Vec::new();
     for _ in 0..WORKERS {
-        let everyone_in = Arc::clone(&everyone_in);
-        after.push(
-            pool.submit(job_fn("after", move |_ctx| {
-                let everyone_in = Arc::clone(&everyone_in);
-                async move {
-                    everyone_in.count_down();
-                    everyone_in.wait().await;
-                    Ok(())
-                }
-            }))
-            .await
-            .unwrap(),
-        );
+        after.push(pool.submit(rendezvous(&everyone_in)).await.unwrap());
     }
     for handle in after {
         handle.await.unwrap();
@@ -250,22 +228,8 @@ pub async fn go_defect_dispatcher_and_jobs_watch_different_contexts<H: Harness>(
         .build()
         .unwrap();
     pool.start().unwrap();
-    let started = Arc::new(Latch::new(1));
-    let saw = Arc::new(AtomicUsize::new(0));
-    let watcher = {
-        let (started, saw) = (Arc::clone(&started), Arc::clone(&saw));
-        pool.submit(job_fn("watcher", move |ctx| {
-            let (started, saw) = (Arc::clone(&started), Arc::clone(&saw));
-            async move {
-                started.count_down();
-                ctx.cancelled().await;
-                saw.fetch_add(1, Ordering::SeqCst);
-                Ok(())
-            }
-        }))
-        .await
-        .unwrap()
-    };
+    let (started, saw) = (Arc::new(Latch::new(1)), Arc::new(AtomicUsize::new(0)));
+    let watcher = pool.submit(graceful(&started, &saw)).await.unwrap();
     started.wait().await;
     upstream.cancel();
     watcher.await.unwrap();

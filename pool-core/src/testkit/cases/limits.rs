@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use futures_lite::future;
 
-use crate::testkit::{Gate, Gauge, Harness, Latch, Tagged, builder, noop};
+use crate::testkit::{Gate, Gauge, Harness, Latch, Tagged, blocker, builder, noop, rendezvous};
 use crate::{SubmitError, TrySubmitError, job_fn};
 
 /// Never more than `workers` jobs run at once, measured with a gauge.
@@ -48,35 +48,13 @@ pub async fn all_workers_run_at_once<H: Harness>() {
     let everyone_in = Arc::new(Latch::new(WORKERS));
     let mut handles = Vec::new();
     for _ in 0..WORKERS {
-        let everyone_in = Arc::clone(&everyone_in);
-        let job = job_fn("rendezvous", move |_ctx| {
-            let everyone_in = Arc::clone(&everyone_in);
-            async move {
-                everyone_in.count_down();
-                everyone_in.wait().await;
-                Ok(())
-            }
-        });
-        handles.push(pool.submit(job).await.unwrap());
+        handles.push(pool.submit(rendezvous(&everyone_in)).await.unwrap());
     }
     assert_eq!(pool.stats().workers, WORKERS);
     for handle in handles {
         handle.await.unwrap();
     }
     pool.shutdown().await.unwrap();
-}
-
-/// A job that tells `started` it began, then waits for `gate`.
-fn blocker(started: &Arc<Latch>, gate: &Gate) -> impl crate::JobProcessor<Output = ()> {
-    let (started, gate) = (Arc::clone(started), gate.clone());
-    job_fn("blocker", move |_ctx| {
-        let (started, gate) = (Arc::clone(&started), gate.clone());
-        async move {
-            started.count_down();
-            gate.wait().await;
-            Ok(())
-        }
-    })
 }
 
 /// With the worker busy and the queue full, `submit` waits until there is room.

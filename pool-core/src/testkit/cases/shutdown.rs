@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_lite::future;
 
-use crate::testkit::{Gate, Harness, Latch, Tagged, builder, noop};
+use crate::testkit::{Gate, Harness, Latch, Tagged, builder, graceful, noop};
 use crate::{CancellationToken, JobError, JobProcessor, PoolStats, job_fn};
 
 /// A job that waits at `gate`, then counts itself in `runs`.
@@ -18,20 +18,6 @@ fn gated(gate: &Gate, runs: &Arc<AtomicUsize>) -> impl JobProcessor<Output = ()>
         async move {
             gate.wait().await;
             runs.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        }
-    })
-}
-
-/// A job that says it started, waits for the pool's cancellation, then succeeds.
-fn graceful(started: &Arc<Latch>, saw_cancel: &Arc<AtomicUsize>) -> impl JobProcessor<Output = ()> {
-    let (started, saw_cancel) = (Arc::clone(started), Arc::clone(saw_cancel));
-    job_fn("graceful", move |ctx| {
-        let (started, saw_cancel) = (Arc::clone(&started), Arc::clone(&saw_cancel));
-        async move {
-            started.count_down();
-            ctx.cancelled().await;
-            saw_cancel.fetch_add(1, Ordering::SeqCst);
             Ok(())
         }
     })
