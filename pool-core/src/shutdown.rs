@@ -22,6 +22,10 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// A pool that was never started runs nothing: its queued jobs come back in the report's
     /// `unstarted`.
     ///
+    /// To escalate a graceful shutdown that takes too long (a second Ctrl-C, say), cancel the
+    /// pool's [token](Self::cancellation_token) or its parent: the shutdown in progress then
+    /// proceeds as `shutdown_now` would, and its report returns the jobs that never started.
+    ///
     /// # Errors
     ///
     /// [`ShutdownError::AlreadyShutDown`] if a shutdown was already called; this call then

@@ -5,19 +5,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::testkit::{
-    CountingExecutor, Gate, Harness, Latch, Tagged, blocker, builder, graceful, noop, rendezvous,
+    CountingExecutor, Gate, Harness, Latch, Tagged, blocker, builder, graceful, noop, pool_under,
+    rendezvous,
 };
-use crate::{CancellationToken, JobError, StartError, SubmitError, WorkerPool, job_fn};
+use crate::{JobError, StartError, SubmitError, WorkerPool, job_fn};
 
 /// gowp dropped the jobs still queued when its context was cancelled. Here every one of them
 /// is handed back: its handle says `NotStarted` and the shutdown report returns it.
 pub async fn go_defect_queued_jobs_dropped_on_cancellation<H: Harness>() {
-    let upstream = CancellationToken::new();
-    let pool = builder::<H, ()>()
-        .workers(1)
-        .cancellation(upstream.clone())
-        .build()
-        .unwrap();
+    let (upstream, pool) = pool_under::<H, ()>(1);
     let queued: Vec<Tagged> = (0..20).map(Tagged::new).collect();
     let mut handles = Vec::new();
     for job in &queued {
@@ -46,12 +42,7 @@ pub async fn go_defect_queued_jobs_dropped_on_cancellation<H: Harness>() {
 /// gowp's dispatcher, waiting for a free worker, dispatched a job after the context was
 /// cancelled. Here a job still queued when cancellation comes never starts.
 pub async fn go_defect_dispatch_after_cancellation<H: Harness>() {
-    let upstream = CancellationToken::new();
-    let pool = builder::<H, ()>()
-        .workers(1)
-        .cancellation(upstream.clone())
-        .build()
-        .unwrap();
+    let (upstream, pool) = pool_under::<H, ()>(1);
     pool.start().unwrap();
     let (started, gate) = (Arc::new(Latch::new(1)), Gate::new());
     let busy = pool.submit(blocker(&started, &gate)).await.unwrap();
@@ -221,12 +212,7 @@ pub async fn go_defect_dispatcher_and_jobs_watch_different_contexts<H: Harness>(
     assert!(pool.is_closed(), "the intake saw the job's cancellation");
     pool.shutdown().await.unwrap();
 
-    let upstream = CancellationToken::new();
-    let pool = builder::<H, ()>()
-        .workers(1)
-        .cancellation(upstream.clone())
-        .build()
-        .unwrap();
+    let (upstream, pool) = pool_under::<H, ()>(1);
     pool.start().unwrap();
     let (started, saw) = (Arc::new(Latch::new(1)), Arc::new(AtomicUsize::new(0)));
     let watcher = pool.submit(graceful(&started, &saw)).await.unwrap();

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use futures_lite::future;
 
-use crate::testkit::{Gate, Harness, Latch, Tagged, builder, graceful, noop};
-use crate::{CancellationToken, JobError, JobProcessor, PoolStats, job_fn};
+use crate::testkit::{Gate, Harness, Latch, Tagged, builder, graceful, noop, pool_under};
+use crate::{JobError, JobProcessor, PoolStats, job_fn};
 
 /// A job that waits at `gate`, then counts itself in `runs`.
 fn gated(gate: &Gate, runs: &Arc<AtomicUsize>) -> impl JobProcessor<Output = ()> {
@@ -82,12 +82,7 @@ pub async fn graceful_shutdown_of_an_unstarted_pool_hands_jobs_back<H: Harness>(
 /// jobs that never started, which never run.
 pub async fn shutdown_now_returns_exactly_the_unstarted_jobs<H: Harness>() {
     const WORKERS: usize = 2;
-    let upstream = CancellationToken::new();
-    let pool = builder::<H, ()>()
-        .workers(WORKERS)
-        .cancellation(upstream.clone())
-        .build()
-        .unwrap();
+    let (upstream, pool) = pool_under::<H, ()>(WORKERS);
     pool.start().unwrap();
     let (started, saw_cancel) = (Arc::new(Latch::new(WORKERS)), Arc::new(AtomicUsize::new(0)));
     let mut running = Vec::new();
@@ -132,12 +127,7 @@ pub async fn shutdown_now_returns_exactly_the_unstarted_jobs<H: Harness>() {
 /// Cancelling the parent token stops the pool as `shutdown_now` does: running jobs see it,
 /// queued ones are handed back, and the intake closes.
 pub async fn parent_token_cancellation_stops_the_pool<H: Harness>() {
-    let upstream = CancellationToken::new();
-    let pool = builder::<H, ()>()
-        .workers(1)
-        .cancellation(upstream.clone())
-        .build()
-        .unwrap();
+    let (upstream, pool) = pool_under::<H, ()>(1);
     pool.start().unwrap();
     let (started, saw_cancel) = (Arc::new(Latch::new(1)), Arc::new(AtomicUsize::new(0)));
     let running = pool.submit(graceful(&started, &saw_cancel)).await.unwrap();

@@ -1,0 +1,68 @@
+//! The macro that makes one `#[test]` per case for a backend.
+
+/// Expands to one `#[test]` per conformance case, run on the given [`Harness`].
+#[macro_export]
+macro_rules! conformance_suite {
+    ($harness:ty) => {
+        $crate::__conformance_cases!(
+            $harness;
+            bounded_concurrency,
+            all_workers_run_at_once,
+            submit_waits_when_the_queue_is_full,
+            try_submit_says_full,
+            fifo_start_order_with_one_worker,
+            max_jobs_closes_the_intake_and_drains,
+            values_and_errors_reach_the_handles,
+            panic_is_contained_and_the_worker_survives,
+            job_timeout_stops_a_slow_job,
+            dropped_handles_still_run,
+            detached_jobs_run,
+            results_stream_sees_every_job,
+            context_describes_the_job,
+            start_once,
+            stop_once,
+            submit_before_start_runs_after_start,
+            submit_after_shutdown_hands_the_job_back,
+            bad_configuration_is_a_typed_error,
+            pools_have_distinct_identities,
+            graceful_shutdown_runs_every_queued_job,
+            graceful_shutdown_of_an_unstarted_pool_hands_jobs_back,
+            shutdown_now_returns_exactly_the_unstarted_jobs,
+            parent_token_cancellation_stops_the_pool,
+            shutdown_timeout_aborts_a_job_that_ignores_cancellation,
+            dropping_a_started_pool_still_runs_its_jobs,
+            dropping_an_unstarted_pool_resolves_handles,
+            stats_add_up,
+            go_defect_queued_jobs_dropped_on_cancellation,
+            go_defect_dispatch_after_cancellation,
+            go_defect_stop_closes_channels_under_running_jobs,
+            go_defect_served_counter_counted_twice,
+            go_defect_panicking_job_crashes_process,
+            go_defect_two_goroutines_per_job,
+            go_defect_dispatcher_and_jobs_watch_different_contexts,
+            a_job_whose_name_panics_is_contained,
+            a_panic_with_a_non_string_payload_is_contained,
+            a_job_that_drops_its_context_is_fine,
+            submit_from_many_tasks_while_shutting_down,
+            stress_many_producers_and_a_concurrent_shutdown_now,
+        );
+
+        #[test]
+        fn random_schedules() {
+            $crate::testkit::schedules::random_schedules::<$harness>();
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_cases {
+    ($harness:ty; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $crate::testkit::run::<$harness>($crate::testkit::cases::$case::<$harness>());
+            }
+        )*
+    };
+}
