@@ -58,6 +58,12 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
                 panic_message(payload.as_ref())
             ))),
         };
+        // The job is dropped before its outcome is told, so that whatever it holds (a permit,
+        // a connection) is released when the caller hears of it. Its `Drop` is its own code
+        // too: a panic there must not take the worker down.
+        if catch_unwind(AssertUnwindSafe(|| drop(job))).is_err() {
+            tracing::warn!(pool = %shared.identity.name, job = %id, "a job panicked while being dropped");
+        }
         // Publishing waits for room in the results stream; only then is there anything to
         // await.
         if let Some((sink, status)) = running.finish(outcome) {

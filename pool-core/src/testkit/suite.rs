@@ -19,6 +19,7 @@ macro_rules! conformance_suite {
             detached_jobs_run,
             results_stream_sees_every_job,
             context_describes_the_job,
+            a_job_is_dropped_before_its_handle_resolves,
             start_once,
             stop_once,
             submit_before_start_runs_after_start,
@@ -43,6 +44,7 @@ macro_rules! conformance_suite {
             a_job_whose_name_panics_is_contained,
             a_panic_with_a_non_string_payload_is_contained,
             a_job_that_drops_its_context_is_fine,
+            a_job_that_panics_when_dropped_is_contained,
             submit_from_many_tasks_while_shutting_down,
             stress_many_producers_and_a_concurrent_shutdown_now,
         );

@@ -117,3 +117,39 @@ pub async fn a_job_that_drops_its_context_is_fine<H: Harness>() {
     assert_eq!(watcher.await.unwrap(), 2);
     assert_eq!(report.stats.completed, 2);
 }
+
+/// A job whose `Drop` panics.
+struct DropBomb;
+
+#[async_trait]
+impl JobProcessor for DropBomb {
+    type Output = ();
+
+    fn name(&self) -> &str {
+        "drop-bomb"
+    }
+
+    async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
+
+impl Drop for DropBomb {
+    fn drop(&mut self) {
+        panic!("boom on drop");
+    }
+}
+
+/// A job whose `Drop` panics keeps its outcome, and its worker survives it.
+pub async fn a_job_that_panics_when_dropped_is_contained<H: Harness>() {
+    let pool = builder::<H, ()>().workers(1).build().unwrap();
+    pool.start().unwrap();
+    pool.submit(DropBomb).await.unwrap().await.unwrap();
+    pool.submit(job_fn("next", |_ctx| async { Ok(()) }))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!(report.stats.completed, 2);
+}

@@ -231,3 +231,24 @@ pub async fn context_describes_the_job<H: Harness>() {
     assert_eq!(pool_id, pool.id());
     pool.shutdown().await.unwrap();
 }
+
+/// A job is dropped before its outcome is told: what it holds is free when the caller hears.
+pub async fn a_job_is_dropped_before_its_handle_resolves<H: Harness>() {
+    let pool = builder::<H, ()>().workers(1).build().unwrap();
+    pool.start().unwrap();
+    let held = Arc::new(());
+    let job = {
+        let held = Arc::clone(&held);
+        job_fn("holder", move |_ctx| {
+            let _still_here = &held;
+            std::future::ready(Ok(()))
+        })
+    };
+    pool.submit(job).await.unwrap().await.unwrap();
+    assert_eq!(
+        Arc::strong_count(&held),
+        1,
+        "the job was still alive when its handle resolved"
+    );
+    pool.shutdown().await.unwrap();
+}
