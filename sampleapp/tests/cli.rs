@@ -5,6 +5,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use serde_json::Value;
 
 const RUNTIMES: [&str; 3] = ["tokio", "async-std", "smol"];
@@ -202,11 +204,8 @@ impl Running {
     }
 
     fn interrupt(&self) {
-        let kill = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
+        let pid = i32::try_from(self.child.id()).expect("a pid fits in i32");
+        kill(Pid::from_raw(pid), Signal::SIGINT).expect("SIGINT sent");
     }
 
     /// Waits (generously) for the exit, which must be clean, and returns the summary.
