@@ -235,6 +235,24 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// # Errors
     ///
     /// [`TrySubmitError::Full`] or [`TrySubmitError::Closed`], with the job.
+    ///
+    /// # Examples
+    ///
+    /// Shedding load instead of waiting when the queue is full:
+    ///
+    /// ```
+    /// use pool_core::{job_fn, Executor, TrySubmitError, WorkerPool};
+    ///
+    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<E>::builder().workers(1).queue_capacity(1).build()?;
+    /// match pool.try_submit(job_fn("report", |_ctx| async { Ok(()) })) {
+    ///     Ok(handle) => println!("queued as {}", handle.id()),
+    ///     Err(TrySubmitError::Full(_job)) => eprintln!("busy: try again later"),
+    ///     Err(TrySubmitError::Closed(_job)) => eprintln!("shutting down"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_submit<J>(&self, job: J) -> Result<JobHandle<O>, TrySubmitError<J>>
     where
         J: JobProcessor<Output = O>,
@@ -250,6 +268,23 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// # Errors
     ///
     /// As [`submit`](Self::submit).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{job_fn, Executor, WorkerPool};
+    ///
+    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<E>::builder().build()?;
+    /// pool.start()?;
+    /// for _ in 0..1_000 {
+    ///     pool.submit_detached(job_fn("log-line", |_ctx| async { Ok(()) })).await?;
+    /// }
+    /// let report = pool.shutdown().await?;
+    /// assert_eq!(report.stats.completed, 1_000);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn submit_detached<J>(&self, job: J) -> Result<JobId, SubmitError<J>>
     where
         J: JobProcessor<Output = O>,

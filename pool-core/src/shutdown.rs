@@ -35,6 +35,21 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     ///
     /// Dropping the future halfway leaves the pool stopping: the workers finish the queue,
     /// and no later shutdown can be called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{Executor, ShutdownError, WorkerPool};
+    ///
+    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<E>::builder().build()?;
+    /// pool.start()?;
+    /// let report = pool.shutdown().await?;
+    /// println!("{:?}", report.stats);
+    /// assert_eq!(pool.shutdown().await.unwrap_err(), ShutdownError::AlreadyShutDown);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn shutdown(&self) -> Result<ShutdownReport<O>, ShutdownError> {
         self.stop(Stop::Graceful).await
     }
@@ -50,6 +65,26 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// # Errors
     ///
     /// As [`shutdown`](Self::shutdown).
+    ///
+    /// # Examples
+    ///
+    /// Stopping now and keeping the jobs that never ran, to queue them elsewhere:
+    ///
+    /// ```
+    /// use pool_core::{Executor, WorkerPool};
+    ///
+    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<E>::builder().workers(4).build()?;
+    /// pool.start()?;
+    /// // ... submit jobs, then, at the first sign of trouble:
+    /// let report = pool.shutdown_now().await?;
+    /// println!("{} jobs come back", report.unstarted.len());
+    /// for job in report.unstarted {
+    ///     let _job = job.into_job(); // or `job.downcast::<MyJob>()`, to get your own type back
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn shutdown_now(&self) -> Result<ShutdownReport<O>, ShutdownError> {
         self.stop(Stop::Now).await
     }
@@ -62,6 +97,25 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// # Errors
     ///
     /// As [`shutdown`](Self::shutdown).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use pool_core::{Executor, WorkerPool};
+    ///
+    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<E>::builder()
+    ///     .shutdown_grace(Duration::from_secs(2))
+    ///     .build()?;
+    /// pool.start()?;
+    /// // Ten seconds to finish, two more to react to cancellation, then abort.
+    /// let report = pool.shutdown_timeout(Duration::from_secs(10)).await?;
+    /// assert_eq!(report.stats.submitted, report.stats.finished());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn shutdown_timeout(
         &self,
         timeout: Duration,
