@@ -14,6 +14,9 @@ use crate::sink::ResultsSink;
 use crate::wait_group::Alive;
 use crate::{Executor, JobContext, JobError, JobId, JobStatus};
 
+/// How many jobs a worker takes before it lets the runtime run other tasks.
+pub(crate) const JOBS_PER_YIELD: u32 = 64;
+
 /// A worker's whole life. It ends when the queue is closed and empty; once the pool's token
 /// is cancelled, it hands back what it takes instead of running it.
 ///
@@ -31,7 +34,16 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         shared.token.clone(),
         worker_id,
     );
+    let mut since_yield = 0_u32;
     while let Ok(envelope) = shared.queue_rx.recv().await {
+        // A receive from a non-empty queue never suspends, and quick jobs may not either: a
+        // worker with a deep queue would keep its thread for the whole queue, starving the
+        // runtime's other tasks (tokio's cooperative budget does not see this channel).
+        since_yield += 1;
+        if since_yield == JOBS_PER_YIELD {
+            since_yield = 0;
+            future::yield_now().await;
+        }
         if shared.token.is_cancelled() {
             shared.hand_back(envelope).await;
             continue;

@@ -20,6 +20,7 @@ pub struct CountingExecutor<E> {
 struct Tally {
     spawned: AtomicUsize,
     live: AtomicUsize,
+    polls: AtomicUsize,
     none_live: Event,
 }
 
@@ -45,6 +46,12 @@ impl<E> CountingExecutor<E> {
     /// Tasks spawned so far.
     pub fn spawned(&self) -> usize {
         self.tally.spawned.load(Ordering::Acquire)
+    }
+
+    /// Times the runtime has polled the spawned tasks: each return to the runtime (a wait, or
+    /// a yield) costs one more.
+    pub fn polls(&self) -> usize {
+        self.tally.polls.load(Ordering::Acquire)
     }
 
     /// Tasks whose future has not been dropped yet.
@@ -77,9 +84,15 @@ impl<E: Executor> Executor for CountingExecutor<E> {
         self.tally.spawned.fetch_add(1, Ordering::AcqRel);
         self.tally.live.fetch_add(1, Ordering::AcqRel);
         let live = Live(Arc::clone(&self.tally));
+        let tally = Arc::clone(&self.tally);
+        let mut future = Box::pin(future);
         self.inner.spawn(async move {
             let _live = live;
-            future.await;
+            std::future::poll_fn(|cx| {
+                tally.polls.fetch_add(1, Ordering::AcqRel);
+                future.as_mut().poll(cx)
+            })
+            .await;
         })
     }
 

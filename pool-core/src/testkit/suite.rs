@@ -12,6 +12,7 @@ macro_rules! conformance_suite {
             try_submit_says_full,
             fifo_start_order_with_one_worker,
             max_jobs_closes_the_intake_and_drains,
+            a_busy_worker_yields_to_the_runtime,
             values_and_errors_reach_the_handles,
             panic_is_contained_and_the_worker_survives,
             job_timeout_stops_a_slow_job,

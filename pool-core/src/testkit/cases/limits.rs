@@ -4,8 +4,10 @@ use std::sync::{Arc, Mutex};
 
 use futures_lite::future;
 
-use crate::testkit::{Gate, Gauge, Harness, Latch, Tagged, blocker, builder, noop, rendezvous};
-use crate::{SubmitError, TrySubmitError, job_fn};
+use crate::testkit::{
+    CountingExecutor, Gate, Gauge, Harness, Latch, Tagged, blocker, builder, noop, rendezvous,
+};
+use crate::{SubmitError, TrySubmitError, WorkerPool, job_fn};
 
 /// Never more than `workers` jobs run at once, measured with a gauge.
 pub async fn bounded_concurrency<H: Harness>() {
@@ -165,4 +167,28 @@ pub async fn max_jobs_closes_the_intake_and_drains<H: Harness>() {
     let report = pool.shutdown().await.unwrap();
     assert_eq!(report.stats.submitted, 5);
     assert_eq!(report.stats.completed, 5);
+}
+
+/// A worker with a deep queue of jobs that never wait still hands its thread back to the
+/// runtime now and then, so that other tasks are not starved: its task is polled again at
+/// least once per [`JOBS_PER_YIELD`](crate) jobs.
+pub async fn a_busy_worker_yields_to_the_runtime<H: Harness>() {
+    const JOBS: usize = 2_000;
+    let executor = CountingExecutor::new(H::executor());
+    let pool = WorkerPool::<_, ()>::with_executor(executor.clone())
+        .workers(1)
+        .queue_capacity(JOBS)
+        .build()
+        .unwrap();
+    for _ in 0..JOBS {
+        pool.submit_detached(noop()).await.unwrap();
+    }
+    pool.start().unwrap();
+    pool.shutdown().await.unwrap();
+    executor.all_finished().await;
+    let polls = executor.polls();
+    assert!(
+        polls > JOBS / 64,
+        "{JOBS} quick jobs in {polls} polls: the worker never yielded"
+    );
 }
