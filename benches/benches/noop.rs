@@ -1,36 +1,23 @@
 //! noop: 100,000 no-op jobs, fire-and-forget, 16 workers and a queue of 1,024, against the
 //! channel baseline, a task per job, Semaphore + spawn and `buffer_unordered`, on every runtime.
 
-use benches::criterion_support::{JOBS, QUEUE, WORKERS, bench, config, group};
+use benches::criterion_support::{JOBS, WORKERS, bench, config, group, pool_channel_spawn};
 use benches::jobs::Work;
-use benches::{AsyncStdBackend, Backend, SmolBackend, TokioBackend, workloads};
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
-
-fn on<B: Backend>(group: &mut BenchmarkGroup<'_, WallTime>, backend: &B) {
-    bench(group, backend, "pool", || {
-        workloads::pool(backend.clone(), Work::Noop, JOBS, WORKERS, QUEUE)
-    });
-    bench(group, backend, "channel", || {
-        workloads::channel(backend.clone(), Work::Noop, JOBS, WORKERS, QUEUE)
-    });
-    bench(group, backend, "spawn-per-job", || {
-        workloads::spawn_per_job(backend.clone(), Work::Noop, JOBS)
-    });
-}
+use benches::{AsyncStdBackend, SmolBackend, TokioBackend, workloads};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn noop(criterion: &mut Criterion) {
     let mut group = group(criterion, "noop");
     let tokio = TokioBackend::new();
-    on(&mut group, &tokio);
+    pool_channel_spawn(&mut group, &tokio, Work::Noop);
     bench(&mut group, &tokio, "semaphore-spawn", || {
         workloads::semaphore_spawn(Work::Noop, JOBS, WORKERS)
     });
     bench(&mut group, &tokio, "buffer-unordered", || {
         workloads::buffer_unordered(Work::Noop, JOBS, WORKERS)
     });
-    on(&mut group, &AsyncStdBackend::new());
-    on(&mut group, &SmolBackend::new());
+    pool_channel_spawn(&mut group, &AsyncStdBackend::new(), Work::Noop);
+    pool_channel_spawn(&mut group, &SmolBackend::new(), Work::Noop);
     group.finish();
 }
 

@@ -1,29 +1,16 @@
 //! yielding: 100,000 jobs that each yield once (a real suspension and re-schedule), the pool
 //! against the channel baseline and a task per job, on every runtime.
 
-use benches::criterion_support::{JOBS, QUEUE, WORKERS, bench, config, group};
+use benches::criterion_support::{config, group, pool_channel_spawn};
 use benches::jobs::Work;
-use benches::{AsyncStdBackend, Backend, SmolBackend, TokioBackend, workloads};
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
-
-fn on<B: Backend>(group: &mut BenchmarkGroup<'_, WallTime>, backend: &B) {
-    bench(group, backend, "pool", || {
-        workloads::pool(backend.clone(), Work::Yield, JOBS, WORKERS, QUEUE)
-    });
-    bench(group, backend, "channel", || {
-        workloads::channel(backend.clone(), Work::Yield, JOBS, WORKERS, QUEUE)
-    });
-    bench(group, backend, "spawn-per-job", || {
-        workloads::spawn_per_job(backend.clone(), Work::Yield, JOBS)
-    });
-}
+use benches::{AsyncStdBackend, SmolBackend, TokioBackend};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn yielding(criterion: &mut Criterion) {
     let mut group = group(criterion, "yielding");
-    on(&mut group, &TokioBackend::new());
-    on(&mut group, &AsyncStdBackend::new());
-    on(&mut group, &SmolBackend::new());
+    pool_channel_spawn(&mut group, &TokioBackend::new(), Work::Yield);
+    pool_channel_spawn(&mut group, &AsyncStdBackend::new(), Work::Yield);
+    pool_channel_spawn(&mut group, &SmolBackend::new(), Work::Yield);
     group.finish();
 }
 

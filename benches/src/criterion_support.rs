@@ -6,6 +6,8 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 
 use crate::backend::Backend;
+use crate::jobs::Work;
+use crate::workloads;
 
 /// Jobs per iteration, in every group.
 pub const JOBS: usize = 100_000;
@@ -51,5 +53,23 @@ pub fn bench<B: Backend, F, Fut>(
             }
             started.elapsed()
         });
+    });
+}
+
+/// The three approaches every runtime has, timed for `work`: the pool, the channel baseline,
+/// and a task per job.
+pub fn pool_channel_spawn<B: Backend>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    backend: &B,
+    work: Work,
+) {
+    bench(group, backend, "pool", || {
+        workloads::pool(backend.clone(), work, JOBS, WORKERS, QUEUE)
+    });
+    bench(group, backend, "channel", || {
+        workloads::channel(backend.clone(), work, JOBS, WORKERS, QUEUE)
+    });
+    bench(group, backend, "spawn-per-job", || {
+        workloads::spawn_per_job(backend.clone(), work, JOBS)
     });
 }
