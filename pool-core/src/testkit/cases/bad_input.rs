@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use futures_lite::StreamExt;
 
 use crate::testkit::{Harness, Latch, builder};
-use crate::{BoxError, JobContext, JobError, JobProcessor, job_fn};
+use crate::{BoxError, Executor, JobContext, JobError, JobProcessor, WorkerPool, job_fn};
 
 /// A job whose `name()` panics.
 struct Nameless {
@@ -48,11 +48,7 @@ pub async fn a_job_whose_name_panics_is_contained<H: Harness>() {
         other => panic!("expected Panicked, got {other:?}"),
     }
     assert_eq!(ran.load(Ordering::SeqCst), 0);
-    pool.submit(job_fn("next", |_ctx| async { Ok(()) }))
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    the_worker_survives(&pool).await;
     let report = pool.shutdown().await.unwrap();
     assert_eq!((report.stats.panicked, report.stats.completed), (1, 1));
     let names: Vec<String> = results.map(|status| status.name).collect().await;
@@ -77,11 +73,7 @@ pub async fn a_panic_with_a_non_string_payload_is_contained<H: Harness>() {
         }
         other => panic!("expected Panicked, got {other:?}"),
     }
-    pool.submit(job_fn("next", |_ctx| async { Ok(()) }))
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    the_worker_survives(&pool).await;
     pool.shutdown().await.unwrap();
 }
 
@@ -145,11 +137,17 @@ pub async fn a_job_that_panics_when_dropped_is_contained<H: Harness>() {
     let pool = builder::<H, ()>().workers(1).build().unwrap();
     pool.start().unwrap();
     pool.submit(DropBomb).await.unwrap().await.unwrap();
-    pool.submit(job_fn("next", |_ctx| async { Ok(()) }))
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    the_worker_survives(&pool).await;
     let report = pool.shutdown().await.unwrap();
     assert_eq!(report.stats.completed, 2);
+}
+
+/// The pool's (only) worker still runs a job after what just happened to it.
+async fn the_worker_survives<E: Executor, O: Default + Send + 'static>(pool: &WorkerPool<E, O>) {
+    let next = pool
+        .submit(job_fn("next", |_ctx| async { Ok(O::default()) }))
+        .await;
+    next.unwrap()
+        .await
+        .expect("the worker survived and ran the next job");
 }
