@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use crate::sink::ResultsSink;
+use crate::sink::ResultsConfig;
 use crate::{BuildError, CancellationToken, Executor, WorkerPool};
 
 /// The most workers a pool may have.
@@ -17,12 +17,6 @@ pub const MAX_QUEUE_CAPACITY: usize = 1 << 24;
 
 /// How many queue slots a pool gets per worker unless told otherwise, as in gowp.
 pub const QUEUE_SLOTS_PER_WORKER: usize = 100;
-
-/// What `results(capacity)` asked for.
-pub(crate) struct ResultsConfig<O> {
-    capacity: usize,
-    clone_output: fn(&O) -> O,
-}
 
 /// Builds a [`WorkerPool`]; from [`WorkerPool::builder`] or [`WorkerPool::with_executor`].
 ///
@@ -45,7 +39,6 @@ pub(crate) struct ResultsConfig<O> {
 ///     .queue_capacity(1_000)
 ///     .job_timeout(Duration::from_secs(30))
 ///     .cancellation(upstream.clone())
-///     .results(256)
 ///     .start_message("thumbnail pool up")
 ///     .cancel_message("thumbnail pool going down")
 ///     .build()?;
@@ -65,7 +58,6 @@ pub struct WorkerPoolBuilder<E, O = ()> {
     pub(crate) shutdown_grace: Duration,
     pub(crate) max_jobs: Option<u64>,
     pub(crate) parent: Option<CancellationToken>,
-    pub(crate) results: Option<ResultsConfig<O>>,
     output: PhantomData<fn() -> O>,
 }
 
@@ -82,7 +74,6 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
             shutdown_grace: Duration::from_secs(5),
             max_jobs: None,
             parent: None,
-            results: None,
             output: PhantomData,
         }
     }
@@ -123,7 +114,8 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
 
     /// Stops any job that runs longer than `limit`; its outcome is
     /// [`JobError::TimedOut`](crate::JobError::TimedOut). The job's future is dropped at its
-    /// next suspension point.
+    /// next suspension point: a job that blocks its thread is stopped only once it returns
+    /// to the runtime. Must be longer than zero.
     pub fn job_timeout(mut self, limit: Duration) -> Self {
         self.job_timeout = Some(limit);
         self
@@ -156,9 +148,15 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
     ///
     /// # Errors
     ///
-    /// A [`BuildError`] for 0 or too many workers, a 0 or too large queue or results stream,
-    /// or `max_jobs(0)`.
+    /// A [`BuildError`] for 0 or too many workers, a 0 or too large queue, `max_jobs(0)` or a
+    /// zero `job_timeout`.
     pub fn build(self) -> Result<WorkerPool<E, O>, BuildError> {
+        let queue_capacity = self.check()?;
+        Ok(WorkerPool::new(self, queue_capacity, None).0)
+    }
+
+    /// The queue's capacity, once the configuration is checked.
+    fn check(&self) -> Result<usize, BuildError> {
         if self.workers == 0 {
             return Err(BuildError::ZeroWorkers);
         }
@@ -174,36 +172,68 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
         if queue_capacity > MAX_QUEUE_CAPACITY {
             return Err(BuildError::QueueTooLarge(queue_capacity));
         }
-        let results = match self.results {
-            None => None,
-            Some(ResultsConfig { capacity: 0, .. }) => {
-                return Err(BuildError::ZeroResultsCapacity);
-            }
-            Some(ResultsConfig { capacity, .. }) if capacity > MAX_QUEUE_CAPACITY => {
-                return Err(BuildError::ResultsTooLarge(capacity));
-            }
-            Some(ResultsConfig {
-                capacity,
-                clone_output,
-            }) => Some(ResultsSink::new(capacity, clone_output)),
-        };
         if self.max_jobs == Some(0) {
             return Err(BuildError::ZeroMaxJobs);
         }
-        Ok(WorkerPool::new(self, queue_capacity, results))
+        if self.job_timeout == Some(Duration::ZERO) {
+            return Err(BuildError::ZeroJobTimeout);
+        }
+        Ok(queue_capacity)
     }
 }
 
 impl<E: Executor, O: Clone + Send + 'static> WorkerPoolBuilder<E, O> {
-    /// Turns on the [results stream](crate::WorkerPool::results), holding up to `capacity`
-    /// unread statuses. Each job's outcome goes both to its handle and to the stream, so the
-    /// output must be `Clone`.
-    pub fn results(mut self, capacity: usize) -> Self {
-        self.results = Some(ResultsConfig {
-            capacity,
-            clone_output: O::clone,
-        });
-        self
+    /// Builds the pool with a results stream, and returns the stream's reader with it: one
+    /// [`JobStatus`](crate::JobStatus) per job, whoever holds its handle, up to `capacity`
+    /// unread. Each job's outcome goes both to its handle and to the stream, so the output
+    /// must be `Clone` (a job without a handle, or whose handle was dropped, moves its output
+    /// into the stream instead).
+    ///
+    /// The pool keeps no reader of its own: drop every reader and the stream is off. A reader
+    /// that does not keep up slows the running pool down, but never holds up a shutdown: see
+    /// [`Results`](crate::Results).
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build), and for a `capacity` of 0 or more than
+    /// [`MAX_QUEUE_CAPACITY`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::StreamExt;
+    /// use pool_core::{job_fn, Executor, WorkerPool};
+    ///
+    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (pool, results) = WorkerPool::<E, u32>::builder().build_with_results(256)?;
+    /// pool.start()?;
+    /// pool.submit_detached(job_fn("one", |_ctx| async { Ok(1) })).await?;
+    /// pool.shutdown().await?;
+    /// let statuses: Vec<_> = results.collect().await;
+    /// assert_eq!(statuses.len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn build_with_results(
+        self,
+        capacity: usize,
+    ) -> Result<(WorkerPool<E, O>, crate::Results<O>), BuildError> {
+        let queue_capacity = self.check()?;
+        if capacity == 0 {
+            return Err(BuildError::ZeroResultsCapacity);
+        }
+        if capacity > MAX_QUEUE_CAPACITY {
+            return Err(BuildError::ResultsTooLarge(capacity));
+        }
+        let (pool, reader) = WorkerPool::new(
+            self,
+            queue_capacity,
+            Some(ResultsConfig {
+                capacity,
+                clone_output: O::clone,
+            }),
+        );
+        Ok((pool, reader.expect("a results stream was asked for")))
     }
 }
 
@@ -216,10 +246,6 @@ impl<E, O> fmt::Debug for WorkerPoolBuilder<E, O> {
             .field("job_timeout", &self.job_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("max_jobs", &self.max_jobs)
-            .field(
-                "results",
-                &self.results.as_ref().map(|config| config.capacity),
-            )
             .finish_non_exhaustive()
     }
 }

@@ -1,17 +1,35 @@
 //! The counters behind [`PoolStats`]: one cache line per worker, so that workers never write
 //! to a line another worker writes to.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 
 use crate::{JobError, PoolStats};
+
+/// What a worker is doing, as [`PoolStats`] shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum WorkerState {
+    /// Waiting for a job (or not running at all).
+    Idle = 0,
+    /// Running a job.
+    Busy = 1,
+    /// Done with a job, waiting for the results reader to make room for its status.
+    WaitingForReader = 2,
+}
 
 /// One worker's counters. Each has a single writer, the worker's task (the drop guard of an
 /// aborted job runs as the task's future is dropped, after its last poll), so they are bumped
 /// with a plain load and store: no locked read-modify-write on the hot path. The runtime
 /// orders a task's successive polls even when they run on different threads.
+///
+/// Each counter only grows, so every reader sees each of them, and any sum of them, go up and
+/// never down. What the worker is doing now is its own flag, not `started - finished`: those
+/// two are read at different moments, and a reader descheduled between them would see a
+/// worker run hundreds of jobs at once.
 #[derive(Debug, Default)]
 #[repr(align(128))]
 pub(crate) struct WorkerCounters {
+    state: AtomicU8,
     started: AtomicU64,
     completed: AtomicU64,
     failed: AtomicU64,
@@ -22,6 +40,7 @@ pub(crate) struct WorkerCounters {
 
 impl WorkerCounters {
     pub(crate) fn started(&self) {
+        self.state.store(WorkerState::Busy as u8, Relaxed);
         bump(&self.started);
     }
 
@@ -36,29 +55,39 @@ impl WorkerCounters {
             Err(JobError::Aborted | JobError::NotStarted) => &self.aborted,
         };
         bump(counter);
+        self.state.store(WorkerState::Idle as u8, Relaxed);
     }
 
     pub(crate) fn aborted(&self) {
         bump(&self.aborted);
+        self.state.store(WorkerState::Idle as u8, Relaxed);
     }
 
-    /// Adds this worker's counts to `stats`. The outcome counters are read before `started`,
-    /// so that a job finishing during the read cannot make `busy` negative.
+    /// Marks the worker as waiting for the results reader (or done waiting).
+    pub(crate) fn waiting_for_reader(&self, waiting: bool) {
+        let state = if waiting {
+            WorkerState::WaitingForReader
+        } else {
+            WorkerState::Idle
+        };
+        self.state.store(state as u8, Relaxed);
+    }
+
+    /// Adds this worker's counts to `stats`.
     pub(crate) fn add_to(&self, stats: &mut PoolStats) {
-        let completed = self.completed.load(Relaxed);
-        let failed = self.failed.load(Relaxed);
-        let panicked = self.panicked.load(Relaxed);
-        let timed_out = self.timed_out.load(Relaxed);
-        let aborted = self.aborted.load(Relaxed);
-        let started = self.started.load(Relaxed);
-        let finished = completed + failed + panicked + timed_out + aborted;
-        stats.started += started;
-        stats.completed += completed;
-        stats.failed += failed;
-        stats.panicked += panicked;
-        stats.timed_out += timed_out;
-        stats.aborted += aborted;
-        stats.busy += usize::try_from(started.saturating_sub(finished)).unwrap_or(usize::MAX);
+        match self.state.load(Relaxed) {
+            state if state == WorkerState::Busy as u8 => stats.busy += 1,
+            state if state == WorkerState::WaitingForReader as u8 => {
+                stats.waiting_for_reader += 1;
+            }
+            _ => {}
+        }
+        stats.started += self.started.load(Relaxed);
+        stats.completed += self.completed.load(Relaxed);
+        stats.failed += self.failed.load(Relaxed);
+        stats.panicked += self.panicked.load(Relaxed);
+        stats.timed_out += self.timed_out.load(Relaxed);
+        stats.aborted += self.aborted.load(Relaxed);
     }
 }
 

@@ -3,9 +3,8 @@
 
 use std::fmt;
 
-/// [`submit`](crate::WorkerPool::submit) failed because the pool no longer accepts jobs
-/// (it was shut down, its token was cancelled, or it reached
-/// [`max_jobs`](crate::WorkerPoolBuilder::max_jobs)). The job is handed back, untouched.
+/// [`submit`](crate::WorkerPool::submit) (or [`submit_detached`](crate::WorkerPool::submit_detached))
+/// refused a job. The job is handed back, untouched.
 ///
 /// # Examples
 ///
@@ -16,31 +15,60 @@ use std::fmt;
 /// let pool = WorkerPool::<E>::builder().build()?;
 /// pool.shutdown().await?;
 /// let job = job_fn("late", |_ctx| async { Ok(()) });
-/// let Err(SubmitError(job)) = pool.submit(job).await else { unreachable!() };
+/// let Err(SubmitError::Closed(job)) = pool.submit(job).await else { unreachable!() };
 /// // `job` is ours again: queue it elsewhere, or run it inline.
 /// # let _ = job;
 /// # Ok(())
 /// # }
 /// ```
 #[derive(PartialEq, Eq, Clone, Copy)]
-pub struct SubmitError<J>(pub J);
+pub enum SubmitError<J> {
+    /// The pool no longer accepts jobs: it was shut down, its token was cancelled, or it
+    /// reached [`max_jobs`](crate::WorkerPoolBuilder::max_jobs).
+    Closed(J),
+    /// The caller is one of this pool's own jobs, the queue is full, and every worker of the
+    /// pool is a job waiting likewise: only they could make room, so waiting would never end.
+    /// Run the job inline, hand it to another pool, or use
+    /// [`try_submit`](crate::WorkerPool::try_submit), which never waits.
+    WouldDeadlock(J),
+}
 
 impl<J> SubmitError<J> {
     /// The job that was not accepted.
     pub fn into_inner(self) -> J {
-        self.0
+        match self {
+            Self::Closed(job) | Self::WouldDeadlock(job) => job,
+        }
+    }
+
+    /// Whether the pool was closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed(_))
+    }
+
+    /// Whether waiting would have deadlocked the pool.
+    pub fn is_would_deadlock(&self) -> bool {
+        matches!(self, Self::WouldDeadlock(_))
     }
 }
 
 impl<J> fmt::Debug for SubmitError<J> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SubmitError(..)")
+        match self {
+            Self::Closed(_) => f.write_str("Closed(..)"),
+            Self::WouldDeadlock(_) => f.write_str("WouldDeadlock(..)"),
+        }
     }
 }
 
 impl<J> fmt::Display for SubmitError<J> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("submitting into a closed pool")
+        match self {
+            Self::Closed(_) => f.write_str("submitting into a closed pool"),
+            Self::WouldDeadlock(_) => f.write_str(
+                "a job submitting into its own full pool, whose every worker waits likewise, would deadlock",
+            ),
+        }
     }
 }
 
@@ -120,6 +148,10 @@ pub enum BuildError {
     /// `max_jobs(0)` would accept nothing.
     #[error("max_jobs must be at least one")]
     ZeroMaxJobs,
+    /// `job_timeout(Duration::ZERO)` would time out every job before it began (and runtimes
+    /// disagree on what a zero sleep means).
+    #[error("job_timeout must be longer than zero")]
+    ZeroJobTimeout,
 }
 
 /// [`start`](crate::WorkerPool::start) was refused: a pool starts once.
@@ -132,6 +164,10 @@ pub enum StartError {
     /// The pool was shut down; it cannot be started again.
     #[error("the worker pool has been shut down and cannot be restarted")]
     ShutDown,
+    /// The executor cannot spawn from here (tokio, outside a runtime). Nothing was changed:
+    /// call `start` again from where it can.
+    #[error("cannot start the worker pool: {0}")]
+    NoRuntime(#[from] crate::NoRuntime),
 }
 
 /// A shutdown was refused: a pool stops once.

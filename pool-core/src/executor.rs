@@ -5,7 +5,7 @@ use std::time::Duration;
 /// How the pool runs its workers on an async runtime.
 ///
 /// `pool-core` knows no runtime; each backend crate implements this trait once, for a unit
-/// struct, and users never call it themselves. It has three jobs:
+/// struct, and users never call it themselves. It has three jobs, and a check:
 ///
 /// - [`spawn`](Executor::spawn) a worker. The returned [`Task`](Executor::Task) must **detach
 ///   on drop**: dropping it leaves the task running. tokio's and async-std's `JoinHandle`s do
@@ -17,6 +17,9 @@ use std::time::Duration;
 /// - [`abort`](Executor::abort) a task that ignores cancellation past a shutdown deadline.
 ///   The returned future resolves once the task's future has been dropped (so its drop
 ///   guards have run), or at once if the task had already finished.
+/// - [`check_runtime`](Executor::check_runtime) says whether `spawn` would work from here,
+///   so that [`start`](crate::WorkerPool::start) can refuse with an error instead of letting
+///   the runtime panic halfway through.
 ///
 /// # Examples
 ///
@@ -75,4 +78,21 @@ pub trait Executor: Send + Sync + 'static {
     /// Stops `task`: its future is dropped at its next suspension point. Resolves once it has
     /// been dropped, or at once if the task had already finished.
     fn abort(&self, task: Self::Task) -> impl Future<Output = ()> + Send;
+
+    /// Whether [`spawn`](Executor::spawn) can be called from this thread now. The default
+    /// says yes, as it is for runtimes with a global executor (smol, async-std); tokio's says
+    /// no outside a runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`NoRuntime`], saying what is missing and how to fix it.
+    fn check_runtime(&self) -> Result<(), NoRuntime> {
+        Ok(())
+    }
 }
+
+/// An executor cannot spawn from where it was asked to (for tokio: outside a runtime, with no
+/// handle given). The message says how to fix it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NoRuntime(pub &'static str);

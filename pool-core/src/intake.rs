@@ -2,11 +2,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use event_listener::{Event, EventListener};
+
 use crate::JobId;
 
-/// Ids are handed out before a job is queued, so that a failed send (a full or closed queue)
-/// burns an id; `submitted` is therefore `issued - rejected`, which costs the hot path one
-/// atomic add instead of two.
+/// Ids are handed out before a job is queued (a worker may take it the moment it is in), so a
+/// failed send burns an id. `accepted` is counted apart, after the send succeeded: a single
+/// counter that only grows, so no reader ever sees `submitted` go down, and a job refused or
+/// still waiting for room is never in it.
 ///
 /// Producers write here on every submission; the alignment keeps those writes off the cache
 /// line that holds what workers read on every job (false sharing).
@@ -14,7 +17,7 @@ use crate::JobId;
 #[repr(align(128))]
 pub(crate) struct Intake {
     next_id: AtomicU64,
-    rejected: AtomicU64,
+    accepted: AtomicU64,
     limit: Option<Limit>,
 }
 
@@ -24,28 +27,31 @@ pub(crate) struct Intake {
 struct Limit {
     max: u64,
     reserved: AtomicU64,
-    accepted: AtomicU64,
+    /// Notified when a reserved slot is given back or the last one is used: a submit that
+    /// found every slot reserved waits here instead of spinning.
+    settled: Event,
 }
 
 /// Whether a job may be queued.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Admission {
     Admitted,
     /// `max_jobs` jobs have been accepted: the pool is closed for good.
     Exhausted,
-    /// Every slot is reserved by a send still in flight, which may yet fail and free one.
-    Contended,
+    /// Every slot is reserved by a send still in flight, which may yet fail and free one:
+    /// wait for the listener, then ask again.
+    Contended(EventListener),
 }
 
 impl Intake {
     pub(crate) fn new(max_jobs: Option<u64>) -> Self {
         Self {
             next_id: AtomicU64::new(1),
-            rejected: AtomicU64::new(0),
+            accepted: AtomicU64::new(0),
             limit: max_jobs.map(|max| Limit {
                 max,
                 reserved: AtomicU64::new(0),
-                accepted: AtomicU64::new(0),
+                settled: Event::new(),
             }),
         }
     }
@@ -54,13 +60,25 @@ impl Intake {
         let Some(limit) = &self.limit else {
             return Admission::Admitted;
         };
-        let reserved = limit.reserved.fetch_update(Relaxed, Relaxed, |taken| {
-            (taken < limit.max).then_some(taken + 1)
-        });
-        match reserved {
-            Ok(_) => Admission::Admitted,
-            Err(_) if limit.accepted.load(Relaxed) >= limit.max => Admission::Exhausted,
-            Err(_) => Admission::Contended,
+        let reserve = || {
+            limit
+                .reserved
+                .fetch_update(Relaxed, Relaxed, |taken| {
+                    (taken < limit.max).then_some(taken + 1)
+                })
+                .is_ok()
+        };
+        if reserve() {
+            return Admission::Admitted;
+        }
+        // Listen before looking again, so that a slot freed in between is not missed.
+        let listener = limit.settled.listen();
+        if reserve() {
+            Admission::Admitted
+        } else if self.accepted.load(Relaxed) >= limit.max {
+            Admission::Exhausted
+        } else {
+            Admission::Contended(listener)
         }
     }
 
@@ -70,23 +88,26 @@ impl Intake {
 
     /// Records an admitted job as queued; true when it was the last one `max_jobs` allows.
     pub(crate) fn accepted(&self) -> bool {
+        let accepted = self.accepted.fetch_add(1, Relaxed) + 1;
         match &self.limit {
-            None => false,
-            Some(limit) => limit.accepted.fetch_add(1, Relaxed) + 1 == limit.max,
+            Some(limit) if accepted == limit.max => {
+                limit.settled.notify(usize::MAX);
+                true
+            }
+            _ => false,
         }
     }
 
-    /// Records that an admitted job, with an id, was not queued after all.
+    /// Records that an admitted job was not queued after all.
     pub(crate) fn rejected(&self) {
-        self.rejected.fetch_add(1, Relaxed);
         if let Some(limit) = &self.limit {
             limit.reserved.fetch_sub(1, Relaxed);
+            limit.settled.notify(usize::MAX);
         }
     }
 
+    /// Jobs accepted so far.
     pub(crate) fn submitted(&self) -> u64 {
-        // Read while jobs are being submitted, the two loads may disagree by a job or two.
-        let rejected = self.rejected.load(Relaxed);
-        (self.next_id.load(Relaxed) - 1).saturating_sub(rejected)
+        self.accepted.load(Relaxed)
     }
 }

@@ -11,7 +11,7 @@
 //! - A [`WorkerPool`] is built once ([`WorkerPool::builder`]), started once and shut down
 //!   once, gracefully, now, or with a deadline.
 //! - No accepted job is lost: each ends in one outcome that reaches its [`JobHandle`], the
-//!   [results stream](WorkerPool::results) and [`PoolStats`]; jobs that never started are
+//!   [results stream](WorkerPoolBuilder::build_with_results) and [`PoolStats`]; jobs that never started are
 //!   handed back by the shutdown.
 //! - A panicking job is contained: its outcome is [`JobError::Panicked`] and its worker
 //!   goes on.
@@ -31,6 +31,7 @@ mod job;
 mod job_error;
 mod job_fn;
 mod lock;
+mod own_job;
 mod panic_message;
 mod pool;
 mod report;
@@ -39,6 +40,8 @@ mod shutdown;
 mod sink;
 mod stats;
 mod status;
+mod submit;
+mod thread_sleep;
 mod wait_group;
 mod worker;
 
@@ -50,7 +53,7 @@ pub use builder::{MAX_QUEUE_CAPACITY, MAX_WORKERS, QUEUE_SLOTS_PER_WORKER, Worke
 pub use cancellation::CancellationToken;
 pub use context::JobContext;
 pub use error::{BuildError, ShutdownError, StartError, SubmitError, TrySubmitError};
-pub use executor::Executor;
+pub use executor::{Executor, NoRuntime};
 pub use handle::JobHandle;
 pub use job::{BoxError, JobId, JobProcessor};
 pub use job_error::JobError;

@@ -14,6 +14,7 @@ use crate::counters::WorkerCounters;
 use crate::envelope::{Envelope, ErasedJob};
 use crate::intake::Intake;
 use crate::lock::lock;
+use crate::own_job::OwnJobsWaiting;
 use crate::sink::ResultsSink;
 use crate::wait_group::WaitGroup;
 use crate::{CancellationToken, JobError, JobStatus, PoolStats, UnstartedJob};
@@ -34,6 +35,7 @@ pub(crate) struct Shared<E, O> {
     pub(crate) live_workers: Arc<WaitGroup>,
     pub(crate) job_timeout: Option<Duration>,
     pub(crate) results: Option<ResultsSink<O>>,
+    pub(crate) own_jobs_waiting: OwnJobsWaiting,
     not_started: AtomicU64,
     unstarted: Mutex<Vec<UnstartedJob<O>>>,
     /// Set once a shutdown has drained everything: the counters are final.
@@ -72,6 +74,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
             live_workers: Arc::default(),
             job_timeout,
             results,
+            own_jobs_waiting: OwnJobsWaiting::default(),
             not_started: AtomicU64::new(0),
             unstarted: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
@@ -83,7 +86,11 @@ impl<E, O: Send + 'static> Shared<E, O> {
         self.queue_tx.close();
     }
 
+    /// A snapshot that holds the rules [`PoolStats`] states at every read.
     pub(crate) fn stats(&self) -> PoolStats {
+        // Read first: if the pool has stopped, every counter read below is final. (Read last,
+        // a reader descheduled among the counters would mix old counts with the final rule.)
+        let stopped = self.stopped.load(Acquire);
         let mut stats = PoolStats {
             workers: self.counters.len(),
             not_started: self.not_started.load(Relaxed),
@@ -93,14 +100,15 @@ impl<E, O: Send + 'static> Shared<E, O> {
             counters.add_to(&mut stats);
         }
         stats.queued = self.queue_rx.len();
-        stats.idle = self.live_workers.count().saturating_sub(stats.busy);
-        stats.submitted = if self.stopped.load(Acquire) {
-            // Every accepted job has been started or handed back. (The intake's own count
-            // can still run ahead for a moment: a producer that took an id may not have
-            // learnt yet that the closed queue refused its job.)
+        stats.idle = self
+            .live_workers
+            .count()
+            .saturating_sub(stats.busy + stats.waiting_for_reader);
+        stats.submitted = if stopped {
+            // Exact: every accepted job has been started or handed back. (The intake's count
+            // can trail for a moment: a producer whose job is in may not have counted it yet.)
             stats.started + stats.not_started
         } else {
-            // Read last, so that every job counted above has been counted as submitted.
             self.intake.submitted()
         };
         stats
@@ -112,39 +120,32 @@ impl<E, O: Send + 'static> Shared<E, O> {
     }
 
     /// Hands back a job that will never start: its handle resolves to `NotStarted`, and the
-    /// job itself waits in `unstarted` for the shutdown report.
-    pub(crate) async fn hand_back(&self, envelope: Envelope<O>) {
-        if let Some((sink, status)) = self.set_aside(envelope) {
-            sink.publish(status).await;
-        }
-    }
-
-    /// [`hand_back`](Self::hand_back) for a caller that cannot wait, such as `Drop`.
-    pub(crate) fn hand_back_now(&self, envelope: Envelope<O>) {
-        if let Some((sink, status)) = self.set_aside(envelope) {
-            sink.publish_now(status);
-        }
-    }
-
-    fn set_aside(&self, envelope: Envelope<O>) -> Option<(&ResultsSink<O>, JobStatus<O>)> {
+    /// job itself waits in `unstarted` for the shutdown report. Never waits: the pool is
+    /// stopping, or was never started.
+    pub(crate) fn hand_back(&self, envelope: Envelope<O>) {
         let Envelope { id, job, reply } = envelope;
         self.not_started.fetch_add(1, Relaxed);
-        let status = self.results.as_ref().map(|sink| {
-            let outcome = Err(JobError::NotStarted);
-            (sink, sink.status(id, &name_of(job.as_ref()), &outcome))
-        });
+        if let Some(sink) = self.results.as_ref().filter(|sink| sink.is_open()) {
+            sink.publish_now(JobStatus {
+                id,
+                name: name_of(job.as_ref()),
+                outcome: Err(JobError::NotStarted),
+            });
+        }
         if let Some(reply) = reply {
             let _ = reply.send(Err(JobError::NotStarted));
         }
         lock(&self.unstarted).push(UnstartedJob::new(id, job));
-        status
     }
 
     /// Hands back every job still queued: the workers are gone, or never came.
-    pub(crate) async fn drain_queue(&self) {
+    pub(crate) fn drain_queue(&self) -> usize {
+        let mut handed_back = 0;
         while let Ok(envelope) = self.queue_rx.try_recv() {
-            self.hand_back(envelope).await;
+            self.hand_back(envelope);
+            handed_back += 1;
         }
+        handed_back
     }
 
     pub(crate) fn take_unstarted(&self) -> Vec<UnstartedJob<O>> {

@@ -5,6 +5,7 @@ use std::time::Duration;
 use futures_lite::future;
 
 use crate::pool::Phase;
+use crate::thread_sleep::sleep_on_a_thread;
 use crate::{Executor, ShutdownError, ShutdownReport, WorkerPool};
 
 /// How a shutdown treats the work in the pool.
@@ -133,6 +134,9 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         }
         let shared = self.shared();
         shared.close_intake();
+        if let Some(sink) = &shared.results {
+            sink.stop_waiting();
+        }
         tracing::info!(pool = %self.name(), mode = ?how, "{}", self.cancel_message);
         match how {
             Stop::Graceful => {}
@@ -147,10 +151,10 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             }
         }
         shared.live_workers.wait().await;
-        shared.drain_queue().await;
+        shared.drain_queue();
         shared.mark_stopped();
         if let Some(sink) = &shared.results {
-            sink.flush_and_close().await;
+            sink.close();
         }
         self.lifecycle().phase = Phase::Stopped;
         let report = ShutdownReport {
@@ -168,8 +172,10 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             shared.live_workers.wait().await;
             true
         };
+        // Not the runtime's timer: a deadline must fire even if jobs block every runtime
+        // thread (tokio's timers stop with its threads).
         let expired = async {
-            shared.executor.sleep(limit).await;
+            sleep_on_a_thread(limit, shared.executor.sleep(limit)).await;
             false
         };
         future::or(stopped, expired).await

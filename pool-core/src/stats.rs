@@ -2,8 +2,18 @@
 
 /// A snapshot of a pool's book-keeping, from [`stats`](crate::WorkerPool::stats).
 ///
-/// While the pool runs, the numbers are read one after another without a lock, so a snapshot
-/// may be a job or two behind on one counter. Once the pool has stopped they are exact, and
+/// While the pool runs, the numbers are read one after another without a lock, so they need
+/// not describe one single instant. Every read still holds these rules, whatever runs
+/// alongside it (producers, workers, a shutdown):
+///
+/// - the counters (`submitted`, `started` and each outcome) never go down from one read to
+///   the next;
+/// - `busy + waiting_for_reader + idle <= workers`;
+/// - `submitted` counts accepted jobs only: not a job refused as full or closed, nor one whose
+///   `submit` is still waiting for room. It may trail `started` for a moment, by the jobs whose
+///   `submit` has queued them but not yet returned.
+///
+/// Once the pool has stopped (the shutdown returned its report) the numbers are final, and
 ///
 /// ```text
 /// submitted = completed + failed + panicked + timed_out + aborted + not_started
@@ -28,6 +38,10 @@ pub struct PoolStats {
     pub workers: usize,
     /// Workers running a job now.
     pub busy: usize,
+    /// Workers that finished a job and wait for the [results
+    /// stream](crate::WorkerPoolBuilder::build_with_results) reader to make room for its
+    /// status: back-pressure from a reader that does not keep up.
+    pub waiting_for_reader: usize,
     /// Workers alive and waiting for a job (0 before `start` and after a shutdown).
     pub idle: usize,
     /// Jobs accepted and waiting in the queue.

@@ -3,14 +3,13 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use futures_lite::FutureExt;
 use futures_lite::future;
 
 use crate::counters::WorkerCounters;
 use crate::envelope::{Envelope, ErasedJob, Reply};
+use crate::own_job::JobFuture;
 use crate::panic_message::panic_message;
 use crate::shared::{Shared, UNNAMED};
-use crate::sink::ResultsSink;
 use crate::wait_group::Alive;
 use crate::{Executor, JobContext, JobError, JobId, JobStatus};
 
@@ -45,7 +44,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             future::yield_now().await;
         }
         if shared.token.is_cancelled() {
-            shared.hand_back(envelope).await;
+            shared.hand_back(envelope);
             continue;
         }
         let Envelope { id, job, reply } = envelope;
@@ -61,25 +60,18 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             counters,
             id,
             name: ctx.job_name(),
+            job: Some(job),
             reply,
         };
         let outcome = match named {
-            Ok(()) => execute(shared, job.as_ref(), &ctx).await,
+            Ok(()) => execute(shared, running.job(), &ctx).await,
             Err(payload) => Err(JobError::Panicked(format!(
                 "name() panicked: {}",
                 panic_message(payload.as_ref())
             ))),
         };
-        // The job is dropped before its outcome is told, so that whatever it holds (a permit,
-        // a connection) is released when the caller hears of it. Its `Drop` is its own code
-        // too: a panic there must not take the worker down.
-        if catch_unwind(AssertUnwindSafe(|| drop(job))).is_err() {
-            tracing::warn!(pool = %shared.identity.name, job = %id, "a job panicked while being dropped");
-        }
-        // Publishing waits for room in the results stream; only then is there anything to
-        // await.
-        if let Some((sink, status)) = running.finish(outcome) {
-            sink.publish(status).await;
+        if let Some(status) = running.finish(outcome) {
+            publish(shared, counters, status).await;
         }
     }
     tracing::trace!(pool = %shared.identity.name, worker_id, "worker stopped");
@@ -91,7 +83,7 @@ async fn execute<E: Executor, O: Send + 'static>(
     job: &dyn ErasedJob<O>,
     ctx: &JobContext,
 ) -> Result<O, JobError> {
-    let work = AssertUnwindSafe(job.process(ctx)).catch_unwind();
+    let work = JobFuture::new(shared.identity.id, job.process(ctx));
     let caught = match shared.job_timeout {
         None => work.await,
         Some(limit) => {
@@ -113,47 +105,93 @@ async fn execute<E: Executor, O: Send + 'static>(
     }
 }
 
-/// A job between its start and its outcome. If the worker's task is aborted (a shutdown
-/// deadline) while the job runs, the drop reports the job as aborted, so that its handle, the
-/// results stream and the stats still hear of it.
-struct Running<'a, E, O> {
+/// Puts a status on a full results stream: the worker waits for the reader, and says so in
+/// the stats, until there is room or the pool begins to stop.
+async fn publish<E, O: Send + 'static>(
+    shared: &Shared<E, O>,
+    counters: &WorkerCounters,
+    status: JobStatus<O>,
+) {
+    let Some(sink) = &shared.results else { return };
+    if let Err(status) = sink.try_publish(status) {
+        counters.waiting_for_reader(true);
+        sink.publish_when_room(status).await;
+        counters.waiting_for_reader(false);
+    }
+}
+
+/// A job between its start and its outcome. It owns the job, so that the job is dropped
+/// before anyone hears of its outcome, on every path: whatever it holds (a permit, a
+/// connection) is released when the caller learns it ended. If the worker's task is aborted
+/// (a shutdown deadline) while the job runs, the drop reports the job as aborted, so that its
+/// handle, the results stream and the stats still hear of it.
+struct Running<'a, E, O: Send + 'static> {
     shared: &'a Shared<E, O>,
     counters: &'a WorkerCounters,
     id: JobId,
     name: &'a str,
+    job: Option<Box<dyn ErasedJob<O>>>,
     reply: Option<Reply<O>>,
 }
 
 impl<'a, E, O: Send + 'static> Running<'a, E, O> {
-    /// Records the outcome and hands it to the handle; returns the status to publish, if the
-    /// results stream is on. Synchronous, so that the common case builds no future.
-    fn finish(
-        mut self,
-        outcome: Result<O, JobError>,
-    ) -> Option<(&'a ResultsSink<O>, JobStatus<O>)> {
+    fn job(&self) -> &dyn ErasedJob<O> {
+        self.job
+            .as_deref()
+            .expect("the job is taken only when it ends")
+    }
+
+    /// Drops the job, records the outcome and hands it to the handle; returns the status to
+    /// publish, if anyone reads the results stream. Synchronous, so that the common case
+    /// builds no future.
+    fn finish(mut self, outcome: Result<O, JobError>) -> Option<JobStatus<O>> {
+        self.drop_job();
         // Counted before the handle hears, so that a caller who awaited every handle reads
         // stats that include them.
         self.counters.finished(&outcome);
-        let status = self
-            .shared
-            .results
-            .as_ref()
-            .map(|sink| (sink, sink.status(self.id, self.name, &outcome)));
-        if let Some(reply) = self.reply.take() {
-            let _ = reply.send(outcome);
-        }
+        let reply = self.reply.take();
+        let sink = self.shared.results.as_ref().filter(|sink| sink.is_open());
+        let status = match (sink, reply) {
+            (None, reply) => {
+                if let Some(reply) = reply {
+                    let _ = reply.send(outcome);
+                }
+                None
+            }
+            // The handle is still held: the stream gets a copy.
+            (Some(sink), Some(reply)) if !reply.is_canceled() => {
+                let status = sink.copied_status(self.id, self.name, &outcome);
+                let _ = reply.send(outcome);
+                Some(status)
+            }
+            // Detached, or the handle was dropped: the outcome moves into the stream.
+            (Some(_), _) => Some(JobStatus {
+                id: self.id,
+                name: self.name.to_owned(),
+                outcome,
+            }),
+        };
         // Disarmed: the drop guard is for aborts, and nothing is left to release.
         std::mem::forget(self);
         status
     }
+
+    /// The job's `Drop` is its own code too: a panic there must not take the worker down.
+    fn drop_job(&mut self) {
+        let job = self.job.take();
+        if catch_unwind(AssertUnwindSafe(|| drop(job))).is_err() {
+            tracing::warn!(pool = %self.shared.identity.name, job = %self.id, "a job panicked while being dropped");
+        }
+    }
 }
 
-impl<E, O> Drop for Running<'_, E, O> {
+impl<E, O: Send + 'static> Drop for Running<'_, E, O> {
     fn drop(&mut self) {
+        self.drop_job();
         self.counters.aborted();
         let outcome = Err(JobError::Aborted);
-        if let Some(sink) = &self.shared.results {
-            sink.publish_now(sink.status(self.id, self.name, &outcome));
+        if let Some(sink) = self.shared.results.as_ref().filter(|sink| sink.is_open()) {
+            sink.publish_now(sink.copied_status(self.id, self.name, &outcome));
         }
         if let Some(reply) = self.reply.take() {
             let _ = reply.send(outcome);

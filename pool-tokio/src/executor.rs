@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use pool_core::Executor;
+use pool_core::{Executor, NoRuntime};
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
@@ -54,12 +54,33 @@ impl Executor for TokioExecutor {
     }
 
     async fn sleep(&self, duration: Duration) {
-        tokio::time::sleep(duration).await;
+        // On the executor's runtime, so that a pool given a handle can be shut down from
+        // outside it.
+        let sleep = match &self.handle {
+            Some(handle) => {
+                let _runtime = handle.enter();
+                tokio::time::sleep(duration)
+            }
+            None => tokio::time::sleep(duration),
+        };
+        sleep.await;
     }
 
     async fn abort(&self, task: Self::Task) {
         task.abort();
         // Resolves once the task's future has been dropped, or at once if it had finished.
         let _ = task.await;
+    }
+
+    fn check_runtime(&self) -> Result<(), NoRuntime> {
+        if self.handle.is_some() || Handle::try_current().is_ok() {
+            Ok(())
+        } else {
+            Err(NoRuntime(
+                "there is no tokio runtime here: call start() inside the runtime \
+                 (within #[tokio::main], block_on or a task), or build the pool with \
+                 TokioExecutor::with_handle",
+            ))
+        }
     }
 }

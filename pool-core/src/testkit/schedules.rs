@@ -197,18 +197,15 @@ async fn check<H: Harness>(schedule: Schedule) {
     });
     let executor = CountingExecutor::new(H::executor());
     let upstream = CancellationToken::new();
-    let pool = Arc::new(
-        WorkerPool::<_, u64>::with_executor(executor.clone())
-            .workers(schedule.workers)
-            .queue_capacity(schedule.queue)
-            .results(schedule.results)
-            .job_timeout(JOB_TIMEOUT)
-            .shutdown_grace(Duration::from_millis(1))
-            .cancellation(upstream.clone())
-            .build()
-            .unwrap(),
-    );
-    let mut results = pool.results().unwrap();
+    let (pool, mut results) = WorkerPool::<_, u64>::with_executor(executor.clone())
+        .workers(schedule.workers)
+        .queue_capacity(schedule.queue)
+        .job_timeout(JOB_TIMEOUT)
+        .shutdown_grace(Duration::from_millis(1))
+        .cancellation(upstream.clone())
+        .build_with_results(schedule.results)
+        .unwrap();
+    let pool = Arc::new(pool);
     pool.start().unwrap();
 
     let stop_after = Arc::new(Latch::new(

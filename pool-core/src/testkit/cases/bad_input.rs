@@ -31,8 +31,7 @@ impl JobProcessor for Nameless {
 /// A job whose `name()` panics is not run; its outcome says why, and its status carries a
 /// stand-in name. Its worker goes on.
 pub async fn a_job_whose_name_panics_is_contained<H: Harness>() {
-    let pool = builder::<H, ()>().workers(1).results(8).build().unwrap();
-    let results = pool.results().unwrap();
+    let (pool, results) = builder::<H, ()>().workers(1).build_with_results(8).unwrap();
     pool.start().unwrap();
     let ran = Arc::new(AtomicUsize::new(0));
     let nameless = pool

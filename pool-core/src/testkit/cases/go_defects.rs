@@ -95,7 +95,8 @@ pub async fn go_defect_stop_closes_channels_under_running_jobs<H: Harness>() {
             futures_lite::future::yield_now().await;
         }
         // Stop has begun and the jobs still run: a late submit is refused, not lost.
-        let Err(SubmitError(job)) = pool.submit(job_fn("late", |_ctx| async { Ok(7) })).await
+        let Err(SubmitError::Closed(job)) =
+            pool.submit(job_fn("late", |_ctx| async { Ok(7) })).await
         else {
             panic!("a submit during stop must be refused");
         };

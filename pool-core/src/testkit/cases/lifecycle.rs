@@ -65,11 +65,11 @@ pub async fn submit_after_shutdown_hands_the_job_back<H: Harness>() {
     pool.shutdown().await.unwrap();
     assert!(pool.is_closed());
 
-    let Err(SubmitError(job)) = pool.submit(Tagged::new(1)).await else {
+    let Err(SubmitError::Closed(job)) = pool.submit(Tagged::new(1)).await else {
         panic!("submit after shutdown must fail");
     };
     assert_eq!(job.tag, 1);
-    let Err(SubmitError(job)) = pool.submit_detached(Tagged::new(2)).await else {
+    let Err(SubmitError::Closed(job)) = pool.submit_detached(Tagged::new(2)).await else {
         panic!("submit_detached after shutdown must fail");
     };
     assert_eq!(job.tag, 2);
@@ -101,11 +101,19 @@ pub async fn bad_configuration_is_a_typed_error<H: Harness>() {
         BuildError::QueueTooLarge(usize::MAX)
     );
     assert_eq!(
-        error(builder::<H, ()>().results(0).build()),
+        error(
+            builder::<H, ()>()
+                .build_with_results(0)
+                .map(|(pool, _)| pool)
+        ),
         BuildError::ZeroResultsCapacity
     );
     assert_eq!(
-        error(builder::<H, ()>().results(MAX_QUEUE_CAPACITY + 1).build()),
+        error(
+            builder::<H, ()>()
+                .build_with_results(MAX_QUEUE_CAPACITY + 1)
+                .map(|(pool, _)| pool)
+        ),
         BuildError::ResultsTooLarge(MAX_QUEUE_CAPACITY + 1)
     );
     assert_eq!(

@@ -155,7 +155,7 @@ pub async fn max_jobs_closes_the_intake_and_drains<H: Harness>() {
         handles.push(pool.submit(noop()).await.unwrap());
     }
     assert!(pool.is_closed(), "the fifth job closes the intake");
-    let Err(SubmitError(job)) = pool.submit(Tagged::new(6)).await else {
+    let Err(SubmitError::Closed(job)) = pool.submit(Tagged::new(6)).await else {
         panic!("the sixth job must come back");
     };
     assert_eq!(job.tag, 6);

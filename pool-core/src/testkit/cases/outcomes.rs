@@ -130,8 +130,10 @@ pub async fn detached_jobs_run<H: Harness>() {
 /// outcome as the handle; it ends after the shutdown.
 pub async fn results_stream_sees_every_job<H: Harness>() {
     // A stream smaller than the number of jobs: workers must wait for the reader.
-    let pool = builder::<H, u64>().workers(3).results(4).build().unwrap();
-    let mut results = pool.results().expect("results were enabled");
+    let (pool, mut results) = builder::<H, u64>()
+        .workers(3)
+        .build_with_results(4)
+        .unwrap();
     pool.start().unwrap();
 
     let reader = async move {

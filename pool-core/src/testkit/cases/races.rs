@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::testkit::{CountingExecutor, Harness, Latch, builder};
-use crate::{BoxError, Executor, JobError, SubmitError, WorkerPool, job_fn};
+use crate::{BoxError, Executor, JobError, WorkerPool, job_fn};
 
 /// Producers submit from their own tasks while another task shuts the pool down (the race
 /// Go pools got wrong: pond's "submit while stopping", gammazero's stop race). Every job is
@@ -40,7 +40,8 @@ pub async fn submit_from_many_tasks_while_shutting_down<H: Harness>() {
                             accepted += 1;
                             under_way.count_down();
                         }
-                        Err(SubmitError(_job)) => {
+                        Err(refusal) => {
+                            assert!(refusal.is_closed(), "only a closed pool refuses them");
                             refused += 1;
                             break;
                         }
