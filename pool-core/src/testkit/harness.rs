@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use futures_lite::future;
 
+use crate::thread_sleep::sleep_on_a_thread;
 use crate::{CancellationToken, Executor, WorkerPool, WorkerPoolBuilder};
 
 /// How long a case may run before it fails as hung. Far beyond what any case needs, even on
@@ -26,8 +27,9 @@ pub trait Harness {
 pub fn run<H: Harness>(case: impl Future<Output = ()>) {
     H::block_on(async {
         let executor = H::executor();
+        // On a thread, not the runtime's timer: a case may block every runtime thread.
         let deadline = async {
-            executor.sleep(CASE_DEADLINE).await;
+            sleep_on_a_thread(CASE_DEADLINE, executor.sleep(CASE_DEADLINE)).await;
             panic!("the case did not finish within {CASE_DEADLINE:?}: it hangs");
         };
         future::or(case, deadline).await;

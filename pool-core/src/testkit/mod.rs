@@ -36,4 +36,4 @@ mod sync;
 pub use counting::CountingExecutor;
 pub use harness::{CASE_DEADLINE, Harness, builder, pool_under, run};
 pub use jobs::{Tagged, blocker, graceful, noop, rendezvous};
-pub use sync::{Gate, Gauge, Latch};
+pub use sync::{Gate, Gauge, Latch, eventually};

@@ -48,6 +48,15 @@ macro_rules! conformance_suite {
             a_job_that_panics_when_dropped_is_contained,
             submit_from_many_tasks_while_shutting_down,
             stress_many_producers_and_a_concurrent_shutdown_now,
+            a_dropped_reader_never_stalls_the_pool,
+            an_unread_stream_never_hangs_a_shutdown,
+            outputs_move_into_the_stream_when_no_handle_waits,
+            stats_hold_their_rules_at_every_read,
+            submitted_counts_only_accepted_jobs,
+            an_aborted_job_is_dropped_before_its_handle_resolves,
+            a_submit_waiting_on_the_job_limit_parks,
+            a_job_submitting_into_its_own_full_pool_is_not_deadlocked,
+            a_shutdown_deadline_fires_while_jobs_block_their_threads,
         );
 
         #[test]

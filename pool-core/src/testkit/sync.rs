@@ -6,6 +6,14 @@ use event_listener::Event;
 
 use crate::CancellationToken;
 
+/// Resolves once `condition` holds, checking it again each time the runtime comes back:
+/// for states the pool shows only through its stats.
+pub async fn eventually(condition: impl Fn() -> bool) {
+    while !condition() {
+        futures_lite::future::yield_now().await;
+    }
+}
+
 /// A door that opens once and stays open.
 #[derive(Clone, Debug, Default)]
 pub struct Gate(CancellationToken);
@@ -21,6 +29,10 @@ impl Gate {
 
     pub async fn wait(&self) {
         self.0.cancelled().await;
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.0.is_cancelled()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Building, starting and stopping: each exactly once.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use crate::testkit::{Harness, Tagged, builder, noop};
 use crate::{
@@ -83,7 +84,9 @@ pub async fn submit_after_shutdown_hands_the_job_back<H: Harness>() {
 
 /// Zero or absurd sizes are typed errors, never panics.
 pub async fn bad_configuration_is_a_typed_error<H: Harness>() {
-    let error = |result: Result<_, BuildError>| result.map(drop).unwrap_err();
+    fn error<T>(result: Result<T, BuildError>) -> BuildError {
+        result.map(drop).unwrap_err()
+    }
     assert_eq!(
         error(builder::<H, ()>().workers(0).build()),
         BuildError::ZeroWorkers
@@ -101,24 +104,20 @@ pub async fn bad_configuration_is_a_typed_error<H: Harness>() {
         BuildError::QueueTooLarge(usize::MAX)
     );
     assert_eq!(
-        error(
-            builder::<H, ()>()
-                .build_with_results(0)
-                .map(|(pool, _)| pool)
-        ),
+        error(builder::<H, ()>().build_with_results(0)),
         BuildError::ZeroResultsCapacity
     );
     assert_eq!(
-        error(
-            builder::<H, ()>()
-                .build_with_results(MAX_QUEUE_CAPACITY + 1)
-                .map(|(pool, _)| pool)
-        ),
+        error(builder::<H, ()>().build_with_results(MAX_QUEUE_CAPACITY + 1)),
         BuildError::ResultsTooLarge(MAX_QUEUE_CAPACITY + 1)
     );
     assert_eq!(
         error(builder::<H, ()>().max_jobs(0).build()),
         BuildError::ZeroMaxJobs
+    );
+    assert_eq!(
+        error(builder::<H, ()>().job_timeout(Duration::ZERO).build()),
+        BuildError::ZeroJobTimeout
     );
     let message = BuildError::ZeroWorkers.to_string();
     assert!(message.contains("at least one worker"), "{message}");

@@ -1,17 +1,23 @@
 //! The cases, by theme. Each is `async fn case<H: Harness>()`.
 
 mod bad_input;
+mod blocking;
 mod go_defects;
 mod lifecycle;
 mod limits;
 mod outcomes;
 mod races;
+mod results_stream;
 mod shutdown;
+mod truthful_stats;
 
 pub use bad_input::*;
+pub use blocking::*;
 pub use go_defects::*;
 pub use lifecycle::*;
 pub use limits::*;
 pub use outcomes::*;
 pub use races::*;
+pub use results_stream::*;
 pub use shutdown::*;
+pub use truthful_stats::*;

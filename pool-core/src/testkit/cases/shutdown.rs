@@ -1,14 +1,16 @@
 //! The ways a pool stops, and what becomes of its jobs.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_lite::future;
 
 use crate::testkit::{Gate, Harness, Latch, Tagged, builder, graceful, noop, pool_under};
-use crate::{JobError, JobProcessor, PoolStats, job_fn};
+use crate::{
+    BoxError, JobContext, JobError, JobHandle, JobProcessor, PoolStats, async_trait, job_fn,
+};
 
 /// A job that waits at `gate`, then counts itself in `runs`.
 fn gated(gate: &Gate, runs: &Arc<AtomicUsize>) -> impl JobProcessor<Output = ()> {
@@ -23,7 +25,8 @@ fn gated(gate: &Gate, runs: &Arc<AtomicUsize>) -> impl JobProcessor<Output = ()>
     })
 }
 
-fn assert_adds_up(stats: &PoolStats) {
+/// The final stats of a stopped pool: every job has its outcome, and nothing is left.
+pub(crate) fn assert_adds_up(stats: &PoolStats) {
     assert_eq!(
         stats.submitted,
         stats.finished(),
@@ -287,4 +290,72 @@ pub async fn stats_add_up<H: Harness>() {
     );
     assert_eq!(stats.started, 15);
     assert_adds_up(&stats);
+}
+
+/// A job that ignores cancellation and holds the slot its own handle waits in: its `Drop`
+/// looks at the handle, to tell whether the outcome was told before the job was dropped.
+struct Stubborn {
+    started: Arc<Latch>,
+    handle: Arc<Mutex<Option<JobHandle<()>>>>,
+    told_before_dropped: Arc<AtomicBool>,
+}
+
+#[async_trait]
+impl JobProcessor for Stubborn {
+    type Output = ();
+
+    fn name(&self) -> &str {
+        "stubborn"
+    }
+
+    async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+        self.started.count_down();
+        future::pending().await
+    }
+}
+
+impl Drop for Stubborn {
+    fn drop(&mut self) {
+        let mut slot = self.handle.lock().unwrap();
+        let handle = slot.as_mut().expect("the case put the handle in before the abort");
+        if future::block_on(future::poll_once(handle)).is_some() {
+            self.told_before_dropped.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// A job aborted at a shutdown deadline is dropped before its handle resolves to `Aborted`,
+/// as on every other path.
+pub async fn an_aborted_job_is_dropped_before_its_handle_resolves<H: Harness>() {
+    let pool = builder::<H, ()>()
+        .workers(1)
+        .shutdown_grace(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    pool.start().unwrap();
+    let (started, slot) = (Arc::new(Latch::new(1)), Arc::new(Mutex::new(None)));
+    let told_before_dropped = Arc::new(AtomicBool::new(false));
+    let handle = pool
+        .submit(Stubborn {
+            started: Arc::clone(&started),
+            handle: Arc::clone(&slot),
+            told_before_dropped: Arc::clone(&told_before_dropped),
+        })
+        .await
+        .unwrap();
+    *slot.lock().unwrap() = Some(handle);
+    started.wait().await;
+
+    let report = pool
+        .shutdown_timeout(Duration::from_millis(10))
+        .await
+        .unwrap();
+
+    assert_eq!(report.stats.aborted, 1);
+    assert!(
+        !told_before_dropped.load(Ordering::SeqCst),
+        "the handle resolved while the job was still alive"
+    );
+    let handle = slot.lock().unwrap().take().unwrap();
+    assert!(matches!(handle.await, Err(JobError::Aborted)));
 }
