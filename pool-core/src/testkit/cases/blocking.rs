@@ -79,5 +79,8 @@ pub async fn a_shutdown_deadline_fires_while_jobs_block_their_threads<H: Harness
     let stats = report.stats;
     assert_adds_up(&stats);
     assert!(stats.completed >= 1, "{stats:?}");
-    assert_eq!(stats.completed + stats.not_started, BLOCKING as u64 + QUEUED);
+    assert_eq!(
+        stats.completed + stats.not_started,
+        BLOCKING as u64 + QUEUED
+    );
 }

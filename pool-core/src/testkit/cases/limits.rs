@@ -9,8 +9,7 @@ use futures_lite::future;
 
 use crate::testkit::cases::assert_adds_up;
 use crate::testkit::{
-    CountingExecutor, Gate, Gauge, Harness, Latch, Tagged, blocker, builder, noop,
-    rendezvous,
+    CountingExecutor, Gate, Gauge, Harness, Latch, Tagged, blocker, builder, noop, rendezvous,
 };
 use crate::{Executor, SubmitError, TrySubmitError, WorkerPool, job_fn};
 
@@ -262,7 +261,10 @@ pub async fn a_submit_waiting_on_the_job_limit_parks<H: Harness>() {
         other => panic!("the fourth job must come back closed, got {other:?}"),
     }
     let polls = polls.load(Ordering::SeqCst);
-    assert!(polls <= 4, "the waiting submit was polled {polls} times: it spins");
+    assert!(
+        polls <= 4,
+        "the waiting submit was polled {polls} times: it spins"
+    );
     for handle in [first, second, third] {
         handle.await.unwrap();
     }
@@ -338,9 +340,17 @@ pub async fn a_job_submitting_into_its_own_full_pool_is_not_deadlocked<H: Harnes
             }
             release_other.open();
             assert_eq!(other.await.unwrap(), 3);
-            assert_eq!(submitter.await.unwrap(), 1, "with a worker free to make room");
+            assert_eq!(
+                submitter.await.unwrap(),
+                1,
+                "with a worker free to make room"
+            );
         } else {
-            assert_eq!(submitter.await.unwrap(), 0, "alone, it is told it would deadlock");
+            assert_eq!(
+                submitter.await.unwrap(),
+                0,
+                "alone, it is told it would deadlock"
+            );
         }
         assert_eq!(filler.await.unwrap(), 4);
         let pool = Arc::into_inner(pool).expect("the jobs dropped their pool");

@@ -317,7 +317,9 @@ impl JobProcessor for Stubborn {
 impl Drop for Stubborn {
     fn drop(&mut self) {
         let mut slot = self.handle.lock().unwrap();
-        let handle = slot.as_mut().expect("the case put the handle in before the abort");
+        let handle = slot
+            .as_mut()
+            .expect("the case put the handle in before the abort");
         if future::block_on(future::poll_once(handle)).is_some() {
             self.told_before_dropped.store(true, Ordering::SeqCst);
         }

@@ -10,7 +10,6 @@ use crate::testkit::cases::assert_adds_up;
 use crate::testkit::{Gate, Harness, Latch, Tagged, blocker, builder, noop};
 use crate::{Executor, PoolStats, WorkerPool, job_fn};
 
-const WORKERS: usize = 2;
 const PRODUCERS: u64 = 4;
 const READERS: usize = 2;
 
@@ -47,7 +46,9 @@ async fn read_and_check<E: Executor>(
         reads += 1;
         for ((name, now), (_, before)) in counters(&stats).into_iter().zip(counters(&previous)) {
             if now < before {
-                return Err(format!("{name} went down from {before} to {now}: {stats:?}"));
+                return Err(format!(
+                    "{name} went down from {before} to {now}: {stats:?}"
+                ));
             }
         }
         if stats.busy + stats.waiting_for_reader + stats.idle > stats.workers {
@@ -67,7 +68,9 @@ async fn read_and_check<E: Executor>(
             match stopped_at {
                 None => stopped_at = Some(stats),
                 Some(last) if last != stats => {
-                    return Err(format!("stats changed after the stop: {last:?} -> {stats:?}"));
+                    return Err(format!(
+                        "stats changed after the stop: {last:?} -> {stats:?}"
+                    ));
                 }
                 Some(_) => after_stop += 1,
             }
@@ -83,9 +86,10 @@ async fn read_and_check<E: Executor>(
 /// full) into a small queue, and a shutdown (now, then graceful) stops the pool under them.
 pub async fn stats_hold_their_rules_at_every_read<H: Harness>() {
     for round in 0..4 {
+        // One worker first: the one most easily caught running two jobs at once.
         let pool = Arc::new(
             builder::<H, ()>()
-                .workers(WORKERS)
+                .workers(1 + round / 2)
                 .queue_capacity(4)
                 .build()
                 .unwrap(),
@@ -93,14 +97,16 @@ pub async fn stats_hold_their_rules_at_every_read<H: Harness>() {
         pool.start().unwrap();
         let executor = H::executor();
         let accepted = Arc::new(AtomicU64::new(0));
-        let under_way = Arc::new(Latch::new(300));
+        let under_way = Arc::new(Latch::new(20_000));
         let done = Gate::new();
         let (reports_tx, reports_rx) = async_channel::unbounded();
         for _ in 0..READERS {
             let (pool, accepted, done) = (Arc::clone(&pool), Arc::clone(&accepted), done.clone());
             let reports_tx = reports_tx.clone();
             drop(executor.spawn(async move {
-                let _ = reports_tx.send(read_and_check(pool, accepted, done).await).await;
+                let _ = reports_tx
+                    .send(read_and_check(pool, accepted, done).await)
+                    .await;
             }));
         }
         let (producers_tx, producers_rx) = async_channel::unbounded::<()>();
@@ -172,11 +178,19 @@ pub async fn submitted_counts_only_accepted_jobs<H: Harness>() {
     assert_eq!(pool.stats().submitted, 2);
 
     assert!(pool.try_submit(Tagged::new(3)).unwrap_err().is_full());
-    assert_eq!(pool.stats().submitted, 2, "a job refused as full is not counted");
+    assert_eq!(
+        pool.stats().submitted,
+        2,
+        "a job refused as full is not counted"
+    );
 
     let mut waiting = Box::pin(pool.submit(Tagged::new(4)));
     assert!(future::poll_once(&mut waiting).await.is_none());
-    assert_eq!(pool.stats().submitted, 2, "a submit waiting for room is not counted");
+    assert_eq!(
+        pool.stats().submitted,
+        2,
+        "a submit waiting for room is not counted"
+    );
     assert_eq!(pool.stats().busy, 1);
 
     gate.open();
