@@ -23,6 +23,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// A pool that was never started runs nothing: its queued jobs come back in the report's
     /// `unstarted`.
     ///
+    /// It waits for running jobs, not for readers: a [results](crate::Results) reader that
+    /// does not read never holds it up (statuses that do not fit wait for the reader after the
+    /// stream's others). A job that ignores cancellation is waited for; bound the wait with
+    /// [`shutdown_timeout`](Self::shutdown_timeout).
+    ///
     /// To escalate a graceful shutdown that takes too long (a second Ctrl-C, say), cancel the
     /// pool's [token](Self::cancellation_token) or its parent: the shutdown in progress then
     /// proceeds as `shutdown_now` would, and its report returns the jobs that never started.
@@ -61,7 +66,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// The jobs come back in the report's `unstarted`; their handles resolve to
     /// [`JobError::NotStarted`](crate::JobError::NotStarted). A running job that ignores
     /// cancellation is waited for: use [`shutdown_timeout`](Self::shutdown_timeout) to bound
-    /// the wait.
+    /// the wait. A [results](crate::Results) reader that does not read never holds it up.
     ///
     /// # Errors
     ///
@@ -94,6 +99,12 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// jobs that still run after the [grace period](crate::WorkerPoolBuilder::shutdown_grace)
     /// are aborted through the executor, and resolve to
     /// [`JobError::Aborted`](crate::JobError::Aborted).
+    ///
+    /// It returns within `timeout` plus the grace period (and scheduling slack), whatever the
+    /// jobs and the [results](crate::Results) readers do, with one exception no pool can
+    /// avoid: a job that blocks its thread in a synchronous call can be aborted only when that
+    /// call returns, and the shutdown then returns when it does. The deadlines are timed on a
+    /// thread of their own, so they fire on time even when jobs block every runtime thread.
     ///
     /// # Errors
     ///

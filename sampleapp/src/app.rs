@@ -67,7 +67,8 @@ pub async fn run<E: Executor + Clone>(
             None => future::pending().await,
         }
     };
-    let published = future::or(publish(&pool, &executor, args, stop), async {
+    let until = args.publish_for().map(|duration| started + duration);
+    let published = future::or(publish(&pool, &executor, args, stop, until), async {
         deadline.await;
         future::pending().await
     })
@@ -96,26 +97,44 @@ pub async fn run<E: Executor + Clone>(
     ))
 }
 
-/// Publishes jobs as fast as the pool takes them, until asked to stop or the pool closes.
-/// Returns how many it published.
+/// How many jobs the publisher queues before it lets the runtime run its other tasks: a queue
+/// with room never makes it wait.
+const JOBS_PER_YIELD: u64 = 256;
+
+/// Publishes jobs as fast as the pool takes them, until asked to stop, `until` has passed, or
+/// the pool closes. Returns how many it published.
 async fn publish<E: Executor + Clone>(
     pool: &WorkerPool<E>,
     executor: &E,
     args: &Args,
     stop: &Stop,
+    until: Option<Instant>,
 ) -> u64 {
     let mut rng = fastrand::Rng::new();
     let mut published = 0;
+    let mut said_full = false;
     while !stop.drain.is_cancelled() {
+        // Checked on every job: while the queue has room, nothing else gets a say.
+        if until.is_some_and(|until| Instant::now() >= until) {
+            stop.drain(StopReason::Duration);
+            break;
+        }
         let job = draw_job(&mut rng, executor, args);
         let job = match pool.try_submit_detached(job) {
             Ok(_) => {
                 published += 1;
+                if published % JOBS_PER_YIELD == 0 {
+                    future::yield_now().await;
+                }
                 continue;
             }
             Err(TrySubmitError::Closed(_)) => break,
             Err(TrySubmitError::Full(job)) => job,
         };
+        if !said_full {
+            said_full = true;
+            tracing::info!(published, "queue full: publishing at the pool's pace");
+        }
         // The queue is full: wait for room (back-pressure), or for a stop.
         let submitted = async { Some(pool.submit_detached(job).await.is_ok()) };
         let stopped = async {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, ValueEnum};
 
 /// Publishes simulated jobs into a worker pool until told to stop, then drains it and prints
 /// a summary.
@@ -26,28 +26,31 @@ pub struct Args {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     pub queue: Option<u32>,
 
-    /// Stop publishing after this long, e.g. 3s, 500ms, 1m [default: 3s, or no limit with --jobs].
-    #[arg(long, value_parser = humantime::parse_duration)]
+    /// Stop publishing after this long, e.g. 3s, 500ms, 1m; 0s publishes nothing [default: 3s,
+    /// or no limit with --jobs].
+    #[arg(long, value_parser = parse_duration, allow_hyphen_values = true)]
     pub duration: Option<Duration>,
 
     /// Stop after this many jobs (the pool's max_jobs).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub jobs: Option<u64>,
 
-    /// How long each job works, in milliseconds: a random value in MIN..MAX (inclusive).
-    #[arg(long, default_value = "1..5", value_parser = parse_range)]
+    /// How long each job works, in milliseconds: a random value in MIN..MAX (inclusive), at
+    /// most an hour.
+    #[arg(long, default_value = "1..5", value_parser = parse_range, allow_hyphen_values = true)]
     pub job_ms: MillisRange,
 
-    /// The share of jobs that fail, from 0 to 1.
-    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    /// The share of jobs that fail, from 0 to 1; with --panic-rate, at most 1 in all.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate, allow_hyphen_values = true)]
     pub fail_rate: f64,
 
-    /// The share of jobs that panic, from 0 to 1 (the pool contains them).
-    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    /// The share of jobs that panic, from 0 to 1 (the pool contains them); with --fail-rate,
+    /// at most 1 in all.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate, allow_hyphen_values = true)]
     pub panic_rate: f64,
 
-    /// Stop any job that works longer than this, e.g. 2ms.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    /// Stop any job that works longer than this, e.g. 2ms (more than zero).
+    #[arg(long, value_parser = parse_timeout, allow_hyphen_values = true)]
     pub job_timeout: Option<Duration>,
 
     /// Log level (error, warn, info, debug, trace) or a full filter; RUST_LOG wins if set.
@@ -84,7 +87,11 @@ impl fmt::Display for Runtime {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MillisRange(pub RangeInclusive<u64>);
 
+/// The longest a simulated job may work: a typo must not make a run that never drains.
+pub const MAX_JOB_MS: u64 = 3_600_000;
+
 fn parse_range(text: &str) -> Result<MillisRange, String> {
+    not_negative(text)?;
     let (min, max) = text
         .split_once("..")
         .ok_or_else(|| format!("expected MIN..MAX, like 1..5, not {text:?}"))?;
@@ -97,10 +104,41 @@ fn parse_range(text: &str) -> Result<MillisRange, String> {
     if min > max {
         return Err(format!("the range {min}..{max} is empty"));
     }
+    if max > MAX_JOB_MS {
+        return Err(format!(
+            "{max} ms is more than an hour ({MAX_JOB_MS} ms): the run would never drain"
+        ));
+    }
     Ok(MillisRange(min..=max))
 }
 
+/// Flags that take a value accept a leading `-`, so that a negative value reaches its parser
+/// and gets a message that says what is wrong, not "unexpected argument".
+fn not_negative(text: &str) -> Result<(), String> {
+    if text.starts_with('-') {
+        Err(format!(
+            "{text:?} is negative: the value must be zero or more"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    not_negative(text)?;
+    humantime::parse_duration(text).map_err(|error| format!("{text:?} is not a duration: {error}"))
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_duration(text)?;
+    if timeout.is_zero() {
+        return Err("a job timeout must be longer than zero".to_owned());
+    }
+    Ok(timeout)
+}
+
 fn parse_rate(text: &str) -> Result<f64, String> {
+    not_negative(text)?;
     let rate: f64 = text
         .parse()
         .map_err(|error| format!("{text:?} is not a number: {error}"))?;
@@ -112,6 +150,29 @@ fn parse_rate(text: &str) -> Result<f64, String> {
 }
 
 impl Args {
+    /// Parses the command line, and exits with clap's message and code 2 on flags that are
+    /// wrong alone or together.
+    pub fn parse_checked() -> Self {
+        let args = Self::parse();
+        if let Err(message) = args.check() {
+            Self::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, message)
+                .exit();
+        }
+        args
+    }
+
+    /// What no single flag's parser can see.
+    fn check(&self) -> Result<(), String> {
+        if self.fail_rate + self.panic_rate > 1.0 {
+            return Err(format!(
+                "--fail-rate {} and --panic-rate {} add up to more than 1",
+                self.fail_rate, self.panic_rate
+            ));
+        }
+        Ok(())
+    }
+
     /// How long to publish: the flag, or 3 s unless a job count bounds the run.
     pub fn publish_for(&self) -> Option<Duration> {
         match (self.duration, self.jobs) {
@@ -140,6 +201,22 @@ mod tests {
         assert_eq!(parse_rate("0.25"), Ok(0.25));
         assert!(parse_rate("1.5").is_err());
         assert!(parse_rate("-0.1").is_err());
+    }
+
+    #[test]
+    fn negative_and_absurd_values_say_what_is_wrong() {
+        assert!(parse_duration("-1s").unwrap_err().contains("negative"));
+        assert!(parse_rate("-0.1").unwrap_err().contains("negative"));
+        assert!(parse_range("-1..5").unwrap_err().contains("negative"));
+        assert!(
+            parse_range(&format!("1..{}", u64::MAX))
+                .unwrap_err()
+                .contains("hour")
+        );
+        assert!(parse_timeout("0s").is_err());
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        let both = Args::parse_from(["sampleapp", "--fail-rate", "0.7", "--panic-rate", "0.7"]);
+        assert!(both.check().unwrap_err().contains("more than 1"));
     }
 
     #[test]

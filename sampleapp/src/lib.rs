@@ -9,6 +9,7 @@
 pub mod app;
 pub mod cli;
 pub mod job;
+pub mod log_writer;
 pub mod progress;
 pub mod runtimes;
 pub mod stop;

@@ -1,17 +1,16 @@
 //! `cargo run --release -p sampleapp -- --help`
-// The summary is the output of this command-line tool: stdout is where it belongs.
-#![allow(clippy::print_stdout)]
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use sampleapp::cli::Args;
+use sampleapp::log_writer::LogWriter;
 use sampleapp::runtimes::run_on;
 use sampleapp::stop::Stop;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = Args::parse_checked();
     let filter = match std::env::var("RUST_LOG") {
         Ok(filter) => EnvFilter::try_new(filter),
         Err(_) => EnvFilter::try_new(&args.log_level),
@@ -23,9 +22,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(colour)
+        .with_writer(LogWriter)
         .init();
     quiet_job_panics();
 
@@ -41,16 +44,25 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if args.json {
+    let text = if args.json {
         match serde_json::to_string(&summary) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => json,
             Err(error) => {
                 eprintln!("error: cannot write the summary as JSON: {error}");
                 return ExitCode::FAILURE;
             }
         }
     } else {
-        println!("{summary}");
+        summary.to_string()
+    };
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{text}") {
+        // A reader that went away (`sampleapp | head`) is no error of ours: leave quietly,
+        // as command-line tools do.
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("error: cannot write the summary: {error}");
+        return ExitCode::FAILURE;
     }
     if summary.adds_up() {
         ExitCode::SUCCESS

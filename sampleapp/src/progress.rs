@@ -28,6 +28,7 @@ impl Progress {
             ProgressStyle::with_template("{spinner} {elapsed} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
+        crate::log_writer::write_around(&bar);
         let done = Arc::new(AtomicBool::new(false));
         let thread = {
             let done = Arc::clone(&done);
@@ -45,6 +46,7 @@ impl Progress {
                     bar.tick();
                     std::thread::sleep(Duration::from_millis(100));
                 }
+                crate::log_writer::forget_bar();
                 bar.finish_and_clear();
             })
         };

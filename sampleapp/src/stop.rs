@@ -1,6 +1,7 @@
 //! How a run is told to stop: once to drain, twice to stop now.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use pool_core::CancellationToken;
@@ -38,6 +39,7 @@ pub struct Stop {
     /// Stop the pool now: the pool's parent token. Queued jobs are handed back.
     pub now: CancellationToken,
     reason: Arc<OnceLock<StopReason>>,
+    interrupts: Arc<AtomicUsize>,
 }
 
 impl Stop {
@@ -52,8 +54,9 @@ impl Stop {
         self.reason.get().copied()
     }
 
-    /// Ctrl-C drains, and stops now if the run is already draining; Enter drains when stdin
-    /// is a terminal (the Go original's way).
+    /// The first Ctrl-C drains (even if the run is draining already, because its duration
+    /// elapsed), the second stops now; Enter drains when stdin is a terminal (the Go
+    /// original's way).
     ///
     /// # Errors
     ///
@@ -61,19 +64,23 @@ impl Stop {
     pub fn install_handlers(&self) -> Result<(), ctrlc::Error> {
         let stop = self.clone();
         ctrlc::set_handler(move || {
-            if stop.drain.is_cancelled() {
-                tracing::warn!("interrupted again: stopping now, handing back queued jobs");
-                stop.now.cancel();
-            } else {
+            if stop.interrupts.fetch_add(1, Ordering::AcqRel) == 0 {
                 tracing::info!("interrupted: draining the queue (Ctrl-C again to stop now)");
                 stop.drain(StopReason::Interrupt);
+            } else {
+                tracing::warn!("interrupted again: stopping now, handing back queued jobs");
+                stop.now.cancel();
             }
         })?;
         if std::io::stdin().is_terminal() {
             let stop = self.clone();
             std::thread::spawn(move || {
                 let mut line = String::new();
-                if std::io::stdin().read_line(&mut line).is_ok() {
+                // End of input (Ctrl-D, or a terminal that goes away) is not Enter.
+                if std::io::stdin()
+                    .read_line(&mut line)
+                    .is_ok_and(|read| read > 0)
+                {
                     tracing::info!("Enter pressed: draining the queue");
                     stop.drain(StopReason::Enter);
                 }

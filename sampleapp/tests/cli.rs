@@ -115,6 +115,172 @@ fn bad_flags_exit_2_with_a_message() {
     }
 }
 
+/// Flags that are wrong together, absurd, or negative: exit 2, and the message says what is
+/// wrong.
+#[test]
+fn nonsense_values_exit_2_saying_why() {
+    for (args, why) in [
+        (
+            &["--fail-rate", "0.7", "--panic-rate", "0.7"][..],
+            "more than 1",
+        ),
+        (&["--job-ms", "0..18446744073709551615"], "hour"),
+        (&["--duration", "-1s"], "negative"),
+        (&["--fail-rate", "-0.5"], "negative"),
+        (&["--job-timeout", "0s"], "longer than zero"),
+    ] {
+        let output = sampleapp().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+    }
+}
+
+/// `--duration` bounds publishing even while the queue has room: 0s publishes nothing, and a
+/// queue far larger than a short run can fill is not filled.
+#[test]
+fn the_duration_bounds_publishing_on_every_runtime() {
+    for runtime in RUNTIMES {
+        let output = sampleapp()
+            .args(["--runtime", runtime, "--duration", "0s", "--json"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{runtime}: {output:?}");
+        let summary = summary_of(&output);
+        assert_eq!(count(&summary, "submitted"), 0, "{summary}");
+        assert_eq!(summary["stopped_by"], "duration");
+
+        let output = sampleapp()
+            .args(["--runtime", runtime, "--duration", "20ms", "--json"])
+            .args(["--workers", "2", "--queue", "1000000", "--job-ms", "0..0"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{runtime}: {output:?}");
+        let summary = summary_of(&output);
+        assert_eq!(summary["stopped_by"], "duration", "{summary}");
+        assert!(count(&summary, "submitted") < 1_000_000, "{summary}");
+        assert_adds_up(&summary);
+    }
+}
+
+/// Logs piped to a file carry no colour codes.
+#[test]
+fn no_colour_when_stderr_is_not_a_terminal() {
+    let output = sampleapp()
+        .args(["--duration", "10ms", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("worker pool started"), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "colour codes in a pipe: {stderr:?}"
+    );
+}
+
+/// A reader that goes away (`sampleapp | true`) makes the app leave quietly, not panic.
+#[test]
+fn a_closed_stdout_is_no_crash() {
+    let mut child = sampleapp()
+        .args(["--duration", "10ms"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{:?} {stderr}",
+        output.status
+    );
+    assert!(!stderr.contains("panicked at"), "{stderr}");
+}
+
+/// On a terminal, log lines and the progress bar take turns: every log line starts on a line
+/// of its own, never after a frame of the bar. (Run under `script`, which gives the app a
+/// pseudo-terminal.)
+#[test]
+fn log_lines_do_not_garble_the_progress_bar() {
+    let command = format!(
+        "{} --duration 400ms --workers 4",
+        env!("CARGO_BIN_EXE_sampleapp")
+    );
+    let output = match Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("RUST_LOG")
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .output()
+    {
+        Ok(output) => output,
+        Err(error) => panic!("`script` (util-linux) runs the app on a terminal: {error}"),
+    };
+    assert!(output.status.success(), "{output:?}");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(screen.contains("done"), "no progress bar drawn: {screen:?}");
+    let log_lines: Vec<&str> = screen
+        .split('\n')
+        .filter(|line| line.contains(" INFO "))
+        .collect();
+    assert!(log_lines.len() >= 3, "{screen:?}");
+    for line in log_lines {
+        // What the terminal shows of the line: the text after its last carriage return.
+        let line = line.trim_end_matches('\r');
+        let shown = strip_escapes(line.rsplit('\r').next().unwrap_or(line));
+        assert!(
+            shown.starts_with(|first: char| first.is_ascii_digit()),
+            "a log line drawn after a frame of the bar: {shown:?}"
+        );
+    }
+}
+
+/// `text` without its ANSI escape sequences (`ESC [ ... letter`).
+fn strip_escapes(text: &str) -> String {
+    let mut shown = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
+
+/// One Ctrl-C after `--duration` has elapsed drains, as the help says; it does not stop now.
+#[test]
+fn one_sigint_after_the_duration_drains_on_every_runtime() {
+    for runtime in RUNTIMES {
+        let mut run = Running::start(&[
+            "--runtime",
+            runtime,
+            "--duration",
+            "100ms",
+            "--workers",
+            "2",
+            "--queue",
+            "20",
+            "--job-ms",
+            "200..200",
+        ]);
+        run.wait_for("publisher stopped");
+        run.interrupt();
+        let summary = run.finish();
+        assert_eq!(summary["stopped_now"], false, "{summary}");
+        assert_eq!(count(&summary, "not_started"), 0, "drained: {summary}");
+        assert_adds_up(&summary);
+    }
+}
+
 /// Ctrl-C during a run drains the pool and still prints a summary that adds up.
 #[test]
 fn sigint_drains_and_reports_on_every_runtime() {
@@ -148,7 +314,8 @@ fn second_sigint_stops_now_and_hands_jobs_back_on_every_runtime() {
             "--job-ms",
             "2000..2000",
         ]);
-        run.wait_for("worker pool started");
+        // Not "worker pool started": jobs must be queued before the first Ctrl-C.
+        run.wait_for("queue full");
         run.interrupt();
         run.wait_for("interrupted: draining");
         run.interrupt();
