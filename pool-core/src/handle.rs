@@ -12,7 +12,7 @@ use crate::{JobError, JobId};
 /// [`submit`](crate::WorkerPool::submit) and [`try_submit`](crate::WorkerPool::try_submit).
 ///
 /// Dropping the handle detaches the job: it still runs, and its outcome still reaches the
-/// [results stream](crate::WorkerPool::results) and [`stats`](crate::WorkerPool::stats).
+/// [results stream](crate::Results) and [`stats`](crate::WorkerPool::stats).
 /// Callers who never want the outcome should use
 /// [`submit_detached`](crate::WorkerPool::submit_detached), which pays for no result channel.
 ///

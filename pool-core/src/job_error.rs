@@ -7,7 +7,7 @@ use std::time::Duration;
 /// retry.
 ///
 /// It is `Clone` (a failure's error is shared), because the same outcome can reach both the
-/// job's [`JobHandle`](crate::JobHandle) and the [results stream](crate::WorkerPool::results).
+/// job's [`JobHandle`](crate::JobHandle) and the [results stream](crate::Results).
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JobError {

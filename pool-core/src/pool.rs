@@ -26,7 +26,7 @@ static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
 ///
 /// # No job is lost
 ///
-/// Every accepted job ends in exactly one outcome, which reaches its [`JobHandle`], the
+/// Every accepted job ends in exactly one outcome, which reaches its [`JobHandle`](crate::JobHandle), the
 /// [results stream](WorkerPoolBuilder::build_with_results) and [`stats`](Self::stats):
 ///
 /// | how the pool stops | queued jobs | running jobs |

@@ -11,7 +11,7 @@ use crate::lock::lock;
 use crate::sink::Overflow;
 use crate::{JobError, JobId};
 
-/// One job's outcome on the [results stream](crate::WorkerPool::results): gowp's `JobStatus`,
+/// One job's outcome on the [results stream](crate::Results): gowp's `JobStatus`,
 /// with the job's id and name so that the stream can be read on its own.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
