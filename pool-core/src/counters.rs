@@ -63,14 +63,12 @@ impl WorkerCounters {
         self.state.store(WorkerState::Idle as u8, Relaxed);
     }
 
-    /// Marks the worker as waiting for the results reader (or done waiting).
-    pub(crate) fn waiting_for_reader(&self, waiting: bool) {
-        let state = if waiting {
-            WorkerState::WaitingForReader
-        } else {
-            WorkerState::Idle
-        };
-        self.state.store(state as u8, Relaxed);
+    /// Marks the worker as waiting for the results reader until the guard is dropped, which
+    /// also happens if the worker is aborted while it waits.
+    pub(crate) fn waiting_for_reader(&self) -> WaitingForReader<'_> {
+        self.state
+            .store(WorkerState::WaitingForReader as u8, Relaxed);
+        WaitingForReader(self)
     }
 
     /// Adds this worker's counts to `stats`.
@@ -88,6 +86,15 @@ impl WorkerCounters {
         stats.panicked += self.panicked.load(Relaxed);
         stats.timed_out += self.timed_out.load(Relaxed);
         stats.aborted += self.aborted.load(Relaxed);
+    }
+}
+
+/// A worker waiting for the results reader.
+pub(crate) struct WaitingForReader<'a>(&'a WorkerCounters);
+
+impl Drop for WaitingForReader<'_> {
+    fn drop(&mut self) {
+        self.0.state.store(WorkerState::Idle as u8, Relaxed);
     }
 }
 

@@ -1,5 +1,5 @@
 //! Knowing when a `submit` comes from one of the pool's own jobs, so that a job waiting for
-//! room only its own worker could make is told instead of hanging.
+//! room only its own pool's workers could make is told instead of hanging.
 
 use std::any::Any;
 use std::cell::Cell;
@@ -9,20 +9,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
 thread_local! {
-    /// The id of the pool whose job this thread is polling now; 0 when none is.
-    static POLLING_JOB_OF: Cell<u64> = const { Cell::new(0) };
+    /// The pool id and worker id of the job this thread is polling now; pool 0 when none.
+    static POLLING_JOB_OF: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
 }
 
 /// A job's future as its worker polls it: panics are caught, and while it is polled, the
-/// thread knows which pool's job it runs.
+/// thread knows which pool's worker it runs for.
 pub(crate) struct JobFuture<F> {
-    pool_id: u64,
+    worker: (u64, usize),
     future: F,
 }
 
 impl<F: Future + Unpin> JobFuture<F> {
-    pub(crate) fn new(pool_id: u64, future: F) -> Self {
-        Self { pool_id, future }
+    pub(crate) fn new(pool_id: u64, worker_id: usize, future: F) -> Self {
+        Self {
+            worker: (pool_id, worker_id),
+            future,
+        }
     }
 }
 
@@ -31,7 +34,7 @@ impl<F: Future + Unpin> Future for JobFuture<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let outer = POLLING_JOB_OF.replace(this.pool_id);
+        let outer = POLLING_JOB_OF.replace(this.worker);
         let polled = catch_unwind(AssertUnwindSafe(|| Pin::new(&mut this.future).poll(cx)));
         POLLING_JOB_OF.set(outer);
         match polled {
@@ -42,27 +45,57 @@ impl<F: Future + Unpin> Future for JobFuture<F> {
     }
 }
 
-/// How many of a pool's own jobs wait in `submit` for room in its queue.
-#[derive(Debug, Default)]
-pub(crate) struct OwnJobsWaiting(AtomicUsize);
+/// Which workers of a pool run a job that waits in `submit` (for room in the queue, or for a
+/// `max_jobs` slot) on this same pool. Counted per worker: a job with two submits pending is
+/// still one worker.
+#[derive(Debug)]
+pub(crate) struct OwnJobsWaiting {
+    pool_id: u64,
+    submits_per_worker: Box<[AtomicUsize]>,
+    workers_waiting: AtomicUsize,
+}
 
-/// One of them; counted out on drop.
-pub(crate) struct Waiting<'a>(&'a OwnJobsWaiting);
+/// One pending submit of a job of the pool; counted out on drop.
+pub(crate) struct Waiting<'a> {
+    of: &'a OwnJobsWaiting,
+    worker_id: usize,
+}
 
 impl OwnJobsWaiting {
-    /// Counts the caller in if it is a job of pool `pool_id`, and returns how many such jobs
-    /// wait now, itself included.
-    pub(crate) fn enter(&self, pool_id: u64) -> Option<(Waiting<'_>, usize)> {
-        if POLLING_JOB_OF.get() != pool_id {
+    pub(crate) fn new(pool_id: u64, workers: usize) -> Self {
+        Self {
+            pool_id,
+            submits_per_worker: (0..workers).map(|_| AtomicUsize::new(0)).collect(),
+            workers_waiting: AtomicUsize::new(0),
+        }
+    }
+
+    /// How many of the pool's workers have a job waiting in `submit` now.
+    pub(crate) fn workers_waiting(&self) -> usize {
+        self.workers_waiting.load(Ordering::Acquire)
+    }
+
+    /// Counts the caller in if it is a job of this pool.
+    pub(crate) fn enter(&self) -> Option<Waiting<'_>> {
+        let (pool_id, worker_id) = POLLING_JOB_OF.get();
+        if pool_id != self.pool_id {
             return None;
         }
-        let waiting = self.0.fetch_add(1, Ordering::AcqRel) + 1;
-        Some((Waiting(self), waiting))
+        let submits = &self.submits_per_worker[worker_id];
+        if submits.fetch_add(1, Ordering::AcqRel) == 0 {
+            self.workers_waiting.fetch_add(1, Ordering::AcqRel);
+        }
+        Some(Waiting {
+            of: self,
+            worker_id,
+        })
     }
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.0.fetch_sub(1, Ordering::AcqRel);
+        if self.of.submits_per_worker[self.worker_id].fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.of.workers_waiting.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 }

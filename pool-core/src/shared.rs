@@ -54,6 +54,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
         job_timeout: Option<Duration>,
         results: Option<ResultsSink<O>>,
     ) -> Self {
+        let pool_id = identity.id;
         let (queue_tx, queue_rx) = async_channel::bounded(queue_capacity);
         // Upstream cancellation closes the intake at once, without a watcher task; the
         // workers then hand back what is queued.
@@ -74,7 +75,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
             live_workers: Arc::default(),
             job_timeout,
             results,
-            own_jobs_waiting: OwnJobsWaiting::default(),
+            own_jobs_waiting: OwnJobsWaiting::new(pool_id, workers),
             not_started: AtomicU64::new(0),
             unstarted: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),

@@ -1,18 +1,51 @@
 //! Where statuses go when the results stream is on, and how none is lost on the way.
 
 use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
 use async_channel::{Sender, TrySendError};
+use event_listener::Event;
 use futures_lite::future;
 
 use crate::lock::lock;
+use crate::panic_message::panic_message;
 use crate::{CancellationToken, JobError, JobId, JobStatus, Results};
 
-/// Statuses that found the stream full when nobody could wait for room (a drop guard, or any
-/// publisher once the pool is stopping). The readers take them after the channel ends; there
-/// are never more than the jobs queued or running when the pool began to stop.
-pub(crate) type Overflow<O> = Arc<Mutex<VecDeque<JobStatus<O>>>>;
+/// What the pool and the readers of one stream share besides the channel.
+#[derive(Debug)]
+pub(crate) struct Backlog<O> {
+    /// Statuses that found the stream full when nobody could wait for room (a drop guard, or
+    /// any publisher once the pool is stopping). The readers take them after the channel
+    /// ends; there are never more than the jobs queued or running when the pool began to stop.
+    overflow: Mutex<VecDeque<JobStatus<O>>>,
+    /// Notified by the readers when they take a status (room in the stream), or leave.
+    room: Event,
+}
+
+impl<O> Backlog<O> {
+    fn push(&self, status: JobStatus<O>) {
+        lock(&self.overflow).push_back(status);
+    }
+
+    pub(crate) fn pop(&self) -> Option<JobStatus<O>> {
+        lock(&self.overflow).pop_front()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.overflow).len()
+    }
+
+    /// A reader took a status: one waiting worker may send its own.
+    pub(crate) fn made_room(&self) {
+        self.room.notify(1);
+    }
+
+    /// A reader left: if it was the last, waiting workers must learn that nobody reads.
+    pub(crate) fn reader_left(&self) {
+        self.room.notify(usize::MAX);
+    }
+}
 
 /// What `build_with_results` asked for: the stream's capacity, and how to copy an output.
 pub(crate) struct ResultsConfig<O> {
@@ -25,7 +58,7 @@ pub(crate) struct ResultsConfig<O> {
 #[derive(Debug)]
 pub(crate) struct ResultsSink<O> {
     sender: Sender<JobStatus<O>>,
-    overflow: Overflow<O>,
+    backlog: Arc<Backlog<O>>,
     /// Cancelled when the pool begins to stop (any shutdown, its token, or its drop): from
     /// then on nobody waits for a reader, so that no reader can hold a shutdown up.
     stop_waiting: CancellationToken,
@@ -45,11 +78,14 @@ impl<O> ResultsSink<O> {
         stop_waiting: CancellationToken,
     ) -> (Self, Results<O>) {
         let (sender, receiver) = async_channel::bounded(capacity);
-        let overflow = Overflow::default();
-        let reader = Results::new(receiver, Arc::clone(&overflow));
+        let backlog = Arc::new(Backlog {
+            overflow: Mutex::new(VecDeque::new()),
+            room: Event::new(),
+        });
+        let reader = Results::new(receiver, Arc::clone(&backlog));
         let sink = Self {
             sender,
-            overflow,
+            backlog,
             stop_waiting,
             clone_output,
         };
@@ -75,9 +111,18 @@ impl<O> ResultsSink<O> {
         }
     }
 
+    /// A copy of an outcome. The output's `Clone` is the caller's code: if it panics, the
+    /// stream gets that panic as the outcome (the handle still gets the value).
     fn duplicate(&self, outcome: &Result<O, JobError>) -> Result<O, JobError> {
         match outcome {
-            Ok(value) => Ok((self.clone_output)(value)),
+            Ok(value) => {
+                catch_unwind(AssertUnwindSafe(|| (self.clone_output)(value))).map_err(|payload| {
+                    JobError::Panicked(format!(
+                        "cloning the output for the results stream panicked: {}",
+                        panic_message(payload.as_ref())
+                    ))
+                })
+            }
             Err(error) => Err(error.clone()),
         }
     }
@@ -88,7 +133,7 @@ impl<O> ResultsSink<O> {
         match self.sender.try_send(status) {
             Ok(()) | Err(TrySendError::Closed(_)) => Ok(()),
             Err(TrySendError::Full(status)) if self.stop_waiting.is_cancelled() => {
-                lock(&self.overflow).push_back(status);
+                self.backlog.push(status);
                 Ok(())
             }
             Err(TrySendError::Full(status)) => Err(status),
@@ -98,34 +143,30 @@ impl<O> ResultsSink<O> {
     /// Sends a status without waiting; if the stream is full, keeps it in the overflow.
     pub(crate) fn publish_now(&self, status: JobStatus<O>) {
         if let Err(TrySendError::Full(status)) = self.sender.try_send(status) {
-            lock(&self.overflow).push_back(status);
+            self.backlog.push(status);
         }
     }
 
     /// Waits for room in a full stream (back-pressure from a live reader that does not keep
     /// up), until the pool begins to stop; the status then goes to the overflow.
     pub(crate) async fn publish_when_room(&self, status: JobStatus<O>) {
-        // The send future owns the status, and is dropped if the pool stops first (or the
-        // worker is aborted at a shutdown deadline): the spare copy then goes to the overflow.
-        let mut spare = Spare {
-            overflow: &self.overflow,
-            status: Some(JobStatus {
-                id: status.id,
-                name: status.name.clone(),
-                outcome: self.duplicate(&status.outcome),
-            }),
+        // Held by a guard while waiting: if the worker is aborted here (a shutdown deadline),
+        // the status goes to the overflow rather than being lost.
+        let mut held = Held {
+            backlog: &self.backlog,
+            status: Some(status),
         };
-        let sent = async {
-            // An error means every reader is gone: nobody is left to tell.
-            let _ = self.sender.send(status).await;
-            true
-        };
-        let stopping = async {
-            self.stop_waiting.cancelled().await;
-            false
-        };
-        if future::or(sent, stopping).await {
-            spare.status = None;
+        loop {
+            // Listening before trying: room made in between is not missed.
+            let room = self.backlog.room.listen();
+            let Some(status) = held.status.take() else {
+                return;
+            };
+            match self.try_publish(status) {
+                Ok(()) => return,
+                Err(status) => held.status = Some(status),
+            }
+            future::or(room, self.stop_waiting.cancelled()).await;
         }
     }
 
@@ -141,15 +182,15 @@ impl<O> ResultsSink<O> {
     }
 }
 
-struct Spare<'a, O> {
-    overflow: &'a Overflow<O>,
+struct Held<'a, O> {
+    backlog: &'a Backlog<O>,
     status: Option<JobStatus<O>>,
 }
 
-impl<O> Drop for Spare<'_, O> {
+impl<O> Drop for Held<'_, O> {
     fn drop(&mut self) {
         if let Some(status) = self.status.take() {
-            lock(self.overflow).push_back(status);
+            self.backlog.push(status);
         }
     }
 }

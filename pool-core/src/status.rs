@@ -7,8 +7,7 @@ use std::task::{Context, Poll};
 
 use futures_lite::Stream;
 
-use crate::lock::lock;
-use crate::sink::Overflow;
+use crate::sink::Backlog;
 use crate::{JobError, JobId};
 
 /// One job's outcome on the [results stream](crate::Results): gowp's `JobStatus`,
@@ -62,40 +61,39 @@ pub struct JobStatus<O> {
 pub struct Results<O> {
     // Boxed because the receiver is `!Unpin` and `Stream` is polled through `Pin<&mut Self>`.
     receiver: Pin<Box<async_channel::Receiver<JobStatus<O>>>>,
-    overflow: Overflow<O>,
+    backlog: Arc<Backlog<O>>,
 }
 
 impl<O> Results<O> {
     pub(crate) fn new(
         receiver: async_channel::Receiver<JobStatus<O>>,
-        overflow: Overflow<O>,
+        backlog: Arc<Backlog<O>>,
     ) -> Self {
         Self {
             receiver: Box::pin(receiver),
-            overflow,
+            backlog,
         }
     }
 
     /// The next status, or `None` once the pool has stopped and the stream is empty.
     pub async fn recv(&self) -> Option<JobStatus<O>> {
         match self.receiver.recv().await {
-            Ok(status) => Some(status),
-            Err(_) => self.take_overflow(),
+            Ok(status) => {
+                self.backlog.made_room();
+                Some(status)
+            }
+            Err(_) => self.backlog.pop(),
         }
     }
 
     /// Statuses waiting to be read.
     pub fn len(&self) -> usize {
-        self.receiver.len() + lock(&self.overflow).len()
+        self.receiver.len() + self.backlog.len()
     }
 
     /// Whether no status is waiting to be read.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    fn take_overflow(&self) -> Option<JobStatus<O>> {
-        lock(&self.overflow).pop_front()
     }
 }
 
@@ -103,7 +101,7 @@ impl<O> Clone for Results<O> {
     fn clone(&self) -> Self {
         Self {
             receiver: Box::pin((*self.receiver).clone()),
-            overflow: Arc::clone(&self.overflow),
+            backlog: Arc::clone(&self.backlog),
         }
     }
 }
@@ -113,9 +111,24 @@ impl<O> Stream for Results<O> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         match self.receiver.as_mut().poll_next(cx) {
-            Poll::Ready(None) => Poll::Ready(self.take_overflow()),
-            other => other,
+            Poll::Ready(Some(status)) => {
+                self.backlog.made_room();
+                Poll::Ready(Some(status))
+            }
+            Poll::Ready(None) => Poll::Ready(self.backlog.pop()),
+            Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+impl<O> Drop for Results<O> {
+    fn drop(&mut self) {
+        // The last reader closes the stream itself, before waking the workers that wait for
+        // room, so that they find it closed (the channel would close only after this).
+        if self.receiver.receiver_count() == 1 {
+            self.receiver.close();
+        }
+        self.backlog.reader_left();
     }
 }
 

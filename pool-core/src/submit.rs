@@ -4,6 +4,7 @@ use async_channel::{SendError, TrySendError};
 
 use crate::envelope::{Envelope, Reply};
 use crate::intake::{Admission, Intake};
+use crate::own_job::Waiting;
 use crate::{Executor, JobHandle, JobId, JobProcessor, SubmitError, TrySubmitError, WorkerPool};
 
 impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
@@ -14,8 +15,10 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     ///
     /// The job comes back in the [`SubmitError`]: `Closed` if the pool no longer accepts jobs,
     /// `WouldDeadlock` if the caller is one of this pool's own jobs and waiting for room could
-    /// never end (the queue is full and every worker is such a job, waiting likewise). A job
-    /// that submits into its own pool should prefer [`try_submit`](Self::try_submit).
+    /// never end (the queue is full, or every `max_jobs` slot is held by a send still
+    /// waiting, and every worker runs such a job, waiting likewise; a job's submit counts as
+    /// waiting while its future is pending). A job that submits into its own pool should
+    /// prefer [`try_submit`](Self::try_submit).
     ///
     /// # Cancel safety
     ///
@@ -110,13 +113,20 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     {
         let shared = self.shared();
         let intake = &shared.intake;
+        // Set on the first wait, if the caller is one of this pool's own jobs.
+        let mut own_job = None;
         loop {
             match intake.admit() {
                 Admission::Admitted => break,
                 Admission::Exhausted => return Err(SubmitError::Closed(job)),
                 // Rare: only with `max_jobs`, when the last slots are held by sends that may
                 // still fail. Wait for them to settle.
-                Admission::Contended(settled) => settled.await,
+                Admission::Contended(settled) => {
+                    if self.would_deadlock(&mut own_job) {
+                        return Err(SubmitError::WouldDeadlock(job));
+                    }
+                    settled.await;
+                }
             }
         }
         // The common case, a queue with room, needs no send future.
@@ -134,30 +144,37 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             intake,
             sent: false,
         };
-        let own_job = shared.own_jobs_waiting.enter(self.id());
-        let envelope = match &own_job {
-            Some((_, waiting)) if *waiting >= shared.live_workers.count() => {
-                // Every worker is one of our jobs waiting for room that only they could make.
-                match shared.queue_tx.try_send(envelope) {
-                    Err(TrySendError::Full(envelope)) => {
-                        return Err(SubmitError::WouldDeadlock(envelope.into_job()));
-                    }
-                    Err(TrySendError::Closed(envelope)) => {
-                        return Err(SubmitError::Closed(envelope.into_job()));
-                    }
-                    Ok(()) => None,
-                }
-            }
-            _ => Some(envelope),
+        let sent = if self.would_deadlock(&mut own_job) {
+            // Nobody can make room; unless some was made just now, say so.
+            shared
+                .queue_tx
+                .try_send(envelope)
+                .map_err(|refused| match refused {
+                    TrySendError::Full(envelope) => SubmitError::WouldDeadlock(envelope.into_job()),
+                    TrySendError::Closed(envelope) => SubmitError::Closed(envelope.into_job()),
+                })
+        } else {
+            shared
+                .queue_tx
+                .send(envelope)
+                .await
+                .map_err(|SendError(envelope)| SubmitError::Closed(envelope.into_job()))
         };
-        if let Some(envelope) = envelope
-            && let Err(SendError(envelope)) = shared.queue_tx.send(envelope).await
-        {
-            return Err(SubmitError::Closed(envelope.into_job()));
-        }
+        sent?;
         pending.sent();
         self.accepted();
         Ok(id)
+    }
+
+    /// Whether the caller is one of this pool's own jobs and every worker of the pool runs
+    /// such a job waiting to submit into it: none of them can make room, so waiting would
+    /// never end. Counts the caller in as waiting, from its first call on.
+    fn would_deadlock<'a>(&'a self, own_job: &mut Option<Waiting<'a>>) -> bool {
+        let waiting = &self.shared().own_jobs_waiting;
+        if own_job.is_none() {
+            *own_job = waiting.enter();
+        }
+        own_job.is_some() && waiting.workers_waiting() >= self.shared().live_workers.count()
     }
 
     fn try_enqueue<J>(&self, job: J, reply: Option<Reply<O>>) -> Result<JobId, TrySubmitError<J>>

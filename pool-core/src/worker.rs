@@ -34,15 +34,20 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         worker_id,
     );
     let mut since_yield = 0_u32;
-    while let Ok(envelope) = shared.queue_rx.recv().await {
+    loop {
         // A receive from a non-empty queue never suspends, and quick jobs may not either: a
         // worker with a deep queue would keep its thread for the whole queue, starving the
-        // runtime's other tasks (tokio's cooperative budget does not see this channel).
-        since_yield += 1;
+        // runtime's other tasks (tokio's cooperative budget does not see this channel). It
+        // yields before it takes the next job, never while holding one: a job it holds waits
+        // where no other worker can take it, and would be lost if the task were aborted there.
         if since_yield == JOBS_PER_YIELD {
             since_yield = 0;
             future::yield_now().await;
         }
+        let Ok(envelope) = shared.queue_rx.recv().await else {
+            break;
+        };
+        since_yield += 1;
         if shared.token.is_cancelled() {
             shared.hand_back(envelope);
             continue;
@@ -64,7 +69,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             reply,
         };
         let outcome = match named {
-            Ok(()) => execute(shared, running.job(), &ctx).await,
+            Ok(()) => execute(shared, running.job(), &ctx, worker_id).await,
             Err(payload) => Err(JobError::Panicked(format!(
                 "name() panicked: {}",
                 panic_message(payload.as_ref())
@@ -82,8 +87,14 @@ async fn execute<E: Executor, O: Send + 'static>(
     shared: &Shared<E, O>,
     job: &dyn ErasedJob<O>,
     ctx: &JobContext,
+    worker_id: usize,
 ) -> Result<O, JobError> {
-    let work = JobFuture::new(shared.identity.id, job.process(ctx));
+    // A hand-written `process` may panic before it returns its future.
+    let future = match catch_unwind(AssertUnwindSafe(|| job.process(ctx))) {
+        Ok(future) => future,
+        Err(payload) => return Err(JobError::Panicked(panic_message(payload.as_ref()))),
+    };
+    let work = JobFuture::new(shared.identity.id, worker_id, future);
     let caught = match shared.job_timeout {
         None => work.await,
         Some(limit) => {
@@ -114,9 +125,8 @@ async fn publish<E, O: Send + 'static>(
 ) {
     let Some(sink) = &shared.results else { return };
     if let Err(status) = sink.try_publish(status) {
-        counters.waiting_for_reader(true);
+        let _waiting = counters.waiting_for_reader();
         sink.publish_when_room(status).await;
-        counters.waiting_for_reader(false);
     }
 }
 
@@ -146,30 +156,28 @@ impl<'a, E, O: Send + 'static> Running<'a, E, O> {
     /// builds no future.
     fn finish(mut self, outcome: Result<O, JobError>) -> Option<JobStatus<O>> {
         self.drop_job();
+        let sink = self.shared.results.as_ref().filter(|sink| sink.is_open());
+        let reply = self.reply.take().filter(|reply| !reply.is_canceled());
+        // The stream gets a copy only while the handle waits for the outcome too.
+        let copy = match (sink, &reply) {
+            (Some(sink), Some(_)) => Some(sink.copied_status(self.id, self.name, &outcome)),
+            _ => None,
+        };
         // Counted before the handle hears, so that a caller who awaited every handle reads
         // stats that include them.
         self.counters.finished(&outcome);
-        let reply = self.reply.take();
-        let sink = self.shared.results.as_ref().filter(|sink| sink.is_open());
         let status = match (sink, reply) {
-            (None, reply) => {
-                if let Some(reply) = reply {
-                    let _ = reply.send(outcome);
-                }
-                None
-            }
-            // The handle is still held: the stream gets a copy.
-            (Some(sink), Some(reply)) if !reply.is_canceled() => {
-                let status = sink.copied_status(self.id, self.name, &outcome);
+            (_, Some(reply)) => {
                 let _ = reply.send(outcome);
-                Some(status)
+                copy
             }
             // Detached, or the handle was dropped: the outcome moves into the stream.
-            (Some(_), _) => Some(JobStatus {
+            (Some(_), None) => Some(JobStatus {
                 id: self.id,
                 name: self.name.to_owned(),
                 outcome,
             }),
+            (None, None) => None,
         };
         // Disarmed: the drop guard is for aborts, and nothing is left to release.
         std::mem::forget(self);

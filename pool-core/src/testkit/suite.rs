@@ -51,11 +51,14 @@ macro_rules! conformance_suite {
             a_dropped_reader_never_stalls_the_pool,
             an_unread_stream_never_hangs_a_shutdown,
             outputs_move_into_the_stream_when_no_handle_waits,
+            dropping_the_last_reader_releases_waiting_workers,
             stats_hold_their_rules_at_every_read,
             submitted_counts_only_accepted_jobs,
             an_aborted_job_is_dropped_before_its_handle_resolves,
             a_submit_waiting_on_the_job_limit_parks,
-            a_job_submitting_into_its_own_full_pool_is_not_deadlocked,
+            a_job_alone_in_its_full_pool_is_told_it_would_deadlock,
+            a_job_waits_for_room_while_another_worker_can_make_it,
+            a_job_parked_on_the_job_limit_is_told_it_would_deadlock,
             a_shutdown_deadline_fires_while_jobs_block_their_threads,
         );
 

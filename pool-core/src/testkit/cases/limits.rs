@@ -7,7 +7,6 @@ use std::task::{Context, Poll};
 
 use futures_lite::future;
 
-use crate::testkit::cases::assert_adds_up;
 use crate::testkit::{
     CountingExecutor, Gate, Gauge, Harness, Latch, Tagged, blocker, builder, noop, rendezvous,
 };
@@ -269,92 +268,4 @@ pub async fn a_submit_waiting_on_the_job_limit_parks<H: Harness>() {
         handle.await.unwrap();
     }
     assert_eq!(pool.stats().submitted, 3);
-}
-
-/// A job that submits into its own full pool, where every worker is such a job, gets its job
-/// back as `WouldDeadlock` instead of waiting forever; with a worker left to make room, it
-/// waits and gets in.
-pub async fn a_job_submitting_into_its_own_full_pool_is_not_deadlocked<H: Harness>() {
-    for workers in [1, 2] {
-        let pool = Arc::new(
-            builder::<H, u64>()
-                .workers(workers)
-                .queue_capacity(1)
-                .build()
-                .unwrap(),
-        );
-        pool.start().unwrap();
-        let (started, go) = (Arc::new(Latch::new(1)), Gate::new());
-        let submitter = {
-            let (pool, started, go) = (Arc::downgrade(&pool), Arc::clone(&started), go.clone());
-            job_fn("submits-into-its-pool", move |_ctx| {
-                let (pool, started, go) = (pool.clone(), Arc::clone(&started), go.clone());
-                async move {
-                    started.count_down();
-                    go.wait().await;
-                    let pool = pool.upgrade().expect("the case holds the pool");
-                    let child = job_fn("child", |_ctx| async { Ok(2) });
-                    match pool.submit(child).await {
-                        Ok(_handle) => Ok(1),
-                        Err(SubmitError::WouldDeadlock(_child)) => Ok(0),
-                        Err(SubmitError::Closed(_)) => Err("closed".into()),
-                    }
-                }
-            })
-        };
-        let submitter = pool.submit(submitter).await.unwrap();
-        started.wait().await;
-        // With two workers, the second holds its worker until the submitter waits.
-        let (other_started, release_other) = (Arc::new(Latch::new(1)), Gate::new());
-        let other = if workers == 2 {
-            let job = {
-                let (other_started, release_other) =
-                    (Arc::clone(&other_started), release_other.clone());
-                job_fn("other", move |_ctx| {
-                    let (other_started, release_other) =
-                        (Arc::clone(&other_started), release_other.clone());
-                    async move {
-                        other_started.count_down();
-                        release_other.wait().await;
-                        Ok(3)
-                    }
-                })
-            };
-            let handle = pool.submit(job).await.unwrap();
-            other_started.wait().await;
-            Some(handle)
-        } else {
-            None
-        };
-        // The queue is full now: the submitter's job must wait for room.
-        let filler = pool
-            .submit(job_fn("filler", |_ctx| async { Ok(4) }))
-            .await
-            .unwrap();
-        go.open();
-        if let Some(other) = other {
-            // The other worker can make room: the submitter waits, and gets in.
-            // (Most likely it waits by now; if not, it gets in at once: the same outcome.)
-            for _ in 0..100 {
-                future::yield_now().await;
-            }
-            release_other.open();
-            assert_eq!(other.await.unwrap(), 3);
-            assert_eq!(
-                submitter.await.unwrap(),
-                1,
-                "with a worker free to make room"
-            );
-        } else {
-            assert_eq!(
-                submitter.await.unwrap(),
-                0,
-                "alone, it is told it would deadlock"
-            );
-        }
-        assert_eq!(filler.await.unwrap(), 4);
-        let pool = Arc::into_inner(pool).expect("the jobs dropped their pool");
-        let report = pool.shutdown().await.unwrap();
-        assert_adds_up(&report.stats);
-    }
 }

@@ -146,4 +146,48 @@ pub async fn outputs_move_into_the_stream_when_no_handle_waits<H: Harness>() {
     results.recv().await.unwrap().outcome.unwrap();
     assert_eq!(clones.load(Ordering::SeqCst), 1, "handle held: one copy");
     pool.shutdown().await.unwrap();
+
+    // A worker that waits for room in a full stream holds the output; it copies nothing.
+    let clones = Arc::new(AtomicUsize::new(0));
+    let (pool, results) = builder::<H, Counted>()
+        .workers(1)
+        .build_with_results(1)
+        .unwrap();
+    pool.start().unwrap();
+    for _ in 0..3 {
+        pool.submit_detached(counted(&clones)).await.unwrap();
+    }
+    eventually(|| pool.stats().waiting_for_reader == 1).await;
+    for _ in 0..3 {
+        results.recv().await.unwrap().outcome.unwrap();
+    }
+    assert_eq!(clones.load(Ordering::SeqCst), 0, "waited for room: moved");
+    pool.shutdown().await.unwrap();
+}
+
+/// Workers waiting for room in the stream go on once its last reader is dropped.
+pub async fn dropping_the_last_reader_releases_waiting_workers<H: Harness>() {
+    const WORKERS: usize = 2;
+    let (pool, results) = builder::<H, u64>()
+        .workers(WORKERS)
+        .build_with_results(1)
+        .unwrap();
+    let other_reader = results.clone();
+    pool.start().unwrap();
+    let mut handles = Vec::new();
+    for n in 0..20_u64 {
+        let job = job_fn("n", move |_ctx| async move { Ok(n) });
+        handles.push(pool.submit(job).await.unwrap());
+    }
+    eventually(|| pool.stats().waiting_for_reader == WORKERS).await;
+    drop(results);
+    // One reader is still there: the workers still wait.
+    assert!(pool.stats().queued > 0);
+    drop(other_reader);
+    // The queued jobs run only if the waiting workers went on.
+    for (n, handle) in handles.into_iter().enumerate() {
+        assert_eq!(handle.await.unwrap(), n as u64);
+    }
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!(report.stats.completed, 20);
 }

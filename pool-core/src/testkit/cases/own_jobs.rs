@@ -1,0 +1,186 @@
+//! Jobs that submit into their own pool: refused when waiting could never end, never refused
+//! while a worker is left to make room.
+
+use std::sync::{Arc, Weak};
+
+use futures_lite::future;
+
+use crate::testkit::cases::assert_adds_up;
+use crate::testkit::{Gate, Harness, Latch, builder};
+use crate::{BoxError, Executor, JobHandle, JobProcessor, SubmitError, WorkerPool, job_fn};
+
+/// What a job's own submits came to.
+const GOT_IN: u64 = 1;
+const WOULD_DEADLOCK: u64 = 0;
+
+/// A job that says it started, waits for `go`, then submits `submits` children into its own
+/// pool at once; its value is how many got in (each refusal must be `WouldDeadlock`).
+fn submitter<E: Executor>(
+    pool: Weak<WorkerPool<E, u64>>,
+    started: &Arc<Latch>,
+    go: &Gate,
+    submits: usize,
+) -> impl JobProcessor<Output = u64> {
+    let (started, go) = (Arc::clone(started), go.clone());
+    job_fn("submits-into-its-pool", move |_ctx| {
+        let (pool, started, go) = (pool.clone(), Arc::clone(&started), go.clone());
+        async move {
+            started.count_down();
+            go.wait().await;
+            let pool = pool.upgrade().expect("the case holds the pool");
+            let child = || pool.submit(job_fn("child", |_ctx| async { Ok(2) }));
+            let outcomes = if submits == 1 {
+                vec![child().await]
+            } else {
+                let (first, second) = future::zip(child(), child()).await;
+                vec![first, second]
+            };
+            let mut got_in = 0;
+            for outcome in outcomes {
+                match outcome {
+                    Ok(_handle) => got_in += GOT_IN,
+                    Err(SubmitError::WouldDeadlock(_child)) => got_in += WOULD_DEADLOCK,
+                    Err(SubmitError::Closed(_)) => return Err(BoxError::from("closed")),
+                }
+            }
+            Ok(got_in)
+        }
+    })
+}
+
+/// A job that says it started and holds its worker until `release` opens.
+fn holder(started: &Arc<Latch>, release: &Gate) -> impl JobProcessor<Output = u64> {
+    let (started, release) = (Arc::clone(started), release.clone());
+    job_fn("holder", move |_ctx| {
+        let (started, release) = (Arc::clone(&started), release.clone());
+        async move {
+            started.count_down();
+            release.wait().await;
+            Ok(3)
+        }
+    })
+}
+
+/// Fills the queue (of one) with a quick job, whose handle comes back.
+async fn fill<E: Executor>(pool: &WorkerPool<E, u64>) -> JobHandle<u64> {
+    pool.submit(job_fn("filler", |_ctx| async { Ok(4) }))
+        .await
+        .unwrap()
+}
+
+/// Lets a job that was just let go reach its wait (if it does not, it gets in at once: the
+/// same outcome for these cases).
+async fn let_it_reach_its_wait() {
+    for _ in 0..100 {
+        future::yield_now().await;
+    }
+}
+
+async fn stop<E: Executor>(pool: Arc<WorkerPool<E, u64>>) {
+    let pool = Arc::into_inner(pool).expect("the jobs let go of their pool");
+    let report = pool.shutdown().await.unwrap();
+    assert_adds_up(&report.stats);
+}
+
+/// Alone in its pool, a job whose submit finds the queue full gets its job back as
+/// `WouldDeadlock` instead of waiting forever.
+pub async fn a_job_alone_in_its_full_pool_is_told_it_would_deadlock<H: Harness>() {
+    let pool = Arc::new(
+        builder::<H, u64>()
+            .workers(1)
+            .queue_capacity(1)
+            .build()
+            .unwrap(),
+    );
+    pool.start().unwrap();
+    let (started, go) = (Arc::new(Latch::new(1)), Gate::new());
+    let submitter = pool
+        .submit(submitter(Arc::downgrade(&pool), &started, &go, 1))
+        .await
+        .unwrap();
+    started.wait().await;
+    let filler = fill(&pool).await;
+    go.open();
+    assert_eq!(submitter.await.unwrap(), WOULD_DEADLOCK);
+    assert_eq!(filler.await.unwrap(), 4);
+    stop(pool).await;
+}
+
+/// With another worker left to make room, a job's submits wait and get in, even two at once
+/// from one job (one worker waiting, not two).
+pub async fn a_job_waits_for_room_while_another_worker_can_make_it<H: Harness>() {
+    for submits in [1, 2] {
+        let pool = Arc::new(
+            builder::<H, u64>()
+                .workers(2)
+                .queue_capacity(1)
+                .build()
+                .unwrap(),
+        );
+        pool.start().unwrap();
+        let (started, go) = (Arc::new(Latch::new(1)), Gate::new());
+        let submitter = pool
+            .submit(submitter(Arc::downgrade(&pool), &started, &go, submits))
+            .await
+            .unwrap();
+        started.wait().await;
+        let (held, release) = (Arc::new(Latch::new(1)), Gate::new());
+        let other = pool.submit(holder(&held, &release)).await.unwrap();
+        held.wait().await;
+        let filler = fill(&pool).await;
+        go.open();
+        let_it_reach_its_wait().await;
+        release.open();
+        assert_eq!(other.await.unwrap(), 3);
+        assert_eq!(submitter.await.unwrap(), submits as u64 * GOT_IN);
+        assert_eq!(filler.await.unwrap(), 4);
+        stop(pool).await;
+    }
+}
+
+/// With `max_jobs`, a job that finds every slot reserved by another of the pool's jobs, itself
+/// waiting for room, is told it would deadlock: both workers wait on each other otherwise.
+pub async fn a_job_parked_on_the_job_limit_is_told_it_would_deadlock<H: Harness>() {
+    let pool = Arc::new(
+        builder::<H, u64>()
+            .workers(2)
+            .queue_capacity(1)
+            .max_jobs(4)
+            .build()
+            .unwrap(),
+    );
+    pool.start().unwrap();
+    let (first_started, first_go) = (Arc::new(Latch::new(1)), Gate::new());
+    let first = pool
+        .submit(submitter(
+            Arc::downgrade(&pool),
+            &first_started,
+            &first_go,
+            1,
+        ))
+        .await
+        .unwrap();
+    first_started.wait().await;
+    let (second_started, second_go) = (Arc::new(Latch::new(1)), Gate::new());
+    let second = pool
+        .submit(submitter(
+            Arc::downgrade(&pool),
+            &second_started,
+            &second_go,
+            1,
+        ))
+        .await
+        .unwrap();
+    second_started.wait().await;
+    let filler = fill(&pool).await;
+    // Most likely the first takes the last slot and waits for room, and the second finds no
+    // slot; the other way round, the roles swap. Either way, one is told, one gets in.
+    first_go.open();
+    let_it_reach_its_wait().await;
+    second_go.open();
+    let mut outcomes = [first.await.unwrap(), second.await.unwrap()];
+    outcomes.sort_unstable();
+    assert_eq!(outcomes, [WOULD_DEADLOCK, GOT_IN]);
+    assert_eq!(filler.await.unwrap(), 4);
+    stop(pool).await;
+}
