@@ -67,7 +67,7 @@ impl JobProcessor for Noop {
         "noop"
     }
 
-    async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+    async fn process(&mut self, _ctx: &JobContext) -> Result<(), BoxError> {
         Work::Noop.run().await;
         Ok(())
     }
@@ -81,7 +81,7 @@ impl JobProcessor for Yield {
         "yield"
     }
 
-    async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+    async fn process(&mut self, _ctx: &JobContext) -> Result<(), BoxError> {
         Work::Yield.run().await;
         Ok(())
     }

@@ -29,11 +29,11 @@ pub const QUEUE_SLOTS_PER_WORKER: usize = 100;
 /// ```
 /// use std::time::Duration;
 ///
-/// use pool_core::{CancellationToken, Executor, WorkerPool};
+/// use pool_tokio::{CancellationToken, WorkerPool};
 ///
-/// # fn example<E: Executor + Default>() -> Result<(), pool_core::BuildError> {
+/// # fn main() -> Result<(), pool_tokio::BuildError> {
 /// let upstream = CancellationToken::new();
-/// let pool = WorkerPool::<E, String>::builder()
+/// let pool = WorkerPool::<String>::builder()
 ///     .name("thumbnails")
 ///     .workers(16)
 ///     .queue_capacity(1_000)
@@ -113,7 +113,7 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
     }
 
     /// Stops any job that runs longer than `limit`; its outcome is
-    /// [`JobError::TimedOut`](crate::JobError::TimedOut). The job's future is dropped at its
+    /// [`TimedOut`](crate::JobErrorKind::TimedOut). The job's future is dropped at its
     /// next suspension point: a job that blocks its thread is stopped only once it returns
     /// to the runtime. Must be longer than zero.
     pub fn job_timeout(mut self, limit: Duration) -> Self {
@@ -202,10 +202,11 @@ impl<E: Executor, O: Clone + Send + 'static> WorkerPoolBuilder<E, O> {
     ///
     /// ```
     /// use futures_lite::StreamExt;
-    /// use pool_core::{job_fn, Executor, WorkerPool};
+    /// use pool_tokio::{job_fn, WorkerPool};
     ///
-    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-    /// let (pool, results) = WorkerPool::<E, u32>::builder().build_with_results(256)?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (pool, results) = WorkerPool::<u32>::builder().build_with_results(256)?;
     /// pool.start()?;
     /// pool.submit_detached(job_fn("one", |_ctx| async { Ok(1) })).await?;
     /// pool.shutdown().await?;

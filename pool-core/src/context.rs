@@ -1,7 +1,9 @@
 //! What a running job knows about itself and its pool.
 
+use std::fmt;
 use std::sync::Arc;
 
+use event_listener::EventListener;
 use uuid::Uuid;
 
 use crate::{CancellationToken, JobId};
@@ -9,11 +11,13 @@ use crate::{CancellationToken, JobId};
 /// The context the pool hands to each job: which job this is, which worker runs it, which pool
 /// it belongs to, and the pool's cancellation token.
 ///
-/// The token is the pool's own: it is cancelled by
+/// A job is asked to stop when the pool's token is cancelled (by
 /// [`shutdown_now`](crate::WorkerPool::shutdown_now), by the deadline of
-/// [`shutdown_timeout`](crate::WorkerPool::shutdown_timeout), and by the parent token given to
-/// [`cancellation`](crate::WorkerPoolBuilder::cancellation). A job may then finish gracefully
-/// or stop at once.
+/// [`shutdown_timeout`](crate::WorkerPool::shutdown_timeout), or by the parent token given to
+/// [`cancellation`](crate::WorkerPoolBuilder::cancellation)), or when its own handle's
+/// [`abort`](crate::JobHandle::abort) is called. [`is_cancelled`](Self::is_cancelled) and
+/// [`cancelled`](Self::cancelled) see both. A job may then finish gracefully, or stop at once
+/// and return [`Cancelled`](crate::Cancelled).
 ///
 /// # Examples
 ///
@@ -25,16 +29,36 @@ use crate::{CancellationToken, JobId};
 ///     while !ctx.is_cancelled() && pages < 3 {
 ///         pages += 1; // fetch a page...
 ///     }
-///     Ok::<_, BoxError>(pages)
+///     Ok(pages)
 /// });
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct JobContext {
     job_id: JobId,
     job_name: String,
     worker_id: usize,
     pool: Arc<PoolIdentity>,
     token: CancellationToken,
+    /// The running job's own abort, when its handle can send one.
+    abort: Option<Arc<dyn AbortSignal>>,
+}
+
+/// A job's handle asking it to stop: what the context needs of a job's outcome slot.
+pub(crate) trait AbortSignal: Send + Sync {
+    fn is_aborted(&self) -> bool;
+    fn listen(&self) -> EventListener;
+}
+
+impl fmt::Debug for JobContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobContext")
+            .field("job_id", &self.job_id)
+            .field("job_name", &self.job_name)
+            .field("worker_id", &self.worker_id)
+            .field("pool", &self.pool.name)
+            .field("is_cancelled", &self.is_cancelled())
+            .finish()
+    }
 }
 
 /// Who a pool is: fixed at build time, shared by all its workers.
@@ -59,11 +83,18 @@ impl JobContext {
             worker_id,
             pool,
             token,
+            abort: None,
         }
     }
 
-    pub(crate) fn begin(&mut self, job_id: JobId, job_name: &str) {
+    pub(crate) fn begin(
+        &mut self,
+        job_id: JobId,
+        job_name: &str,
+        abort: Option<Arc<dyn AbortSignal>>,
+    ) {
         self.job_id = job_id;
+        self.abort = abort;
         // A worker mostly runs one kind of job after another: compare before copying.
         if self.job_name != job_name {
             self.job_name.clear();
@@ -96,18 +127,37 @@ impl JobContext {
         self.pool.id
     }
 
-    /// The pool's token. Clone it to hand cancellation on to work the job starts.
+    /// The pool's token. Clone it to hand cancellation on to work the job starts. (It does
+    /// not see this job's own abort; [`is_cancelled`](Self::is_cancelled) and
+    /// [`cancelled`](Self::cancelled) do.)
     pub fn token(&self) -> &CancellationToken {
         &self.token
     }
 
-    /// Whether the pool has asked running jobs to stop.
+    /// Whether the job is asked to stop: the pool's token is cancelled, or the job's handle
+    /// asked for an abort.
     pub fn is_cancelled(&self) -> bool {
-        self.token.is_cancelled()
+        self.token.is_cancelled() || self.abort.as_ref().is_some_and(|abort| abort.is_aborted())
     }
 
-    /// Resolves when the pool asks running jobs to stop.
+    /// Resolves when the job is asked to stop.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it resolves has no effect.
     pub async fn cancelled(&self) {
-        self.token.cancelled().await
+        let Some(abort) = &self.abort else {
+            return self.token.cancelled().await;
+        };
+        loop {
+            if self.is_cancelled() {
+                return;
+            }
+            let listener = abort.listen();
+            if self.is_cancelled() {
+                return;
+            }
+            futures_lite::future::or(listener, self.token.cancelled()).await;
+        }
     }
 }

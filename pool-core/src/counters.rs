@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 
-use crate::{JobError, PoolStats};
+use crate::{JobError, JobErrorKind, PoolStats};
 
 /// What a worker is doing, as [`PoolStats`] shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +33,7 @@ pub(crate) struct WorkerCounters {
     started: AtomicU64,
     completed: AtomicU64,
     failed: AtomicU64,
+    cancelled: AtomicU64,
     panicked: AtomicU64,
     timed_out: AtomicU64,
     aborted: AtomicU64,
@@ -45,14 +46,15 @@ impl WorkerCounters {
     }
 
     pub(crate) fn finished<O>(&self, outcome: &Result<O, JobError>) {
-        let counter = match outcome {
+        let counter = match outcome.as_ref().map_err(JobError::kind) {
             Ok(_) => &self.completed,
-            Err(JobError::Failed(_)) => &self.failed,
-            Err(JobError::Panicked(_)) => &self.panicked,
-            Err(JobError::TimedOut(_)) => &self.timed_out,
-            // A worker's own outcomes are the four above; aborts are counted by the drop guard
-            // and hand-backs by the pool, so these two arms are never taken.
-            Err(JobError::Aborted | JobError::NotStarted) => &self.aborted,
+            Err(JobErrorKind::Failed) => &self.failed,
+            Err(JobErrorKind::Cancelled) => &self.cancelled,
+            Err(JobErrorKind::Panicked) => &self.panicked,
+            Err(JobErrorKind::TimedOut) => &self.timed_out,
+            // A job aborted by its handle before it started; hand-backs are counted by the
+            // pool, so `NotStarted` never comes here.
+            Err(JobErrorKind::Aborted | JobErrorKind::NotStarted) => &self.aborted,
         };
         bump(counter);
         self.state.store(WorkerState::Idle as u8, Relaxed);
@@ -83,6 +85,7 @@ impl WorkerCounters {
         stats.started += self.started.load(Relaxed);
         stats.completed += self.completed.load(Relaxed);
         stats.failed += self.failed.load(Relaxed);
+        stats.cancelled += self.cancelled.load(Relaxed);
         stats.panicked += self.panicked.load(Relaxed);
         stats.timed_out += self.timed_out.load(Relaxed);
         stats.aborted += self.aborted.load(Relaxed);

@@ -2,12 +2,8 @@
 
 use std::any::Any;
 
-use futures_channel::oneshot;
-
-use crate::{JobError, JobId, JobProcessor};
-
-/// The sending half of a [`JobHandle`](crate::JobHandle).
-pub(crate) type Reply<O> = oneshot::Sender<Result<O, JobError>>;
+use crate::reply::Reply;
+use crate::{JobId, JobProcessor};
 
 /// A job whose concrete type the pool has forgotten, but can recover: so that an error can
 /// hand back the caller's own `J`, and `shutdown_now` can return jobs that can be downcast.
@@ -27,7 +23,7 @@ impl<J: JobProcessor> ErasedJob<J::Output> for J {
 }
 
 /// What travels through the queue. `reply` is `None` for detached submissions, which pay for
-/// no result channel.
+/// no outcome slot.
 pub(crate) struct Envelope<O> {
     pub(crate) id: JobId,
     pub(crate) job: Box<dyn ErasedJob<O>>,
@@ -38,8 +34,11 @@ impl<O: Send + 'static> Envelope<O> {
     pub(crate) fn new<J: JobProcessor<Output = O>>(
         id: JobId,
         job: J,
-        reply: Option<Reply<O>>,
+        mut reply: Option<Reply<O>>,
     ) -> Self {
+        if let Some(reply) = &mut reply {
+            reply.set_id(id);
+        }
         Self {
             id,
             job: Box::new(job),

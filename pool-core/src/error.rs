@@ -9,10 +9,11 @@ use std::fmt;
 /// # Examples
 ///
 /// ```
-/// use pool_core::{job_fn, Executor, SubmitError, WorkerPool};
+/// use pool_tokio::{job_fn, SubmitError, WorkerPool};
 ///
-/// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-/// let pool = WorkerPool::<E>::builder().build()?;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = WorkerPool::<()>::builder().build()?;
 /// pool.shutdown().await?;
 /// let job = job_fn("late", |_ctx| async { Ok(()) });
 /// let Err(SubmitError::Closed(job)) = pool.submit(job).await else { unreachable!() };
@@ -49,6 +50,15 @@ impl<J> SubmitError<J> {
     /// Whether waiting would have deadlocked the pool.
     pub fn is_would_deadlock(&self) -> bool {
         matches!(self, Self::WouldDeadlock(_))
+    }
+
+    /// The same refusal, with the job turned into something else (the pool's own wrappers
+    /// hand back what the caller gave).
+    pub(crate) fn map<T>(self, f: impl FnOnce(J) -> T) -> SubmitError<T> {
+        match self {
+            Self::Closed(job) => SubmitError::Closed(f(job)),
+            Self::WouldDeadlock(job) => SubmitError::WouldDeadlock(f(job)),
+        }
     }
 }
 

@@ -1,44 +1,59 @@
-//! Jobs from closures, for work too small to deserve a struct.
+//! Jobs from closures and futures, for work too small to deserve a struct.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use async_trait::async_trait;
+use crate::{BoxError, JobContext, JobProcessor, ProcessFuture};
 
-use crate::{BoxError, JobContext, JobProcessor};
-
-/// Makes a job from a name and an async closure.
+/// Makes a job from a name and an async closure that runs once.
 ///
-/// The closure gets its own clone of the [`JobContext`], so the future it returns may keep it
-/// for as long as it likes. (A struct implementing [`JobProcessor`] borrows the context
-/// instead, and so saves that clone.)
+/// The closure is `FnOnce`: it may move what it captured into its future, and it need not be
+/// `Sync`. It gets its own clone of the [`JobContext`], so the future may keep it as long as it
+/// likes.
+///
+/// The future's error is a [`BoxError`], so that `?` converts any error inside an async block
+/// and `Ok(value)` needs no annotation. To run an existing `async fn` with its own error type
+/// (`Result<_, io::Error>`, say), give its future to [`spawn`](crate::WorkerPool::spawn),
+/// which takes any error that converts into a `BoxError`, or write
+/// `|ctx| async move { Ok(read(path).await?) }`.
 ///
 /// # Examples
 ///
 /// ```
 /// use pool_core::{job_fn, JobProcessor};
 ///
-/// let job = job_fn("greet", |ctx| async move {
-///     Ok(format!("hello from {} on worker {}", ctx.job_id(), ctx.worker_id()))
+/// let greeting = String::from("hello");
+/// let job = job_fn("greet", move |ctx| async move {
+///     // `greeting` moves into the future: no clone.
+///     let name = std::env::var("USER").unwrap_or_default(); // `?` would convert any error
+///     Ok(format!("{greeting}, {name}, from {}", ctx.job_id()))
 /// });
 /// assert_eq!(job.name(), "greet");
 /// ```
 pub fn job_fn<F, Fut, O>(name: impl Into<Cow<'static, str>>, f: F) -> FnJob<F>
 where
-    F: Fn(JobContext) -> Fut + Send + Sync + 'static,
+    F: FnOnce(JobContext) -> Fut + Send + 'static,
     Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
     O: Send + 'static,
 {
     FnJob {
         name: name.into(),
-        f,
+        f: Some(f),
     }
 }
 
-/// A job made by [`job_fn`].
+/// A job made by [`job_fn`] or [`submit_fn`](crate::WorkerPool::submit_fn).
 pub struct FnJob<F> {
     name: Cow<'static, str>,
-    f: F,
+    /// Taken when the job runs: a closure job runs once.
+    f: Option<F>,
+}
+
+impl<F> FnJob<F> {
+    /// The closure, if the job has not run.
+    pub fn into_inner(self) -> Option<F> {
+        self.f
+    }
 }
 
 impl<F> fmt::Debug for FnJob<F> {
@@ -47,10 +62,9 @@ impl<F> fmt::Debug for FnJob<F> {
     }
 }
 
-#[async_trait]
 impl<F, Fut, O> JobProcessor for FnJob<F>
 where
-    F: Fn(JobContext) -> Fut + Send + Sync + 'static,
+    F: FnOnce(JobContext) -> Fut + Send + 'static,
     Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
     O: Send + 'static,
 {
@@ -60,7 +74,66 @@ where
         &self.name
     }
 
-    async fn process(&self, ctx: &JobContext) -> Result<O, BoxError> {
-        (self.f)(ctx.clone()).await
+    fn process<'job, 'ctx, 'fut>(&'job mut self, ctx: &'ctx JobContext) -> ProcessFuture<'fut, O>
+    where
+        'job: 'fut,
+        'ctx: 'fut,
+        Self: 'fut,
+    {
+        let future = self.f.take().map(|f| f(ctx.clone()));
+        Box::pin(async move {
+            match future {
+                Some(future) => future.await,
+                None => Err("a closure job runs once, and this one already ran".into()),
+            }
+        })
+    }
+}
+
+/// A future as a job: what [`spawn`](crate::WorkerPool::spawn) submits. The future does
+/// not see the [`JobContext`]; use [`job_fn`] for a job that watches cancellation.
+pub(crate) struct FutureJob<Fut> {
+    /// Taken when the job runs.
+    future: Option<Fut>,
+}
+
+impl<Fut> FutureJob<Fut> {
+    pub(crate) fn new(future: Fut) -> Self {
+        Self {
+            future: Some(future),
+        }
+    }
+
+    /// The future, if the job has not run: a refused job is handed back as it came.
+    pub(crate) fn into_future(self) -> Fut {
+        self.future.expect("a refused job never ran")
+    }
+}
+
+impl<Fut, O, E> JobProcessor for FutureJob<Fut>
+where
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
+    O: Send + 'static,
+    E: Into<BoxError> + 'static,
+{
+    type Output = O;
+
+    fn name(&self) -> &str {
+        "spawned"
+    }
+
+    fn process<'job, 'ctx, 'fut>(&'job mut self, _ctx: &'ctx JobContext) -> ProcessFuture<'fut, O>
+    where
+        'job: 'fut,
+        'ctx: 'fut,
+        Self: 'fut,
+    {
+        let future = self.future.take();
+        Box::pin(async move {
+            match future {
+                Some(future) => future.await.map_err(Into::into),
+                None => Err("a spawned future runs once, and this one already ran".into()),
+            }
+        })
     }
 }

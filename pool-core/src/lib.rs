@@ -13,7 +13,7 @@
 //! - No accepted job is lost: each ends in one outcome that reaches its [`JobHandle`], the
 //!   [results stream](WorkerPoolBuilder::build_with_results) and [`PoolStats`]; jobs that never started are
 //!   handed back by the shutdown.
-//! - A panicking job is contained: its outcome is [`JobError::Panicked`] and its worker
+//! - A panicking job is contained: its outcome is [`JobErrorKind::Panicked`] and its worker
 //!   goes on.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -30,10 +30,12 @@ mod intake;
 mod job;
 mod job_error;
 mod job_fn;
+mod job_set;
 mod lock;
 mod own_job;
 mod panic_message;
 mod pool;
+mod reply;
 mod report;
 mod shared;
 mod shutdown;
@@ -55,9 +57,10 @@ pub use context::JobContext;
 pub use error::{BuildError, ShutdownError, StartError, SubmitError, TrySubmitError};
 pub use executor::{Executor, NoRuntime};
 pub use handle::JobHandle;
-pub use job::{BoxError, JobId, JobProcessor};
-pub use job_error::JobError;
+pub use job::{BoxError, JobId, JobProcessor, ProcessFuture};
+pub use job_error::{Cancelled, JobError, JobErrorKind};
 pub use job_fn::{FnJob, job_fn};
+pub use job_set::JobSet;
 pub use pool::WorkerPool;
 pub use report::{ShutdownReport, UnstartedJob};
 pub use stats::PoolStats;

@@ -1,4 +1,4 @@
-//! Turning a caught panic into the message a [`JobError::Panicked`](crate::JobError) carries.
+//! Turning a caught panic into the message a [`JobErrorKind::Panicked`](crate::JobError) carries.
 
 use std::any::Any;
 

@@ -21,8 +21,9 @@ static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
 /// A fixed team of workers pulling jobs from a bounded queue.
 ///
 /// `E` is the runtime (pick a backend crate: `pool-tokio`, `pool-smol`, `pool-async-std`),
-/// `O` what the jobs produce. The pool is built once, started once and shut down once; every
-/// method takes `&self`, so it can be shared (for instance in an `Arc`) between producers.
+/// `O` what the jobs produce. The pool is built once, started once and shut down once. Clone
+/// it to share it between producers: the clones are handles to one pool (a reference count),
+/// and the pool is dropped with its last clone.
 ///
 /// # No job is lost
 ///
@@ -40,10 +41,11 @@ static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
 /// # Examples
 ///
 /// ```
-/// use pool_core::{job_fn, Executor, WorkerPool};
+/// use pool_tokio::{job_fn, WorkerPool};
 ///
-/// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-/// let pool = WorkerPool::<E, usize>::builder().name("lengths").workers(4).build()?;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = WorkerPool::<usize>::builder().name("lengths").workers(4).build()?;
 /// pool.start()?;
 /// let mut handles = Vec::new();
 /// for word in ["worker", "pool"] {
@@ -58,11 +60,26 @@ static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
 /// # }
 /// ```
 pub struct WorkerPool<E: Executor, O: Send + 'static = ()> {
+    inner: Arc<PoolInner<E, O>>,
+}
+
+/// What the clones of a pool share. Its drop is the pool's drop: when the last clone goes.
+pub(crate) struct PoolInner<E: Executor, O: Send + 'static> {
     shared: Arc<Shared<E, O>>,
     lifecycle: Mutex<Lifecycle<E::Task>>,
     start_message: String,
     pub(crate) cancel_message: String,
     pub(crate) shutdown_grace: Duration,
+}
+
+impl<E: Executor, O: Send + 'static> Clone for WorkerPool<E, O> {
+    /// Another handle to the same pool, for another producer: cheap (a reference count).
+    /// Dropping a clone does nothing; dropping the last one drops the pool.
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
 }
 
 pub(crate) struct Lifecycle<T> {
@@ -124,7 +141,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             config.job_timeout,
             sink,
         );
-        let pool = Self {
+        let inner = PoolInner {
             shared: Arc::new(shared),
             lifecycle: Mutex::new(Lifecycle {
                 phase: Phase::Built,
@@ -134,40 +151,43 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             cancel_message: config.cancel_message,
             shutdown_grace: config.shutdown_grace,
         };
+        let pool = Self {
+            inner: Arc::new(inner),
+        };
         (pool, reader)
     }
 
     /// The pool's process-wide id: 1 for the first pool built, 2 for the next...
     pub fn id(&self) -> u64 {
-        self.shared.identity.id
+        self.inner.shared.identity.id
     }
 
     /// The pool's UUID (version 4), unique across processes.
     pub fn uuid(&self) -> Uuid {
-        self.shared.identity.uuid
+        self.inner.shared.identity.uuid
     }
 
     /// The pool's name.
     pub fn name(&self) -> &str {
-        &self.shared.identity.name
+        &self.inner.shared.identity.name
     }
 
     /// The pool's own cancellation token, as jobs see it in their
     /// [`JobContext`](crate::JobContext). Cancelling it stops the pool as
     /// [`shutdown_now`](Self::shutdown_now) does, without waiting.
     pub fn cancellation_token(&self) -> &CancellationToken {
-        &self.shared.token
+        &self.inner.shared.token
     }
 
     /// Whether the pool has stopped accepting jobs (shut down, cancelled, or `max_jobs`
     /// reached).
     pub fn is_closed(&self) -> bool {
-        self.shared.queue_tx.is_closed()
+        self.inner.shared.queue_tx.is_closed()
     }
 
     /// A live snapshot of the pool's book-keeping.
     pub fn stats(&self) -> PoolStats {
-        self.shared.stats()
+        self.inner.shared.stats()
     }
 
     /// Starts the workers. Jobs submitted before this wait in the queue and run now.
@@ -187,7 +207,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             Phase::Running => return Err(StartError::AlreadyStarted),
             Phase::Stopping | Phase::Stopped => return Err(StartError::ShutDown),
         }
-        let shared = &self.shared;
+        let shared = &self.inner.shared;
         // Before anything changes: a runtime that panics in `spawn` would leave the pool
         // half-started.
         shared.executor.check_runtime()?;
@@ -205,26 +225,30 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             uuid = %self.uuid(),
             workers = shared.counters.len(),
             "{}",
-            self.start_message
+            self.inner.start_message
         );
         Ok(())
     }
 
+    pub(crate) fn inner(&self) -> &PoolInner<E, O> {
+        &self.inner
+    }
+
     pub(crate) fn shared(&self) -> &Shared<E, O> {
-        &self.shared
+        &self.inner.shared
     }
 
     pub(crate) fn lifecycle(&self) -> MutexGuard<'_, Lifecycle<E::Task>> {
-        lock(&self.lifecycle)
+        lock(&self.inner.lifecycle)
     }
 }
 
-impl<E: Executor, O: Send + 'static> Drop for WorkerPool<E, O> {
-    /// Dropping a started pool closes its intake and lets the workers finish the queue in the
+impl<E: Executor, O: Send + 'static> Drop for PoolInner<E, O> {
+    /// Dropping the last clone of a started pool closes its intake and lets the workers finish the queue in the
     /// background: accepted jobs still run and their handles still resolve. Dropping a pool
     /// that never started resolves the handles of its queued jobs to `NotStarted`.
     fn drop(&mut self) {
-        let phase = self.lifecycle().phase;
+        let phase = lock(&self.lifecycle).phase;
         match phase {
             // A shutdown ran (or began and was dropped halfway; its workers carry on).
             Phase::Stopping | Phase::Stopped => {}
@@ -257,10 +281,10 @@ impl<E: Executor, O: Send + 'static> Drop for WorkerPool<E, O> {
 impl<E: Executor, O: Send + 'static> fmt::Debug for WorkerPool<E, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkerPool")
-            .field("id", &self.shared.identity.id)
-            .field("uuid", &self.shared.identity.uuid)
-            .field("name", &self.shared.identity.name)
-            .field("stats", &self.shared.stats())
+            .field("id", &self.inner.shared.identity.id)
+            .field("uuid", &self.inner.shared.identity.uuid)
+            .field("name", &self.inner.shared.identity.name)
+            .field("stats", &self.inner.shared.stats())
             .finish_non_exhaustive()
     }
 }

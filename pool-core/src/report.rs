@@ -10,7 +10,7 @@ use crate::{JobId, JobProcessor, PoolStats};
 /// `unstarted` is empty after a graceful [`shutdown`](crate::WorkerPool::shutdown) of a
 /// started pool; after [`shutdown_now`](crate::WorkerPool::shutdown_now) (or a cancelled
 /// parent token) it holds every accepted job that no worker began, in no particular order.
-/// Their handles resolved to [`JobError::NotStarted`](crate::JobError::NotStarted).
+/// Their handles resolved to [`NotStarted`](crate::JobErrorKind::NotStarted).
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ShutdownReport<O> {
@@ -37,7 +37,7 @@ pub struct ShutdownReport<O> {
 ///     fn name(&self) -> &str {
 ///         "email"
 ///     }
-///     async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+///     async fn process(&mut self, _ctx: &JobContext) -> Result<(), BoxError> {
 ///         Ok(())
 ///     }
 /// }

@@ -130,11 +130,11 @@ impl<E, O: Send + 'static> Shared<E, O> {
             sink.publish_now(JobStatus {
                 id,
                 name: name_of(job.as_ref()),
-                outcome: Err(JobError::NotStarted),
+                outcome: Err(JobError::NOT_STARTED),
             });
         }
         if let Some(reply) = reply {
-            let _ = reply.send(Err(JobError::NotStarted));
+            reply.tell(Err(JobError::NOT_STARTED));
         }
         lock(&self.unstarted).push(UnstartedJob::new(id, job));
     }

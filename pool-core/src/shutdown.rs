@@ -45,10 +45,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// # Examples
     ///
     /// ```
-    /// use pool_core::{Executor, ShutdownError, WorkerPool};
+    /// use pool_tokio::{ShutdownError, WorkerPool};
     ///
-    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-    /// let pool = WorkerPool::<E>::builder().build()?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<()>::builder().build()?;
     /// pool.start()?;
     /// let report = pool.shutdown().await?;
     /// println!("{:?}", report.stats);
@@ -64,7 +65,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// stop), waits for the running jobs, and hands back every job that never started.
     ///
     /// The jobs come back in the report's `unstarted`; their handles resolve to
-    /// [`JobError::NotStarted`](crate::JobError::NotStarted). A running job that ignores
+    /// [`NotStarted`](crate::JobErrorKind::NotStarted). A running job that ignores
     /// cancellation is waited for: use [`shutdown_timeout`](Self::shutdown_timeout) to bound
     /// the wait. A [results](crate::Results) reader that does not read never holds it up.
     ///
@@ -77,10 +78,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// Stopping now and keeping the jobs that never ran, to queue them elsewhere:
     ///
     /// ```
-    /// use pool_core::{Executor, WorkerPool};
+    /// use pool_tokio::WorkerPool;
     ///
-    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-    /// let pool = WorkerPool::<E>::builder().workers(4).build()?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<()>::builder().workers(4).build()?;
     /// pool.start()?;
     /// // ... submit jobs, then, at the first sign of trouble:
     /// let report = pool.shutdown_now().await?;
@@ -98,7 +100,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// Stops gracefully for up to `timeout`, then as [`shutdown_now`](Self::shutdown_now);
     /// jobs that still run after the [grace period](crate::WorkerPoolBuilder::shutdown_grace)
     /// are aborted through the executor, and resolve to
-    /// [`JobError::Aborted`](crate::JobError::Aborted).
+    /// [`Aborted`](crate::JobErrorKind::Aborted).
     ///
     /// It returns within `timeout` plus the grace period (and scheduling slack), whatever the
     /// jobs and the [results](crate::Results) readers do, with one exception no pool can
@@ -115,10 +117,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// use pool_core::{Executor, WorkerPool};
+    /// use pool_tokio::WorkerPool;
     ///
-    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-    /// let pool = WorkerPool::<E>::builder()
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<()>::builder()
     ///     .shutdown_grace(Duration::from_secs(2))
     ///     .build()?;
     /// pool.start()?;
@@ -148,14 +151,14 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         if let Some(sink) = &shared.results {
             sink.stop_waiting();
         }
-        tracing::info!(pool = %self.name(), mode = ?how, "{}", self.cancel_message);
+        tracing::info!(pool = %self.name(), mode = ?how, "{}", self.inner().cancel_message);
         match how {
             Stop::Graceful => {}
             Stop::Now => shared.token.cancel(),
             Stop::Deadline(timeout) => {
                 if !self.workers_stop_within(timeout).await {
                     shared.token.cancel();
-                    if !self.workers_stop_within(self.shutdown_grace).await {
+                    if !self.workers_stop_within(self.inner().shutdown_grace).await {
                         self.abort_workers().await;
                     }
                 }

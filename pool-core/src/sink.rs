@@ -117,7 +117,7 @@ impl<O> ResultsSink<O> {
         match outcome {
             Ok(value) => {
                 catch_unwind(AssertUnwindSafe(|| (self.clone_output)(value))).map_err(|payload| {
-                    JobError::Panicked(format!(
+                    JobError::panicked(format!(
                         "cloning the output for the results stream panicked: {}",
                         panic_message(payload.as_ref())
                     ))

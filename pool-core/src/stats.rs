@@ -16,16 +16,17 @@
 /// Once the pool has stopped (the shutdown returned its report) the numbers are final, and
 ///
 /// ```text
-/// submitted = completed + failed + panicked + timed_out + aborted + not_started
+/// submitted = completed + failed + cancelled + panicked + timed_out + aborted + not_started
 /// ```
 ///
 /// # Examples
 ///
 /// ```
-/// use pool_core::{Executor, WorkerPool};
+/// use pool_tokio::WorkerPool;
 ///
-/// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-/// let pool = WorkerPool::<E>::builder().workers(8).build()?;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = WorkerPool::<()>::builder().workers(8).build()?;
 /// let stats = pool.stats();
 /// println!("{} busy, {} idle, {} queued", stats.busy, stats.idle, stats.queued);
 /// # Ok(())
@@ -52,13 +53,16 @@ pub struct PoolStats {
     pub started: u64,
     /// Jobs that returned `Ok`.
     pub completed: u64,
-    /// Jobs that returned `Err`.
+    /// Jobs that returned an error.
     pub failed: u64,
+    /// Jobs that saw cancellation and stopped (returned [`Cancelled`](crate::Cancelled)).
+    pub cancelled: u64,
     /// Jobs that panicked.
     pub panicked: u64,
     /// Jobs stopped by the job timeout.
     pub timed_out: u64,
-    /// Jobs aborted at a shutdown deadline.
+    /// Jobs aborted: by a shutdown deadline while they ran, or by their handle before they
+    /// started.
     pub aborted: u64,
     /// Jobs handed back without being started.
     pub not_started: u64,
@@ -69,6 +73,7 @@ impl PoolStats {
     pub fn finished(&self) -> u64 {
         self.completed
             + self.failed
+            + self.cancelled
             + self.panicked
             + self.timed_out
             + self.aborted

@@ -45,10 +45,11 @@ pub struct JobStatus<O> {
 ///
 /// ```
 /// use futures_lite::StreamExt;
-/// use pool_core::{job_fn, Executor, WorkerPool};
+/// use pool_tokio::{job_fn, WorkerPool};
 ///
-/// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-/// let (pool, mut results) = WorkerPool::<E, u32>::builder().build_with_results(64)?;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (pool, mut results) = WorkerPool::<u32>::builder().build_with_results(64)?;
 /// pool.start()?;
 /// pool.submit_detached(job_fn("two", |_ctx| async { Ok(2) })).await?;
 /// pool.shutdown().await?;

@@ -1,11 +1,18 @@
 //! Getting jobs into the pool: waiting for room, or not, with a handle, or without.
 
+use std::sync::Arc;
+
 use async_channel::{SendError, TrySendError};
 
-use crate::envelope::{Envelope, Reply};
+use crate::envelope::Envelope;
 use crate::intake::{Admission, Intake};
+use crate::job_fn::FutureJob;
 use crate::own_job::Waiting;
-use crate::{Executor, JobHandle, JobId, JobProcessor, SubmitError, TrySubmitError, WorkerPool};
+use crate::reply::{Reply, Slot};
+use crate::{
+    BoxError, Executor, FnJob, JobContext, JobHandle, JobId, JobProcessor, SubmitError,
+    TrySubmitError, WorkerPool, job_fn,
+};
 
 impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// Queues `job`, waiting for room if the queue is full, and returns a handle to its
@@ -28,9 +35,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     where
         J: JobProcessor<Output = O>,
     {
-        let (reply, outcome) = futures_channel::oneshot::channel();
-        let id = self.enqueue(job, Some(reply)).await?;
-        Ok(JobHandle::new(id, outcome))
+        let slot = Slot::new();
+        let id = self
+            .enqueue(job, Some(Reply::Handle(Arc::clone(&slot))))
+            .await?;
+        Ok(JobHandle::new(id, slot))
     }
 
     /// Queues `job` if there is room now, and returns a handle to its outcome.
@@ -44,10 +53,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// Shedding load instead of waiting when the queue is full:
     ///
     /// ```
-    /// use pool_core::{job_fn, Executor, TrySubmitError, WorkerPool};
+    /// use pool_tokio::{job_fn, TrySubmitError, WorkerPool};
     ///
-    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-    /// let pool = WorkerPool::<E>::builder().workers(1).queue_capacity(1).build()?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<()>::builder().workers(1).queue_capacity(1).build()?;
     /// match pool.try_submit(job_fn("report", |_ctx| async { Ok(()) })) {
     ///     Ok(handle) => println!("queued as {}", handle.id()),
     ///     Err(TrySubmitError::Full(_job)) => eprintln!("busy: try again later"),
@@ -60,9 +70,9 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     where
         J: JobProcessor<Output = O>,
     {
-        let (reply, outcome) = futures_channel::oneshot::channel();
-        let id = self.try_enqueue(job, Some(reply))?;
-        Ok(JobHandle::new(id, outcome))
+        let slot = Slot::new();
+        let id = self.try_enqueue(job, Some(Reply::Handle(Arc::clone(&slot))))?;
+        Ok(JobHandle::new(id, slot))
     }
 
     /// [`submit`](Self::submit) without a handle: the cheapest way in, for jobs whose
@@ -75,10 +85,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// # Examples
     ///
     /// ```
-    /// use pool_core::{job_fn, Executor, WorkerPool};
+    /// use pool_tokio::{job_fn, WorkerPool};
     ///
-    /// # async fn example<E: Executor + Default>() -> Result<(), Box<dyn std::error::Error>> {
-    /// let pool = WorkerPool::<E>::builder().build()?;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<()>::builder().build()?;
     /// pool.start()?;
     /// for _ in 0..1_000 {
     ///     pool.submit_detached(job_fn("log-line", |_ctx| async { Ok(()) })).await?;
@@ -107,7 +118,86 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         self.try_enqueue(job, None)
     }
 
-    async fn enqueue<J>(&self, job: J, reply: Option<Reply<O>>) -> Result<JobId, SubmitError<J>>
+    /// Submits an async closure as a job, as short as `JoinSet::spawn`: it runs once, gets the
+    /// job's [`JobContext`](crate::JobContext), may move what it captured, and fails with a
+    /// [`BoxError`](crate::BoxError) (`?` converts any error). Waits for room as
+    /// [`submit`](Self::submit) does. The job is named "job": use [`job_fn`](crate::job_fn)
+    /// to name it.
+    ///
+    /// # Errors
+    ///
+    /// As [`submit`](Self::submit): the closure comes back, inside its [`FnJob`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_tokio::WorkerPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<usize>::builder().build()?;
+    /// pool.start()?;
+    /// let text = String::from("owned by the job");
+    /// let handle = pool
+    ///     .submit_fn(move |_ctx| async move { Ok(text.len()) })
+    ///     .await?;
+    /// assert_eq!(handle.await?, 16);
+    /// pool.shutdown().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn submit_fn<F, Fut>(&self, f: F) -> Result<JobHandle<O>, SubmitError<FnJob<F>>>
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
+    {
+        self.submit(job_fn("job", f)).await
+    }
+
+    /// Submits a future as a job, as `JoinSet::spawn` does: for an existing `async fn` whose
+    /// error is any type that converts into a [`BoxError`](crate::BoxError). Waits for room
+    /// as [`submit`](Self::submit) does. The future does not see the job's
+    /// [`JobContext`](crate::JobContext); use [`submit_fn`](Self::submit_fn) for a job that
+    /// watches cancellation.
+    ///
+    /// # Errors
+    ///
+    /// As [`submit`](Self::submit), with the future handed back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_tokio::WorkerPool;
+    ///
+    /// async fn read_config(name: &str) -> Result<usize, std::io::Error> {
+    ///     Ok(name.len())
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<usize>::builder().build()?;
+    /// pool.start()?;
+    /// let handle = pool.spawn(read_config("app.toml")).await?;
+    /// assert_eq!(handle.await?, 8);
+    /// pool.shutdown().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn spawn<Fut, Error>(&self, future: Fut) -> Result<JobHandle<O>, SubmitError<Fut>>
+    where
+        Fut: Future<Output = Result<O, Error>> + Send + 'static,
+        Error: Into<BoxError> + 'static,
+    {
+        self.submit(FutureJob::new(future))
+            .await
+            .map_err(|refused| refused.map(FutureJob::into_future))
+    }
+
+    pub(crate) async fn enqueue<J>(
+        &self,
+        job: J,
+        reply: Option<Reply<O>>,
+    ) -> Result<JobId, SubmitError<J>>
     where
         J: JobProcessor<Output = O>,
     {
@@ -177,7 +267,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         own_job.is_some() && waiting.workers_waiting() >= self.shared().live_workers.count()
     }
 
-    fn try_enqueue<J>(&self, job: J, reply: Option<Reply<O>>) -> Result<JobId, TrySubmitError<J>>
+    pub(crate) fn try_enqueue<J>(
+        &self,
+        job: J,
+        reply: Option<Reply<O>>,
+    ) -> Result<JobId, TrySubmitError<J>>
     where
         J: JobProcessor<Output = O>,
     {

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use futures_lite::future;
 
 use crate::counters::WorkerCounters;
-use crate::envelope::{Envelope, ErasedJob, Reply};
+use crate::envelope::{Envelope, ErasedJob};
 use crate::own_job::JobFuture;
 use crate::panic_message::panic_message;
+use crate::reply::Reply;
 use crate::shared::{Shared, UNNAMED};
 use crate::wait_group::Alive;
 use crate::{Executor, JobContext, JobError, JobId, JobStatus};
@@ -53,14 +54,21 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             continue;
         }
         let Envelope { id, job, reply } = envelope;
-        counters.started();
+        let abort = reply.as_ref().and_then(Reply::abort_signal);
+        // Aborted by its handle while it waited: it never runs.
+        let aborted_early = abort.as_ref().is_some_and(|abort| abort.is_aborted());
+        if !aborted_early {
+            counters.started();
+        }
         // `name()` is the job's own code too: a panic there is contained like one in
         // `process`, and the job is not run.
-        let named = catch_unwind(AssertUnwindSafe(|| ctx.begin(id, job.name())));
+        let named = catch_unwind(AssertUnwindSafe(|| {
+            ctx.begin(id, job.name(), abort.clone())
+        }));
         if named.is_err() {
-            ctx.begin(id, UNNAMED);
+            ctx.begin(id, UNNAMED, abort);
         }
-        let running = Running {
+        let mut running = Running {
             shared,
             counters,
             id,
@@ -69,8 +77,9 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             reply,
         };
         let outcome = match named {
+            _ if aborted_early => Err(JobError::ABORTED),
             Ok(()) => execute(shared, running.job(), &ctx, worker_id).await,
-            Err(payload) => Err(JobError::Panicked(format!(
+            Err(payload) => Err(JobError::panicked(format!(
                 "name() panicked: {}",
                 panic_message(payload.as_ref())
             ))),
@@ -85,14 +94,17 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
 /// Runs the job, catching its panic and enforcing the job timeout.
 async fn execute<E: Executor, O: Send + 'static>(
     shared: &Shared<E, O>,
-    job: &dyn ErasedJob<O>,
+    job: &mut dyn ErasedJob<O>,
     ctx: &JobContext,
     worker_id: usize,
 ) -> Result<O, JobError> {
     // A hand-written `process` may panic before it returns its future.
-    let future = match catch_unwind(AssertUnwindSafe(|| job.process(ctx))) {
+    let future = match catch_unwind(AssertUnwindSafe(move || {
+        let job = job; // moved in: the closure is `FnOnce`, and may return the borrow
+        job.process(ctx)
+    })) {
         Ok(future) => future,
-        Err(payload) => return Err(JobError::Panicked(panic_message(payload.as_ref()))),
+        Err(payload) => return Err(JobError::panicked(panic_message(payload.as_ref()))),
     };
     let work = JobFuture::new(shared.identity.id, worker_id, future);
     let caught = match shared.job_timeout {
@@ -105,14 +117,14 @@ async fn execute<E: Executor, O: Send + 'static>(
             };
             match future::or(finished, expired).await {
                 Some(caught) => caught,
-                None => return Err(JobError::TimedOut(limit)),
+                None => return Err(JobError::timed_out(limit)),
             }
         }
     };
     match caught {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(JobError::Failed(error.into())),
-        Err(payload) => Err(JobError::Panicked(panic_message(payload.as_ref()))),
+        Ok(Err(error)) => Err(JobError::from_job(error)),
+        Err(payload) => Err(JobError::panicked(panic_message(payload.as_ref()))),
     }
 }
 
@@ -145,9 +157,9 @@ struct Running<'a, E, O: Send + 'static> {
 }
 
 impl<'a, E, O: Send + 'static> Running<'a, E, O> {
-    fn job(&self) -> &dyn ErasedJob<O> {
+    fn job(&mut self) -> &mut dyn ErasedJob<O> {
         self.job
-            .as_deref()
+            .as_deref_mut()
             .expect("the job is taken only when it ends")
     }
 
@@ -157,7 +169,7 @@ impl<'a, E, O: Send + 'static> Running<'a, E, O> {
     fn finish(mut self, outcome: Result<O, JobError>) -> Option<JobStatus<O>> {
         self.drop_job();
         let sink = self.shared.results.as_ref().filter(|sink| sink.is_open());
-        let reply = self.reply.take().filter(|reply| !reply.is_canceled());
+        let reply = self.reply.take().filter(|reply| !reply.is_unheard());
         // The stream gets a copy only while the handle waits for the outcome too.
         let copy = match (sink, &reply) {
             (Some(sink), Some(_)) => Some(sink.copied_status(self.id, self.name, &outcome)),
@@ -168,7 +180,7 @@ impl<'a, E, O: Send + 'static> Running<'a, E, O> {
         self.counters.finished(&outcome);
         let status = match (sink, reply) {
             (_, Some(reply)) => {
-                let _ = reply.send(outcome);
+                reply.tell(outcome);
                 copy
             }
             // Detached, or the handle was dropped: the outcome moves into the stream.
@@ -197,12 +209,12 @@ impl<E, O: Send + 'static> Drop for Running<'_, E, O> {
     fn drop(&mut self) {
         self.drop_job();
         self.counters.aborted();
-        let outcome = Err(JobError::Aborted);
+        let outcome = Err(JobError::ABORTED);
         if let Some(sink) = self.shared.results.as_ref().filter(|sink| sink.is_open()) {
             sink.publish_now(sink.copied_status(self.id, self.name, &outcome));
         }
         if let Some(reply) = self.reply.take() {
-            let _ = reply.send(outcome);
+            reply.tell(outcome);
         }
     }
 }

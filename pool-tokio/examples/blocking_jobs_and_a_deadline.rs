@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use pool_tokio::{WorkerPool, job_fn};
+use pool_tokio::{BoxError, WorkerPool, job_fn};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..40 {
             pool.submit_detached(job_fn("blocks", |_ctx| async {
                 std::thread::sleep(Duration::from_secs(1)); // don't: see blocking jobs
-                Ok(())
+                Ok::<_, BoxError>(())
             }))
             .await?;
         }

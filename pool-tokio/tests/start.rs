@@ -1,12 +1,12 @@
 //! Starting a pool where tokio cannot spawn: a typed error that changes nothing.
 
-use pool_tokio::{StartError, WorkerPool, job_fn};
+use pool_tokio::{BoxError, StartError, WorkerPool, job_fn};
 
 #[test]
 fn start_outside_a_runtime_is_a_typed_error_and_changes_nothing() {
     let pool = WorkerPool::<u32>::builder().workers(1).build().unwrap();
     let handle = pool
-        .try_submit(job_fn("seven", |_ctx| async { Ok(7) }))
+        .try_submit(job_fn("seven", |_ctx| async { Ok::<_, BoxError>(7) }))
         .unwrap();
 
     let refused = pool.start().unwrap_err();

@@ -45,7 +45,7 @@ impl<E: Executor + Clone> JobProcessor for TestJobData<E> {
         "TestJobData"
     }
 
-    async fn process(&self, ctx: &JobContext) -> Result<(), BoxError> {
+    async fn process(&mut self, ctx: &JobContext) -> Result<(), BoxError> {
         tracing::debug!(job = %ctx.job_id(), worker = ctx.worker_id(), work = ?self.work, "job started");
         let worked = async {
             self.executor.sleep(self.work).await;

@@ -29,7 +29,7 @@ impl<E: Executor + Clone> JobProcessor for Nap<E> {
         "nap"
     }
 
-    async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+    async fn process(&mut self, _ctx: &JobContext) -> Result<(), BoxError> {
         self.0.sleep(NAP).await;
         Ok(())
     }

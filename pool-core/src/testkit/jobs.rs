@@ -33,7 +33,7 @@ impl JobProcessor for Tagged {
         "tagged"
     }
 
-    async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+    async fn process(&mut self, _ctx: &JobContext) -> Result<(), BoxError> {
         self.runs.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -41,8 +41,21 @@ impl JobProcessor for Tagged {
 
 /// A job that does nothing and succeeds.
 pub fn noop()
--> FnJob<impl Fn(JobContext) -> std::future::Ready<Result<(), BoxError>> + Send + Sync + 'static> {
+-> FnJob<impl FnOnce(JobContext) -> std::future::Ready<Result<(), BoxError>> + Send + 'static> {
     job_fn("noop", |_ctx| std::future::ready(Ok(())))
+}
+
+/// A job that panics with `payload` (`panic!` throws a `&str` or a `String`;
+/// `std::panic::panic_any` anything).
+pub fn panicking<O: Send + 'static>(
+    name: &'static str,
+    payload: impl std::any::Any + Send + 'static,
+) -> impl JobProcessor<Output = O> {
+    job_fn(name, move |_ctx| async move {
+        std::panic::panic_any(payload);
+        #[allow(unreachable_code)]
+        Ok::<O, BoxError>(unreachable!())
+    })
 }
 
 /// A job that tells `started` it began, then waits for `gate`: it holds its worker until the
@@ -54,7 +67,7 @@ pub fn blocker(started: &Arc<Latch>, gate: &Gate) -> impl JobProcessor<Output = 
         async move {
             started.count_down();
             gate.wait().await;
-            Ok(())
+            Ok::<_, BoxError>(())
         }
     })
 }
@@ -68,7 +81,7 @@ pub fn rendezvous(everyone_in: &Arc<Latch>) -> impl JobProcessor<Output = ()> {
         async move {
             everyone_in.count_down();
             everyone_in.wait().await;
-            Ok(())
+            Ok::<_, BoxError>(())
         }
     })
 }
@@ -86,7 +99,7 @@ pub fn graceful(
             started.count_down();
             ctx.cancelled().await;
             saw_cancel.fetch_add(1, Ordering::SeqCst);
-            Ok(())
+            Ok::<_, BoxError>(())
         }
     })
 }

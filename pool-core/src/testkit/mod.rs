@@ -35,5 +35,10 @@ mod sync;
 
 pub use counting::CountingExecutor;
 pub use harness::{CASE_DEADLINE, Harness, builder, pool_under, run};
-pub use jobs::{Tagged, blocker, graceful, noop, rendezvous};
+pub use jobs::{Tagged, blocker, graceful, noop, panicking, rendezvous};
 pub use sync::{Gate, Gauge, Latch, eventually};
+
+/// An outcome's kind, `None` for a value: to compare outcomes that are not `PartialEq`.
+pub fn kind_of<O>(outcome: &Result<O, crate::JobError>) -> Option<crate::JobErrorKind> {
+    outcome.as_ref().err().map(crate::JobError::kind)
+}

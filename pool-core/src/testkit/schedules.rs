@@ -15,7 +15,8 @@ use proptest::test_runner::{Config, TestRunner};
 
 use crate::testkit::{CountingExecutor, Gauge, Harness, Latch};
 use crate::{
-    BoxError, CancellationToken, Executor, JobContext, JobError, JobId, JobProcessor, WorkerPool,
+    BoxError, CancellationToken, Executor, JobContext, JobError, JobErrorKind, JobId, JobProcessor,
+    WorkerPool,
 };
 
 const JOB_TIMEOUT: Duration = Duration::from_millis(15);
@@ -142,7 +143,7 @@ impl<E: Executor + Clone> JobProcessor for Probe<E> {
         "probe"
     }
 
-    async fn process(&self, ctx: &JobContext) -> Result<u64, BoxError> {
+    async fn process(&mut self, ctx: &JobContext) -> Result<u64, BoxError> {
         self.record.runs[self.index].fetch_add(1, Ordering::SeqCst);
         let _inside = self.record.gauge.enter();
         let millis = |ms: u8| Duration::from_millis(u64::from(ms));
@@ -177,11 +178,14 @@ impl<E: Executor + Clone> JobProcessor for Probe<E> {
 fn kind(outcome: &Result<u64, JobError>) -> &'static str {
     match outcome {
         Ok(_) => "completed",
-        Err(JobError::Failed(_)) => "failed",
-        Err(JobError::Panicked(_)) => "panicked",
-        Err(JobError::TimedOut(_)) => "timed_out",
-        Err(JobError::Aborted) => "aborted",
-        Err(JobError::NotStarted) => "not_started",
+        Err(error) => match error.kind() {
+            JobErrorKind::Failed => "failed",
+            JobErrorKind::Cancelled => "cancelled",
+            JobErrorKind::Panicked => "panicked",
+            JobErrorKind::TimedOut => "timed_out",
+            JobErrorKind::Aborted => "aborted",
+            JobErrorKind::NotStarted => "not_started",
+        },
     }
 }
 

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use futures_lite::StreamExt;
 
-use crate::testkit::{Harness, Latch, builder};
-use crate::{BoxError, Executor, JobContext, JobError, JobProcessor, WorkerPool, job_fn};
+use crate::testkit::{Harness, Latch, builder, panicking};
+use crate::{BoxError, Executor, JobContext, JobProcessor, WorkerPool, job_fn};
 
 /// A job whose `name()` panics.
 struct Nameless {
@@ -22,7 +22,7 @@ impl JobProcessor for Nameless {
         panic!("no name for you")
     }
 
-    async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+    async fn process(&mut self, _ctx: &JobContext) -> Result<(), BoxError> {
         self.ran.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -41,7 +41,8 @@ pub async fn a_job_whose_name_panics_is_contained<H: Harness>() {
         .await
         .unwrap();
     match nameless.await {
-        Err(JobError::Panicked(message)) => {
+        Err(error) if error.is_panic() => {
+            let message = error.panic_message().unwrap();
             assert!(message.contains("name() panicked") && message.contains("no name for you"));
         }
         other => panic!("expected Panicked, got {other:?}"),
@@ -60,14 +61,10 @@ pub async fn a_panic_with_a_non_string_payload_is_contained<H: Harness>() {
     struct Custom;
     let pool = builder::<H, ()>().workers(1).build().unwrap();
     pool.start().unwrap();
-    let handle = pool
-        .submit(job_fn("odd-panic", |_ctx| async {
-            std::panic::panic_any(Custom)
-        }))
-        .await
-        .unwrap();
+    let handle = pool.submit(panicking("odd-panic", Custom)).await.unwrap();
     match handle.await {
-        Err(JobError::Panicked(message)) => {
+        Err(error) if error.is_panic() => {
+            let message = error.panic_message().unwrap();
             assert_eq!(message, "a panic with a non-string payload")
         }
         other => panic!("expected Panicked, got {other:?}"),
@@ -84,7 +81,7 @@ pub async fn a_job_that_drops_its_context_is_fine<H: Harness>() {
     let careless = pool
         .submit(job_fn("careless", |ctx| {
             drop(ctx);
-            async { Ok(1) }
+            async { Ok::<_, BoxError>(1) }
         }))
         .await
         .unwrap();
@@ -97,7 +94,7 @@ pub async fn a_job_that_drops_its_context_is_fine<H: Harness>() {
             async move {
                 started.count_down();
                 ctx.cancelled().await;
-                Ok(2)
+                Ok::<_, BoxError>(2)
             }
         }))
         .await
@@ -120,7 +117,7 @@ impl JobProcessor for DropBomb {
         "drop-bomb"
     }
 
-    async fn process(&self, _ctx: &JobContext) -> Result<(), BoxError> {
+    async fn process(&mut self, _ctx: &JobContext) -> Result<(), BoxError> {
         Ok(())
     }
 }
@@ -144,7 +141,9 @@ pub async fn a_job_that_panics_when_dropped_is_contained<H: Harness>() {
 /// The pool's (only) worker still runs a job after what just happened to it.
 async fn the_worker_survives<E: Executor, O: Default + Send + 'static>(pool: &WorkerPool<E, O>) {
     let next = pool
-        .submit(job_fn("next", |_ctx| async { Ok(O::default()) }))
+        .submit(job_fn("next", |_ctx| async {
+            Ok::<_, BoxError>(O::default())
+        }))
         .await;
     next.unwrap()
         .await

@@ -8,7 +8,7 @@ use futures_lite::future;
 
 use crate::testkit::cases::assert_adds_up;
 use crate::testkit::{Harness, Latch, Tagged, builder};
-use crate::{JobProcessor, job_fn};
+use crate::{BoxError, JobProcessor, job_fn};
 
 /// A door for threads: `wait` blocks the calling thread until `open`.
 #[derive(Clone, Default)]
@@ -34,7 +34,7 @@ fn blocks_its_thread(started: &Arc<Latch>, gate: &ThreadGate) -> impl JobProcess
     job_fn("blocks", move |_ctx| {
         started.count_down();
         gate.wait();
-        std::future::ready(Ok(()))
+        std::future::ready(Ok::<_, BoxError>(()))
     })
 }
 

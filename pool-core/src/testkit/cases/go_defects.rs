@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::testkit::{
-    CountingExecutor, Gate, Harness, Latch, Tagged, blocker, builder, graceful, noop, pool_under,
-    rendezvous,
+    CountingExecutor, Gate, Harness, Latch, Tagged, blocker, builder, graceful, kind_of, noop,
+    panicking, pool_under, rendezvous,
 };
-use crate::{JobError, StartError, SubmitError, WorkerPool, job_fn};
+use crate::{BoxError, JobErrorKind, StartError, SubmitError, WorkerPool, job_fn};
 
 /// gowp dropped the jobs still queued when its context was cancelled. Here every one of them
 /// is handed back: its handle says `NotStarted` and the shutdown report returns it.
@@ -30,7 +30,7 @@ pub async fn go_defect_queued_jobs_dropped_on_cancellation<H: Harness>() {
     for handle in handles {
         match handle.await {
             Ok(()) => {}
-            Err(JobError::NotStarted) => not_started += 1,
+            Err(error) if error.kind() == JobErrorKind::NotStarted => not_started += 1,
             Err(other) => panic!("unexpected outcome {other}"),
         }
     }
@@ -53,7 +53,7 @@ pub async fn go_defect_dispatch_after_cancellation<H: Harness>() {
     upstream.cancel();
     gate.open(); // the worker is free again, after the cancellation
     busy.await.unwrap();
-    assert!(matches!(waiting_handle.await, Err(JobError::NotStarted)));
+    assert!(kind_of(&waiting_handle.await) == Some(JobErrorKind::NotStarted));
     assert_eq!(
         waiting.runs.load(Ordering::SeqCst),
         0,
@@ -78,7 +78,7 @@ pub async fn go_defect_stop_closes_channels_under_running_jobs<H: Harness>() {
                 async move {
                     started.count_down();
                     gate.wait().await;
-                    Ok(n)
+                    Ok::<_, BoxError>(n)
                 }
             }))
             .await
@@ -95,8 +95,9 @@ pub async fn go_defect_stop_closes_channels_under_running_jobs<H: Harness>() {
             futures_lite::future::yield_now().await;
         }
         // Stop has begun and the jobs still run: a late submit is refused, not lost.
-        let Err(SubmitError::Closed(job)) =
-            pool.submit(job_fn("late", |_ctx| async { Ok(7) })).await
+        let Err(SubmitError::Closed(job)) = pool
+            .submit(job_fn("late", |_ctx| async { Ok::<_, BoxError>(7) }))
+            .await
         else {
             panic!("a submit during stop must be refused");
         };
@@ -146,14 +147,10 @@ pub async fn go_defect_panicking_job_crashes_process<H: Harness>() {
     pool.start().unwrap();
     let mut panics = Vec::new();
     for _ in 0..20 {
-        panics.push(
-            pool.submit(job_fn("bomb", |_ctx| async { panic!("boom") }))
-                .await
-                .unwrap(),
-        );
+        panics.push(pool.submit(panicking("bomb", "boom")).await.unwrap());
     }
     for handle in panics {
-        assert!(matches!(handle.await, Err(JobError::Panicked(_))));
+        assert!(kind_of(&handle.await) == Some(JobErrorKind::Panicked));
     }
     // Every worker is still there: as many jobs as workers can wait for each other.
     let everyone_in = Arc::new(Latch::new(WORKERS));
@@ -201,7 +198,7 @@ pub async fn go_defect_dispatcher_and_jobs_watch_different_contexts<H: Harness>(
     let same = pool
         .submit(job_fn("cancels", |ctx| async move {
             ctx.token().cancel();
-            Ok(ctx.is_cancelled())
+            Ok::<_, BoxError>(ctx.is_cancelled())
         }))
         .await
         .unwrap();

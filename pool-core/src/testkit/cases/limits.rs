@@ -10,7 +10,7 @@ use futures_lite::future;
 use crate::testkit::{
     CountingExecutor, Gate, Gauge, Harness, Latch, Tagged, blocker, builder, noop, rendezvous,
 };
-use crate::{Executor, SubmitError, TrySubmitError, WorkerPool, job_fn};
+use crate::{BoxError, Executor, SubmitError, TrySubmitError, WorkerPool, job_fn};
 
 /// Never more than `workers` jobs run at once, measured with a gauge.
 pub async fn bounded_concurrency<H: Harness>() {
@@ -27,7 +27,7 @@ pub async fn bounded_concurrency<H: Harness>() {
                 let _inside = gauge.enter();
                 future::yield_now().await;
                 future::yield_now().await;
-                Ok(())
+                Ok::<_, BoxError>(())
             }
         });
         handles.push(pool.submit(job).await.unwrap());
@@ -139,7 +139,7 @@ pub async fn fifo_start_order_with_one_worker<H: Harness>() {
         let order = Arc::clone(&order);
         let job = job_fn("ordered", move |_ctx| {
             order.lock().unwrap().push(index);
-            std::future::ready(Ok(()))
+            std::future::ready(Ok::<_, BoxError>(()))
         });
         ids.push(pool.submit_detached(job).await.unwrap());
     }

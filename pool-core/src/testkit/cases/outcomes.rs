@@ -7,15 +7,17 @@ use std::time::Duration;
 
 use futures_lite::{StreamExt, future};
 
-use crate::testkit::{Harness, builder};
-use crate::{BoxError, JobError, JobId, job_fn};
+use crate::testkit::{Harness, builder, panicking};
+use crate::{BoxError, JobErrorKind, JobId, job_fn};
 
 /// A value reaches its handle; an error reaches it as `Failed`, with the job's own error.
 pub async fn values_and_errors_reach_the_handles<H: Harness>() {
     let pool = builder::<H, String>().workers(2).build().unwrap();
     pool.start().unwrap();
     let good = pool
-        .submit(job_fn("good", |_ctx| async { Ok("done".to_owned()) }))
+        .submit(job_fn("good", |_ctx| async {
+            Ok::<_, BoxError>("done".to_owned())
+        }))
         .await
         .unwrap();
     let bad = pool
@@ -26,7 +28,9 @@ pub async fn values_and_errors_reach_the_handles<H: Harness>() {
         .unwrap();
     assert_eq!(good.await.unwrap(), "done");
     match bad.await {
-        Err(JobError::Failed(error)) => assert_eq!(error.to_string(), "boom"),
+        Err(error) if error.is_failed() => {
+            assert_eq!(error.failure().unwrap().to_string(), "boom");
+        }
         other => panic!("expected Failed, got {other:?}"),
     }
     let report = pool.shutdown().await.unwrap();
@@ -38,26 +42,26 @@ pub async fn values_and_errors_reach_the_handles<H: Harness>() {
 pub async fn panic_is_contained_and_the_worker_survives<H: Harness>() {
     let pool = builder::<H, usize>().workers(1).build().unwrap();
     pool.start().unwrap();
-    let with_message = pool
-        .submit(job_fn("panics", |_ctx| async { panic!("kaboom") }))
-        .await
-        .unwrap();
-    let with_payload = pool
-        .submit(job_fn("panics-any", |_ctx| async {
-            std::panic::panic_any(42_u8)
+    let with_message = pool.submit(panicking("panics", "kaboom")).await.unwrap();
+    let with_payload = pool.submit(panicking("panics-any", 42_u8)).await.unwrap();
+    let after = pool
+        .submit(job_fn("after", |ctx| async move {
+            Ok::<_, BoxError>(ctx.worker_id())
         }))
         .await
         .unwrap();
-    let after = pool
-        .submit(job_fn("after", |ctx| async move { Ok(ctx.worker_id()) }))
-        .await
-        .unwrap();
     match with_message.await {
-        Err(JobError::Panicked(message)) => assert!(message.contains("kaboom"), "{message}"),
+        Err(error) if error.is_panic() => {
+            let message = error.panic_message().unwrap();
+            assert!(message.contains("kaboom"), "{message}");
+        }
         other => panic!("expected Panicked, got {other:?}"),
     }
     match with_payload.await {
-        Err(JobError::Panicked(message)) => assert!(message.contains("non-string"), "{message}"),
+        Err(error) if error.is_panic() => {
+            let message = error.panic_message().unwrap();
+            assert!(message.contains("non-string"), "{message}");
+        }
         other => panic!("expected Panicked, got {other:?}"),
     }
     assert_eq!(after.await.unwrap(), 0, "the same worker ran the next job");
@@ -75,15 +79,19 @@ pub async fn job_timeout_stops_a_slow_job<H: Harness>() {
         .unwrap();
     pool.start().unwrap();
     let stuck = pool
-        .submit(job_fn("stuck", |_ctx| future::pending()))
+        .submit(job_fn("stuck", |_ctx| {
+            future::pending::<Result<_, BoxError>>()
+        }))
         .await
         .unwrap();
     let quick = pool
-        .submit(job_fn("quick", |_ctx| async { Ok(()) }))
+        .submit(job_fn("quick", |_ctx| async { Ok::<_, BoxError>(()) }))
         .await
         .unwrap();
     match stuck.await {
-        Err(JobError::TimedOut(after)) => assert_eq!(after, limit),
+        Err(error) if error.kind() == JobErrorKind::TimedOut => {
+            assert_eq!(error.timeout(), Some(limit));
+        }
         other => panic!("expected TimedOut, got {other:?}"),
     }
     quick.await.unwrap();
@@ -95,7 +103,7 @@ fn counting_job(runs: &Arc<AtomicUsize>) -> impl crate::JobProcessor<Output = ()
     let runs = Arc::clone(runs);
     job_fn("counted", move |_ctx| {
         runs.fetch_add(1, Ordering::SeqCst);
-        std::future::ready(Ok(()))
+        std::future::ready(Ok::<_, BoxError>(()))
     })
 }
 
@@ -190,8 +198,8 @@ pub async fn results_stream_sees_every_job<H: Harness>() {
         assert_eq!(status.name, "mixed");
         match (want, &status.outcome) {
             (Ok(value), Ok(got)) => assert_eq!(value, got),
-            (Err("failed"), Err(JobError::Failed(_))) => {}
-            (Err("panicked"), Err(JobError::Panicked(_))) => {}
+            (Err("failed"), Err(error)) if error.is_failed() => {}
+            (Err("panicked"), Err(error)) if error.is_panic() => {}
             (want, got) => panic!("{id}: expected {want:?}, the stream said {got:?}"),
         }
     }
@@ -214,7 +222,7 @@ pub async fn context_describes_the_job<H: Harness>() {
     pool.start().unwrap();
     let handle = pool
         .submit(job_fn("self-aware", |ctx| async move {
-            Ok((
+            Ok::<_, BoxError>((
                 ctx.job_id().get(),
                 ctx.job_name().to_owned(),
                 ctx.worker_id(),
@@ -243,7 +251,7 @@ pub async fn a_job_is_dropped_before_its_handle_resolves<H: Harness>() {
         let held = Arc::clone(&held);
         job_fn("holder", move |_ctx| {
             let _still_here = &held;
-            std::future::ready(Ok(()))
+            std::future::ready(Ok::<_, BoxError>(()))
         })
     };
     pool.submit(job).await.unwrap().await.unwrap();

@@ -28,7 +28,7 @@ fn submitter<E: Executor>(
             started.count_down();
             go.wait().await;
             let pool = pool.upgrade().expect("the case holds the pool");
-            let child = || pool.submit(job_fn("child", |_ctx| async { Ok(2) }));
+            let child = || pool.submit(job_fn("child", |_ctx| async { Ok::<_, BoxError>(2) }));
             let outcomes = if submits == 1 {
                 vec![child().await]
             } else {
@@ -56,14 +56,14 @@ fn holder(started: &Arc<Latch>, release: &Gate) -> impl JobProcessor<Output = u6
         async move {
             started.count_down();
             release.wait().await;
-            Ok(3)
+            Ok::<_, BoxError>(3)
         }
     })
 }
 
 /// Fills the queue (of one) with a quick job, whose handle comes back.
 async fn fill<E: Executor>(pool: &WorkerPool<E, u64>) -> JobHandle<u64> {
-    pool.submit(job_fn("filler", |_ctx| async { Ok(4) }))
+    pool.submit(job_fn("filler", |_ctx| async { Ok::<_, BoxError>(4) }))
         .await
         .unwrap()
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::testkit::{CountingExecutor, Harness, Latch, builder};
-use crate::{BoxError, Executor, JobError, WorkerPool, job_fn};
+use crate::{BoxError, Executor, JobErrorKind, WorkerPool, job_fn};
 
 /// Producers submit from their own tasks while another task shuts the pool down (the race
 /// Go pools got wrong: pond's "submit while stopping", gammazero's stop race). Every job is
@@ -129,7 +129,7 @@ pub async fn stress_many_producers_and_a_concurrent_shutdown_now<H: Harness>() {
                 for handle in accepted {
                     match handle.await {
                         Ok(_) => outcomes[0] += 1,
-                        Err(JobError::NotStarted) => outcomes[2] += 1,
+                        Err(error) if error.kind() == JobErrorKind::NotStarted => outcomes[2] += 1,
                         Err(_) => outcomes[1] += 1,
                     }
                 }

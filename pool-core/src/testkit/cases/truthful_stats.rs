@@ -8,7 +8,7 @@ use futures_lite::future;
 
 use crate::testkit::cases::assert_adds_up;
 use crate::testkit::{Gate, Harness, Latch, Tagged, blocker, builder, noop};
-use crate::{Executor, PoolStats, WorkerPool, job_fn};
+use crate::{BoxError, Executor, PoolStats, WorkerPool, job_fn};
 
 const PRODUCERS: u64 = 4;
 const READERS: usize = 2;
@@ -119,7 +119,7 @@ pub async fn stats_hold_their_rules_at_every_read<H: Harness>() {
                         if n % 3 == 0 {
                             future::yield_now().await;
                         }
-                        Ok(())
+                        Ok::<_, BoxError>(())
                     });
                     let taken = if (producer + n) % 2 == 0 {
                         pool.submit(job).await.is_ok()

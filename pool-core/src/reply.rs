@@ -1,0 +1,161 @@
+//! Where a job's outcome goes: its handle's slot, a job set's channel, or nowhere.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use event_listener::{Event, EventListener};
+
+use crate::context::AbortSignal;
+use crate::lock::lock;
+use crate::{JobError, JobId};
+
+/// The outcome is in the slot.
+const TOLD: u8 = 1;
+/// The handle was dropped: nobody will read the outcome.
+const HANDLE_GONE: u8 = 2;
+/// The handle asked for the job to be aborted.
+const ABORT: u8 = 4;
+
+/// One job's outcome, shared by its [`JobHandle`](crate::JobHandle) and the pool: a oneshot
+/// that also carries the handle's `abort`.
+#[derive(Debug)]
+pub(crate) struct Slot<O> {
+    state: AtomicU8,
+    outcome: Mutex<Option<Result<O, JobError>>>,
+    waker: Mutex<Option<Waker>>,
+    /// Notified on abort, for a running job waiting in `JobContext::cancelled`. Allocates
+    /// nothing until someone listens.
+    aborted: Event,
+}
+
+impl<O> Slot<O> {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Self {
+            state: AtomicU8::new(0),
+            outcome: Mutex::new(None),
+            waker: Mutex::new(None),
+            aborted: Event::new(),
+        })
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.state.load(Ordering::Acquire) & flag != 0
+    }
+
+    /// Tells the outcome, once; later calls do nothing.
+    pub(crate) fn tell(&self, outcome: Result<O, JobError>) {
+        if self.has(TOLD) {
+            return;
+        }
+        *lock(&self.outcome) = Some(outcome);
+        self.state.fetch_or(TOLD, Ordering::AcqRel);
+        if let Some(waker) = lock(&self.waker).take() {
+            waker.wake();
+        }
+    }
+
+    /// Whether the handle is gone, so that nobody reads the outcome.
+    pub(crate) fn is_unheard(&self) -> bool {
+        self.has(HANDLE_GONE)
+    }
+
+    pub(crate) fn is_told(&self) -> bool {
+        self.has(TOLD)
+    }
+
+    pub(crate) fn abort(&self) {
+        self.state.fetch_or(ABORT, Ordering::AcqRel);
+        self.aborted.notify(usize::MAX);
+    }
+
+    pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Result<O, JobError>> {
+        if !self.has(TOLD) {
+            *lock(&self.waker) = Some(cx.waker().clone());
+            // Told between the check and the registration: the waker may have been missed.
+            if !self.has(TOLD) {
+                return Poll::Pending;
+            }
+        }
+        match lock(&self.outcome).take() {
+            Some(outcome) => Poll::Ready(outcome),
+            // Polled again after it resolved: as a `JoinHandle` would, report the job gone.
+            None => Poll::Ready(Err(JobError::NOT_STARTED)),
+        }
+    }
+
+    pub(crate) fn handle_dropped(&self) {
+        self.state.fetch_or(HANDLE_GONE, Ordering::AcqRel);
+    }
+}
+
+impl<O: Send> AbortSignal for Slot<O> {
+    fn is_aborted(&self) -> bool {
+        self.has(ABORT)
+    }
+
+    fn listen(&self) -> EventListener {
+        self.aborted.listen()
+    }
+}
+
+/// The outcome of a job in a [`JobSet`](crate::JobSet), on its way to the set.
+pub(crate) type SetEntry<O> = (JobId, Result<O, JobError>);
+
+/// Where an envelope's outcome goes. Dropped untold (the runtime shut down under the pool),
+/// it tells `NotStarted`, so that no handle or set waits forever.
+pub(crate) enum Reply<O> {
+    Handle(Arc<Slot<O>>),
+    /// Taken when told.
+    Set(JobId, Option<async_channel::Sender<SetEntry<O>>>),
+}
+
+impl<O> Reply<O> {
+    pub(crate) fn tell(mut self, outcome: Result<O, JobError>) {
+        self.tell_once(outcome);
+    }
+
+    fn tell_once(&mut self, outcome: Result<O, JobError>) {
+        match self {
+            Self::Handle(slot) => slot.tell(outcome),
+            Self::Set(id, sender) => {
+                if let Some(sender) = sender.take() {
+                    // Unbounded: never full. Closed: the set is gone, nobody hears.
+                    let _ = sender.try_send((*id, outcome));
+                }
+            }
+        }
+    }
+
+    /// Whether nobody will hear the outcome: the handle or the set was dropped.
+    pub(crate) fn is_unheard(&self) -> bool {
+        match self {
+            Self::Handle(slot) => slot.is_unheard(),
+            Self::Set(_, sender) => sender.as_ref().is_none_or(|sender| sender.is_closed()),
+        }
+    }
+
+    /// The job's abort signal, if its handle can send one.
+    pub(crate) fn abort_signal(&self) -> Option<Arc<dyn AbortSignal>>
+    where
+        O: Send + 'static,
+    {
+        match self {
+            Self::Handle(slot) => Some(Arc::clone(slot) as Arc<dyn AbortSignal>),
+            Self::Set(..) => None,
+        }
+    }
+
+    /// The set's entry learns its job's id, given once the job is admitted.
+    pub(crate) fn set_id(&mut self, job_id: JobId) {
+        if let Self::Set(id, _) = self {
+            *id = job_id;
+        }
+    }
+}
+
+impl<O> Drop for Reply<O> {
+    fn drop(&mut self) {
+        self.tell_once(Err(JobError::NOT_STARTED));
+    }
+}
