@@ -37,6 +37,8 @@ pub(crate) struct WorkerCounters {
     panicked: AtomicU64,
     timed_out: AtomicU64,
     aborted: AtomicU64,
+    /// Of `aborted`, those aborted by their handle before they started.
+    aborted_unstarted: AtomicU64,
 }
 
 impl WorkerCounters {
@@ -52,9 +54,13 @@ impl WorkerCounters {
             Err(JobErrorKind::Cancelled) => &self.cancelled,
             Err(JobErrorKind::Panicked) => &self.panicked,
             Err(JobErrorKind::TimedOut) => &self.timed_out,
-            // A job aborted by its handle before it started; hand-backs are counted by the
-            // pool, so `NotStarted` never comes here.
-            Err(JobErrorKind::Aborted | JobErrorKind::NotStarted) => &self.aborted,
+            // A job aborted by its handle before it started (aborts while running are counted
+            // by the drop guard); hand-backs are counted by the pool, so `NotStarted` never
+            // comes here.
+            Err(JobErrorKind::Aborted | JobErrorKind::NotStarted) => {
+                bump(&self.aborted_unstarted);
+                &self.aborted
+            }
         };
         bump(counter);
         self.state.store(WorkerState::Idle as u8, Relaxed);
@@ -71,6 +77,11 @@ impl WorkerCounters {
         self.state
             .store(WorkerState::WaitingForReader as u8, Relaxed);
         WaitingForReader(self)
+    }
+
+    /// Jobs this worker took but never started, because their handle aborted them.
+    pub(crate) fn aborted_unstarted(&self) -> u64 {
+        self.aborted_unstarted.load(Relaxed)
     }
 
     /// Adds this worker's counts to `stats`.

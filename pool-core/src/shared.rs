@@ -97,8 +97,10 @@ impl<E, O: Send + 'static> Shared<E, O> {
             not_started: self.not_started.load(Relaxed),
             ..PoolStats::default()
         };
+        let mut aborted_unstarted = 0;
         for counters in &self.counters {
             counters.add_to(&mut stats);
+            aborted_unstarted += counters.aborted_unstarted();
         }
         stats.queued = self.queue_rx.len();
         stats.idle = self
@@ -106,9 +108,10 @@ impl<E, O: Send + 'static> Shared<E, O> {
             .count()
             .saturating_sub(stats.busy + stats.waiting_for_reader);
         stats.submitted = if stopped {
-            // Exact: every accepted job has been started or handed back. (The intake's count
-            // can trail for a moment: a producer whose job is in may not have counted it yet.)
-            stats.started + stats.not_started
+            // Exact: every accepted job has been started, aborted by its handle before it
+            // started, or handed back. (The intake's count can trail for a moment: a producer
+            // whose job is in may not have counted it yet.)
+            stats.started + aborted_unstarted + stats.not_started
         } else {
             self.intake.submitted()
         };

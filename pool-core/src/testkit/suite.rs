@@ -60,6 +60,11 @@ macro_rules! conformance_suite {
             a_job_waits_for_room_while_another_worker_can_make_it,
             a_job_parked_on_the_job_limit_is_told_it_would_deadlock,
             a_shutdown_deadline_fires_while_jobs_block_their_threads,
+            jobs_own_their_data,
+            abort_stops_a_queued_job_and_asks_a_running_one,
+            a_job_set_joins_outcomes_with_their_ids,
+            a_job_set_hands_back_refusals_and_detaches_on_drop,
+            clones_share_one_pool,
         );
 
         #[test]

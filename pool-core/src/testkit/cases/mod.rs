@@ -1,5 +1,6 @@
 //! The cases, by theme. Each is `async fn case<H: Harness>()`.
 
+mod api;
 mod bad_input;
 mod blocking;
 mod go_defects;
@@ -12,6 +13,7 @@ mod results_stream;
 mod shutdown;
 mod truthful_stats;
 
+pub use api::*;
 pub use bad_input::*;
 pub use blocking::*;
 pub use go_defects::*;
