@@ -112,6 +112,56 @@ impl CancellationToken {
         }
     }
 
+    /// Runs `future` until it completes (`Some` of its output) or the token is cancelled
+    /// (`None`; the future is dropped), whichever comes first. A token cancelled already gives
+    /// `None` without polling the future.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::CancellationToken;
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let token = CancellationToken::new();
+    /// assert_eq!(token.run_until_cancelled(async { 7 }).await, Some(7));
+    /// token.cancel();
+    /// assert_eq!(token.run_until_cancelled(std::future::pending::<u8>()).await, None);
+    /// # });
+    /// ```
+    pub async fn run_until_cancelled<F: Future>(&self, future: F) -> Option<F::Output> {
+        let cancelled = async {
+            self.cancelled().await;
+            None
+        };
+        // Cancellation first: a cancelled token never polls the future.
+        futures_lite::future::or(cancelled, async { Some(future.await) }).await
+    }
+
+    /// A future that resolves once the token is cancelled and owns its clone of the token:
+    /// `'static`, to move into a task or keep in a struct.
+    pub async fn cancelled_owned(self) {
+        self.cancelled().await;
+    }
+
+    /// A guard that cancels the token when it is dropped (unless
+    /// [`disarm`](DropGuard::disarm)ed): to tie work to a scope.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::CancellationToken;
+    ///
+    /// let token = CancellationToken::new();
+    /// {
+    ///     let _guard = token.clone().drop_guard();
+    ///     // ... the scope's work, which may return early or panic ...
+    /// }
+    /// assert!(token.is_cancelled());
+    /// ```
+    pub fn drop_guard(self) -> DropGuard {
+        DropGuard { token: Some(self) }
+    }
+
     /// Runs `hook` once, when the token is cancelled (at once if it already is).
     ///
     /// The pool uses it to close its queue when upstream cancels, without a watcher task.
@@ -145,6 +195,30 @@ impl Node {
         }
         for child in links.children.iter().filter_map(Weak::upgrade) {
             child.cancel();
+        }
+    }
+}
+
+/// Cancels its token when dropped; from [`CancellationToken::drop_guard`].
+#[derive(Debug)]
+#[must_use = "the token is cancelled as soon as the guard is dropped"]
+pub struct DropGuard {
+    token: Option<CancellationToken>,
+}
+
+impl DropGuard {
+    /// Gives the token back without cancelling it.
+    pub fn disarm(mut self) -> CancellationToken {
+        self.token
+            .take()
+            .expect("a guard holds its token until dropped or disarmed")
+    }
+}
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        if let Some(token) = self.token.take() {
+            token.cancel();
         }
     }
 }

@@ -140,6 +140,31 @@ impl JobContext {
         self.token.is_cancelled() || self.abort.as_ref().is_some_and(|abort| abort.is_aborted())
     }
 
+    /// Runs `future` until it completes (`Some` of its output) or the job is asked to stop
+    /// (`None`; the future is dropped), whichever comes first: for a job that stops at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{job_fn, Cancelled};
+    ///
+    /// let job = job_fn("fetch", |ctx| async move {
+    ///     let page = ctx
+    ///         .run_until_cancelled(async { "the page" /* a long fetch */ })
+    ///         .await
+    ///         .ok_or(Cancelled)?; // stopped: counted as cancelled
+    ///     Ok(page.len())
+    /// });
+    /// # let _ = job;
+    /// ```
+    pub async fn run_until_cancelled<F: Future>(&self, future: F) -> Option<F::Output> {
+        let cancelled = async {
+            self.cancelled().await;
+            None
+        };
+        futures_lite::future::or(cancelled, async { Some(future.await) }).await
+    }
+
     /// Resolves when the job is asked to stop.
     ///
     /// # Cancel safety

@@ -2,6 +2,8 @@
 
 use std::any::Any;
 
+use tracing::Span;
+
 use crate::reply::Reply;
 use crate::{JobId, JobProcessor};
 
@@ -28,6 +30,14 @@ pub(crate) struct Envelope<O> {
     pub(crate) id: JobId,
     pub(crate) job: Box<dyn ErasedJob<O>>,
     pub(crate) reply: Option<Reply<O>>,
+    /// The span current where the job was submitted, the parent of the job's own span; kept
+    /// only when a subscriber wants the job spans (`DEBUG`), so that it costs nothing else.
+    pub(crate) submitted_in: Option<Box<Span>>,
+}
+
+/// The submitter's span, if job spans are wanted at all.
+fn submitter_span() -> Option<Box<Span>> {
+    tracing::level_enabled!(tracing::Level::DEBUG).then(|| Box::new(Span::current()))
 }
 
 impl<O: Send + 'static> Envelope<O> {
@@ -43,6 +53,7 @@ impl<O: Send + 'static> Envelope<O> {
             id,
             job: Box::new(job),
             reply,
+            submitted_in: submitter_span(),
         }
     }
 

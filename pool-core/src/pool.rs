@@ -212,6 +212,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         // half-started.
         shared.executor.check_runtime()?;
         lifecycle.phase = Phase::Running;
+        shared.mark_started();
         for worker_id in 0..shared.counters.len() {
             let alive = shared.live_workers.enter();
             let task = shared

@@ -40,6 +40,10 @@ pub(crate) struct Shared<E, O> {
     unstarted: Mutex<Vec<UnstartedJob<O>>>,
     /// Set once a shutdown has drained everything: the counters are final.
     stopped: AtomicBool,
+    /// Set by `start`; a job submitted before it is worth one warning, in case `start` was
+    /// forgotten (its jobs would wait forever, in silence).
+    started: AtomicBool,
+    warned_not_started: AtomicBool,
 }
 
 impl<E, O: Send + 'static> Shared<E, O> {
@@ -79,6 +83,8 @@ impl<E, O: Send + 'static> Shared<E, O> {
             not_started: AtomicU64::new(0),
             unstarted: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
+            started: AtomicBool::new(false),
+            warned_not_started: AtomicBool::new(false),
         }
     }
 
@@ -118,6 +124,21 @@ impl<E, O: Send + 'static> Shared<E, O> {
         stats
     }
 
+    pub(crate) fn mark_started(&self) {
+        self.started.store(true, Release);
+    }
+
+    /// Warns, once per pool, of a job submitted before `start`: legitimate (it runs once the
+    /// pool starts), but the one sign of a forgotten `start`.
+    pub(crate) fn note_submission(&self) {
+        if !self.started.load(Relaxed) && !self.warned_not_started.swap(true, Relaxed) {
+            tracing::warn!(
+                pool = %self.identity.name,
+                "a job was submitted to a pool that is not started: it waits until start() is called"
+            );
+        }
+    }
+
     /// Marks the counters final: called once the workers are gone and the queue is drained.
     pub(crate) fn mark_stopped(&self) {
         self.stopped.store(true, Release);
@@ -127,7 +148,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
     /// job itself waits in `unstarted` for the shutdown report. Never waits: the pool is
     /// stopping, or was never started.
     pub(crate) fn hand_back(&self, envelope: Envelope<O>) {
-        let Envelope { id, job, reply } = envelope;
+        let Envelope { id, job, reply, .. } = envelope;
         self.not_started.fetch_add(1, Relaxed);
         if let Some(sink) = self.results.as_ref().filter(|sink| sink.is_open()) {
             sink.publish_now(JobStatus {

@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use futures_core::FusedStream;
 use futures_lite::Stream;
 
 use crate::sink::Backlog;
@@ -63,6 +64,8 @@ pub struct Results<O> {
     // Boxed because the receiver is `!Unpin` and `Stream` is polled through `Pin<&mut Self>`.
     receiver: Pin<Box<async_channel::Receiver<JobStatus<O>>>>,
     backlog: Arc<Backlog<O>>,
+    /// Set once the stream has said `None`, for `FusedStream`.
+    ended: bool,
 }
 
 impl<O> Results<O> {
@@ -73,6 +76,7 @@ impl<O> Results<O> {
         Self {
             receiver: Box::pin(receiver),
             backlog,
+            ended: false,
         }
     }
 
@@ -103,6 +107,7 @@ impl<O> Clone for Results<O> {
         Self {
             receiver: Box::pin((*self.receiver).clone()),
             backlog: Arc::clone(&self.backlog),
+            ended: self.ended,
         }
     }
 }
@@ -116,9 +121,20 @@ impl<O> Stream for Results<O> {
                 self.backlog.made_room();
                 Poll::Ready(Some(status))
             }
-            Poll::Ready(None) => Poll::Ready(self.backlog.pop()),
+            Poll::Ready(None) => {
+                let status = self.backlog.pop();
+                self.ended = status.is_none();
+                Poll::Ready(status)
+            }
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+impl<O> FusedStream for Results<O> {
+    /// Whether the stream has ended: it said `None`, and will say it again.
+    fn is_terminated(&self) -> bool {
+        self.ended
     }
 }
 

@@ -202,6 +202,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         J: JobProcessor<Output = O>,
     {
         let shared = self.shared();
+        shared.note_submission();
         let intake = &shared.intake;
         // Set on the first wait, if the caller is one of this pool's own jobs.
         let mut own_job = None;
@@ -275,6 +276,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     where
         J: JobProcessor<Output = O>,
     {
+        self.shared().note_submission();
         let intake = &self.shared().intake;
         match intake.admit() {
             Admission::Admitted => {}

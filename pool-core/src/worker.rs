@@ -4,6 +4,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use futures_lite::future;
+use tracing::{Instrument, Span};
 
 use crate::counters::WorkerCounters;
 use crate::envelope::{Envelope, ErasedJob};
@@ -53,7 +54,12 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             shared.hand_back(envelope);
             continue;
         }
-        let Envelope { id, job, reply } = envelope;
+        let Envelope {
+            id,
+            job,
+            reply,
+            submitted_in,
+        } = envelope;
         let abort = reply.as_ref().and_then(Reply::abort_signal);
         // Aborted by its handle while it waited: it never runs.
         let aborted_early = abort.as_ref().is_some_and(|abort| abort.is_aborted());
@@ -78,7 +84,12 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         };
         let outcome = match named {
             _ if aborted_early => Err(JobError::ABORTED),
-            Ok(()) => execute(shared, running.job(), &ctx, worker_id).await,
+            Ok(()) => {
+                let span = job_span(shared, &ctx, submitted_in);
+                execute(shared, running.job(), &ctx, worker_id)
+                    .instrument(span)
+                    .await
+            }
             Err(payload) => Err(JobError::panicked(format!(
                 "name() panicked: {}",
                 panic_message(payload.as_ref())
@@ -89,6 +100,26 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         }
     }
     tracing::trace!(pool = %shared.identity.name, worker_id, "worker stopped");
+}
+
+/// The span a job runs in: a child of the span that was current where it was submitted, so
+/// that a request's trace follows its jobs into the pool. None when nobody wants it.
+fn job_span<E, O>(
+    shared: &Shared<E, O>,
+    ctx: &JobContext,
+    submitted_in: Option<Box<Span>>,
+) -> Span {
+    match submitted_in {
+        Some(parent) => tracing::debug_span!(
+            parent: &*parent,
+            "job",
+            pool = %shared.identity.name,
+            job = ctx.job_id().get(),
+            name = %ctx.job_name(),
+            worker = ctx.worker_id(),
+        ),
+        None => Span::none(),
+    }
 }
 
 /// Runs the job, catching its panic and enforcing the job timeout.
