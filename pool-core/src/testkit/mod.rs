@@ -30,12 +30,14 @@ mod counting;
 mod harness;
 mod jobs;
 pub mod schedules;
+mod spans;
 mod suite;
 mod sync;
 
 pub use counting::CountingExecutor;
 pub use harness::{CASE_DEADLINE, Harness, builder, pool_under, run};
 pub use jobs::{Tagged, blocker, graceful, noop, panicking, rendezvous};
+pub use spans::{SeenSpan, SpanRecorder};
 pub use sync::{Gate, Gauge, Latch, eventually};
 
 /// An outcome's kind, `None` for a value: to compare outcomes that are not `PartialEq`.

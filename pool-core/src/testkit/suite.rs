@@ -65,6 +65,10 @@ macro_rules! conformance_suite {
             a_job_set_joins_outcomes_with_their_ids,
             a_job_set_hands_back_refusals_and_detaches_on_drop,
             clones_share_one_pool,
+            cancellation_helpers_stop_jobs_and_scopes,
+            the_results_stream_is_fused,
+            a_job_runs_in_a_span_under_its_submitter,
+            a_per_worker_resource_is_lent_to_one_job_at_a_time,
         );
 
         #[test]

@@ -1,0 +1,143 @@
+//! What helps a job stop and a caller see: cancellation helpers, a fused stream, spans, and
+//! resources per worker.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use futures_core::FusedStream;
+use futures_lite::StreamExt;
+
+use crate::testkit::cases::assert_adds_up;
+use crate::testkit::{Harness, Latch, SpanRecorder, builder};
+use crate::{BoxError, CancellationToken, Cancelled, Executor, JobErrorKind};
+
+/// A job that runs its work through `run_until_cancelled` stops at `shutdown_now` and is
+/// counted as cancelled; a drop guard cancels its token at the end of its scope; an owned
+/// `cancelled` future goes into a task of its own.
+pub async fn cancellation_helpers_stop_jobs_and_scopes<H: Harness>() {
+    let pool = builder::<H, u32>().workers(1).build().unwrap();
+    pool.start().unwrap();
+    let started = Arc::new(Latch::new(1));
+    let stopping = {
+        let started = Arc::clone(&started);
+        pool.submit_fn(move |ctx| async move {
+            started.count_down();
+            let never = ctx.run_until_cancelled(std::future::pending::<u32>()).await;
+            Ok(never.ok_or(Cancelled)?)
+        })
+        .await
+        .unwrap()
+    };
+    started.wait().await;
+    let report = pool.shutdown_now().await.unwrap();
+    assert_eq!(stopping.await.unwrap_err().kind(), JobErrorKind::Cancelled);
+    assert_eq!((report.stats.cancelled, report.stats.failed), (1, 0));
+    assert_adds_up(&report.stats);
+
+    let token = CancellationToken::new();
+    let (told_tx, told_rx) = async_channel::bounded(1);
+    drop(H::executor().spawn({
+        let owned = token.clone().cancelled_owned();
+        async move {
+            owned.await;
+            let _ = told_tx.send(()).await;
+        }
+    }));
+    {
+        let _guard = token.clone().drop_guard();
+    }
+    assert!(token.is_cancelled());
+    told_rx.recv().await.unwrap();
+    let kept = CancellationToken::new();
+    let guard = kept.clone().drop_guard();
+    assert!(!guard.disarm().is_cancelled());
+    assert!(!kept.is_cancelled());
+    assert_eq!(kept.run_until_cancelled(async { 5 }).await, Some(5));
+}
+
+/// The results stream is fused: once it said `None`, it says so for good.
+pub async fn the_results_stream_is_fused<H: Harness>() {
+    let (pool, mut results) = builder::<H, u8>().build_with_results(4).unwrap();
+    pool.start().unwrap();
+    drop(pool.submit_fn(|_ctx| async { Ok(1) }).await.unwrap());
+    pool.shutdown().await.unwrap();
+    assert!(!results.is_terminated());
+    assert_eq!(results.next().await.unwrap().outcome.unwrap(), 1);
+    assert!(results.next().await.is_none());
+    assert!(results.is_terminated());
+    assert!(results.next().await.is_none());
+}
+
+/// Each job runs in a span whose parent is the span current where it was submitted, and which
+/// names the pool, the job and its worker.
+pub async fn a_job_runs_in_a_span_under_its_submitter<H: Harness>() {
+    let recorder = SpanRecorder::installed();
+    let pool = builder::<H, u64>()
+        .name("traced-pool")
+        .workers(2)
+        .build()
+        .unwrap();
+    pool.start().unwrap();
+    let request = tracing::info_span!("request", id = 7);
+    let request_id = request.id().expect("the recorder records it").into_u64();
+    let handle = {
+        let _in_request = request.enter();
+        pool.submit_fn(|ctx| async move { Ok(ctx.job_id().get()) })
+            .await
+            .unwrap()
+    };
+    let job_id = handle.await.unwrap();
+    pool.shutdown().await.unwrap();
+    let spans = recorder.spans();
+    let job_span = spans
+        .values()
+        .find(|span| {
+            span.name == "job"
+                && span.fields.contains("pool=traced-pool")
+                && span.fields.contains(&format!("job={job_id} "))
+        })
+        .unwrap_or_else(|| panic!("no span for the job among {spans:?}"));
+    assert_eq!(job_span.parent, Some(request_id), "{job_span:?}");
+    assert!(job_span.fields.contains("worker="), "{job_span:?}");
+}
+
+/// A resource per worker is made once per worker, lent to one job at a time, and always to a
+/// job of its own worker.
+pub async fn a_per_worker_resource_is_lent_to_one_job_at_a_time<H: Harness>() {
+    const WORKERS: usize = 3;
+    let pool = builder::<H, ()>().workers(WORKERS).build().unwrap();
+    let made = Arc::new(AtomicUsize::new(0));
+    let resources = {
+        let made = Arc::clone(&made);
+        pool.per_worker(move |worker| {
+            made.fetch_add(1, Ordering::SeqCst);
+            (worker, Arc::new(AtomicUsize::new(0)))
+        })
+    };
+    pool.start().unwrap();
+    let mut set = pool.job_set();
+    for _ in 0..90 {
+        let resources = resources.clone();
+        set.submit_fn(move |ctx| async move {
+            let lease = resources.lease(&ctx);
+            let (worker, in_use) = &*lease;
+            if *worker != ctx.worker_id() {
+                return Err(BoxError::from("lent to another worker's job"));
+            }
+            if in_use.fetch_add(1, Ordering::SeqCst) != 0 {
+                return Err(BoxError::from("lent to two jobs at once"));
+            }
+            futures_lite::future::yield_now().await;
+            in_use.fetch_sub(1, Ordering::SeqCst);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    }
+    for (id, outcome) in set.join_all().await {
+        outcome.unwrap_or_else(|error| panic!("{id}: {error}"));
+    }
+    assert!(made.load(Ordering::SeqCst) <= WORKERS);
+    assert_eq!(resources.opened(), made.load(Ordering::SeqCst));
+    pool.shutdown().await.unwrap();
+}
