@@ -15,7 +15,7 @@ pub const MAX_WORKERS: usize = 1 << 20;
 /// slots up front, so a typo of a few zeros should be an error, not an out-of-memory abort.
 pub const MAX_QUEUE_CAPACITY: usize = 1 << 24;
 
-/// How many queue slots a pool gets per worker unless told otherwise, as in gowp.
+/// How many queue slots a pool gets per worker unless told otherwise.
 pub const QUEUE_SLOTS_PER_WORKER: usize = 100;
 
 /// Builds a [`WorkerPool`]; from [`WorkerPool::builder`] or [`WorkerPool::with_executor`].
@@ -129,7 +129,7 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
     }
 
     /// Accepts `max` jobs, then closes the intake by itself; the workers finish the queue.
-    /// Later submissions get their job back as `Closed`. (gowp's `MaxJobCnt`, made real.)
+    /// Later submissions get their job back as `Closed`.
     pub fn max_jobs(mut self, max: u64) -> Self {
         self.max_jobs = Some(max);
         self

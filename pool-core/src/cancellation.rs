@@ -1,4 +1,4 @@
-//! A runtime-agnostic cancellation token: the role Go's `context.Context` plays in gowp.
+//! A runtime-agnostic cancellation token, shared by the pool, its jobs and upstream.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -5,16 +5,37 @@
 //! which adds the [`Executor`] for its runtime and re-exports everything here:
 //! `pool-tokio`, `pool-smol` or `pool-async-std`.
 //!
-//! - A job is any [`JobProcessor`]: a name and an async `process`, or a closure through
-//!   [`job_fn`]. It gets a [`JobContext`] with its id, its worker and the pool's
-//!   [`CancellationToken`].
+//! - A job is any [`JobProcessor`] (a name and an async `process`), a closure
+//!   ([`WorkerPool::submit_fn`], [`job_fn`]) or a future ([`WorkerPool::spawn`]). It gets a
+//!   [`JobContext`] with its id, its worker and the pool's [`CancellationToken`].
 //! - A [`WorkerPool`] is built once ([`WorkerPool::builder`]), started once and shut down
-//!   once, gracefully, now, or with a deadline.
-//! - No accepted job is lost: each ends in one outcome that reaches its [`JobHandle`], the
-//!   [results stream](WorkerPoolBuilder::build_with_results) and [`PoolStats`]; jobs that never started are
-//!   handed back by the shutdown.
+//!   once, gracefully, now, or with a deadline. Clone it to share it.
+//! - No accepted job is lost: each ends in one outcome that reaches its [`JobHandle`] (or
+//!   its [`JobSet`]), the [results stream](WorkerPoolBuilder::build_with_results) and
+//!   [`PoolStats`]; jobs that never started are handed back by the shutdown.
 //! - A panicking job is contained: its outcome is [`JobErrorKind::Panicked`] and its worker
 //!   goes on.
+//!
+//! ```
+//! use pool_tokio::WorkerPool;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let pool = WorkerPool::<u64>::builder().workers(4).build()?;
+//! pool.start()?;
+//! let mut set = pool.job_set();
+//! for n in 1..=10_u64 {
+//!     set.submit_fn(move |_ctx| async move { Ok(n * n) }).await?;
+//! }
+//! let mut sum = 0;
+//! while let Some((_id, square)) = set.join_next().await {
+//!     sum += square?;
+//! }
+//! assert_eq!(sum, 385);
+//! pool.shutdown().await?;
+//! # Ok(())
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -49,6 +70,7 @@ mod wait_group;
 mod worker;
 
 #[cfg(feature = "testkit")]
+#[doc(hidden)]
 pub mod testkit;
 
 pub use async_trait::async_trait;

@@ -15,7 +15,7 @@ use crate::sink::{ResultsConfig, ResultsSink};
 use crate::worker::work;
 use crate::{CancellationToken, Executor, PoolStats, Results, StartError, WorkerPoolBuilder};
 
-/// Process-wide pool ids, as gowp's `atomic.AddInt32`.
+// Process-wide pool ids (gowp's `atomic.AddInt32`).
 static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A fixed team of workers pulling jobs from a bounded queue.
@@ -37,6 +37,22 @@ static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
 /// | [`shutdown_timeout(d)`](Self::shutdown_timeout) | run until `d`, then handed back | awaited until `d`, then cancelled, then aborted after the grace period |
 /// | dropped after `start`, without a shutdown | run, in the background | finish, in the background |
 /// | dropped before `start` | handles resolve to `NotStarted` | none |
+///
+/// # Comparison to `JoinSet` + `Semaphore`
+///
+/// A `JoinSet` whose tasks first take a `Semaphore` permit bounds how many jobs *run* at once,
+/// but spawns a task per job up front: a million jobs are a million tasks holding their
+/// futures, waiting for permits. Here a million jobs are a bounded queue of boxed jobs and `N`
+/// worker tasks; `submit` waits when the queue is full (back-pressure), and the pool adds what
+/// the pair lacks: a shutdown that hands back the jobs that never started, job timeouts,
+/// panics contained per job, stats, and a results stream. [`JobSet`](crate::JobSet) gives the
+/// `join_next` way of collecting outcomes.
+///
+/// # Comparison to `TaskTracker`
+///
+/// tokio-util's `TaskTracker` waits for tasks to finish, without bounding or queueing them. A
+/// pool's [`shutdown`](Self::shutdown) waits the same way for every job it accepted, and its
+/// other modes stop sooner and say what became of each job.
 ///
 /// # Examples
 ///

@@ -11,8 +11,8 @@ use futures_lite::Stream;
 use crate::sink::Backlog;
 use crate::{JobError, JobId};
 
-/// One job's outcome on the [results stream](crate::Results): gowp's `JobStatus`,
-/// with the job's id and name so that the stream can be read on its own.
+/// One job's outcome on the [results stream](crate::Results), with the job's id and name
+/// so that the stream can be read on its own.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct JobStatus<O> {

@@ -66,6 +66,7 @@ impl fmt::Debug for SmolExecutor {
 /// detach instead (a pool dropped without a shutdown lets its workers finish the queue), so
 /// this one detaches in `Drop` and cancels only through [`Executor::abort`].
 #[derive(Debug)]
+#[doc(hidden)]
 pub struct SmolTask(Option<smol::Task<()>>);
 
 impl Drop for SmolTask {

@@ -26,7 +26,10 @@
 
 mod executor;
 
-pub use executor::{SmolExecutor, SmolTask};
+pub use executor::SmolExecutor;
+// Named by `SmolExecutor`'s `Executor` impl; users never need it.
+#[doc(hidden)]
+pub use executor::SmolTask;
 pub use pool_core::*;
 
 /// A worker pool on smol.

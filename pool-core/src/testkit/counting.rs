@@ -103,4 +103,8 @@ impl<E: Executor> Executor for CountingExecutor<E> {
     fn abort(&self, task: Self::Task) -> impl Future<Output = ()> + Send {
         self.inner.abort(task)
     }
+
+    fn check_runtime(&self) -> Result<(), crate::NoRuntime> {
+        self.inner.check_runtime()
+    }
 }
