@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use futures_lite::future;
-use pool_core::{BoxError, Executor, JobContext, JobProcessor, async_trait};
+use pool_core::{BoxError, Cancelled, Executor, JobContext, JobProcessor, async_trait};
 
 /// What a job will do, drawn when it is published.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,17 +46,13 @@ impl<E: Executor + Clone> JobProcessor for TestJobData<E> {
 
     async fn process(&mut self, ctx: &JobContext) -> Result<(), BoxError> {
         tracing::debug!(job = %ctx.job_id(), worker = ctx.worker_id(), work = ?self.work, "job started");
-        let worked = async {
-            self.executor.sleep(self.work).await;
-            true
-        };
-        let stopped = async {
-            ctx.cancelled().await;
-            false
-        };
-        if !future::or(worked, stopped).await {
+        if ctx
+            .run_until_cancelled(self.executor.sleep(self.work))
+            .await
+            .is_none()
+        {
             tracing::debug!(job = %ctx.job_id(), "job cancelled: stopping at once");
-            return Err("cancelled before its work was done".into());
+            return Err(Cancelled.into());
         }
         match self.fate {
             Fate::Succeed => {

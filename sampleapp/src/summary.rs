@@ -17,8 +17,10 @@ pub struct Summary {
     pub submitted: u64,
     /// Jobs that succeeded.
     pub completed: u64,
-    /// Jobs that failed (including those cancelled by a stop-now).
+    /// Jobs that failed, as `--fail-rate` asked.
     pub failed: u64,
+    /// Jobs that saw a stop-now and stopped before their work was done.
+    pub cancelled: u64,
     /// Jobs that panicked (contained).
     pub panicked: u64,
     /// Jobs stopped by `--job-timeout`.
@@ -57,6 +59,7 @@ impl Summary {
             submitted: stats.submitted,
             completed: stats.completed,
             failed: stats.failed,
+            cancelled: stats.cancelled,
             panicked: stats.panicked,
             timed_out: stats.timed_out,
             aborted: stats.aborted,
@@ -79,6 +82,7 @@ impl Summary {
         self.submitted
             == self.completed
                 + self.failed
+                + self.cancelled
                 + self.panicked
                 + self.timed_out
                 + self.aborted
@@ -106,6 +110,7 @@ impl fmt::Display for Summary {
         writeln!(f, "submitted    {}", self.submitted)?;
         writeln!(f, "completed    {}", self.completed)?;
         writeln!(f, "failed       {}", self.failed)?;
+        writeln!(f, "cancelled    {}", self.cancelled)?;
         writeln!(f, "panicked     {}", self.panicked)?;
         writeln!(f, "timed out    {}", self.timed_out)?;
         writeln!(f, "aborted      {}", self.aborted)?;

@@ -37,6 +37,7 @@ fn assert_adds_up(summary: &Value) {
     let outcomes: u64 = [
         "completed",
         "failed",
+        "cancelled",
         "panicked",
         "timed_out",
         "aborted",
