@@ -84,12 +84,16 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         };
         let outcome = match named {
             _ if aborted_early => Err(JobError::ABORTED),
-            Ok(()) => {
-                let span = job_span(shared, &ctx, submitted_in);
-                execute(shared, running.job(), &ctx, worker_id)
-                    .instrument(span)
-                    .await
-            }
+            // Without a span, no `Instrumented` wrapper: it costs on every poll even empty.
+            Ok(()) => match submitted_in {
+                Some(parent) => {
+                    let span = job_span(shared, &ctx, &parent);
+                    execute(shared, running.job(), &ctx, worker_id)
+                        .instrument(span)
+                        .await
+                }
+                None => execute(shared, running.job(), &ctx, worker_id).await,
+            },
             Err(payload) => Err(JobError::panicked(format!(
                 "name() panicked: {}",
                 panic_message(payload.as_ref())
@@ -103,23 +107,16 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
 }
 
 /// The span a job runs in: a child of the span that was current where it was submitted, so
-/// that a request's trace follows its jobs into the pool. None when nobody wants it.
-fn job_span<E, O>(
-    shared: &Shared<E, O>,
-    ctx: &JobContext,
-    submitted_in: Option<Box<Span>>,
-) -> Span {
-    match submitted_in {
-        Some(parent) => tracing::debug_span!(
-            parent: &*parent,
-            "job",
-            pool = %shared.identity.name,
-            job = ctx.job_id().get(),
-            name = %ctx.job_name(),
-            worker = ctx.worker_id(),
-        ),
-        None => Span::none(),
-    }
+/// that a request's trace follows its jobs into the pool.
+fn job_span<E, O>(shared: &Shared<E, O>, ctx: &JobContext, parent: &Span) -> Span {
+    tracing::debug_span!(
+        parent: parent,
+        "job",
+        pool = %shared.identity.name,
+        job = ctx.job_id().get(),
+        name = %ctx.job_name(),
+        worker = ctx.worker_id(),
+    )
 }
 
 /// Runs the job, catching its panic and enforcing the job timeout.
