@@ -27,6 +27,8 @@ pub struct SeenSpan {
 pub struct SpanRecorder {
     next_id: AtomicU64,
     spans: Mutex<HashMap<u64, SeenSpan>>,
+    /// Warnings and errors, as `name=value` text.
+    warnings: Mutex<Vec<String>>,
 }
 
 thread_local! {
@@ -47,6 +49,11 @@ impl SpanRecorder {
     /// The spans seen so far.
     pub fn spans(&self) -> HashMap<u64, SeenSpan> {
         self.spans.lock().unwrap().clone()
+    }
+
+    /// The warnings (and errors) logged so far, as text.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.lock().unwrap().clone()
     }
 }
 
@@ -69,7 +76,7 @@ impl Subscriber for Forward {
     }
 
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.is_span()
+        metadata.is_span() || *metadata.level() <= Level::WARN
     }
 
     fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
@@ -101,7 +108,11 @@ impl Subscriber for Forward {
 
     fn record_follows_from(&self, _: &Id, _: &Id) {}
 
-    fn event(&self, _: &Event<'_>) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut text = String::new();
+        event.record(&mut Fields(&mut text));
+        self.0.warnings.lock().unwrap().push(text);
+    }
 
     fn enter(&self, span: &Id) {
         ENTERED.with(|entered| entered.borrow_mut().push(span.into_u64()));

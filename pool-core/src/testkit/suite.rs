@@ -69,6 +69,7 @@ macro_rules! conformance_suite {
             the_results_stream_is_fused,
             a_job_runs_in_a_span_under_its_submitter,
             a_per_worker_resource_is_lent_to_one_job_at_a_time,
+            a_job_submitted_before_start_is_warned_of,
         );
 
         #[test]

@@ -72,11 +72,9 @@ pub async fn the_results_stream_is_fused<H: Harness>() {
 /// names the pool, the job and its worker.
 pub async fn a_job_runs_in_a_span_under_its_submitter<H: Harness>() {
     let recorder = SpanRecorder::installed();
-    let pool = builder::<H, u64>()
-        .name("traced-pool")
-        .workers(2)
-        .build()
-        .unwrap();
+    // Named by its id: the cases run at once, on one recorder.
+    let pool = builder::<H, u64>().workers(2).build().unwrap();
+    let pool_field = format!("pool={} ", pool.name());
     pool.start().unwrap();
     let request = tracing::info_span!("request", id = 7);
     let request_id = request.id().expect("the recorder records it").into_u64();
@@ -93,7 +91,7 @@ pub async fn a_job_runs_in_a_span_under_its_submitter<H: Harness>() {
         .values()
         .find(|span| {
             span.name == "job"
-                && span.fields.contains("pool=traced-pool")
+                && span.fields.contains(&pool_field)
                 && span.fields.contains(&format!("job={job_id} "))
         })
         .unwrap_or_else(|| panic!("no span for the job among {spans:?}"));
@@ -140,4 +138,25 @@ pub async fn a_per_worker_resource_is_lent_to_one_job_at_a_time<H: Harness>() {
     assert!(made.load(Ordering::SeqCst) <= WORKERS);
     assert_eq!(resources.opened(), made.load(Ordering::SeqCst));
     pool.shutdown().await.unwrap();
+}
+
+/// A job submitted to a pool that is not started is logged once, as a warning: the one sign
+/// of a forgotten `start`.
+pub async fn a_job_submitted_before_start_is_warned_of<H: Harness>() {
+    let recorder = SpanRecorder::installed();
+    let pool = builder::<H, ()>().build().unwrap();
+    let pool_field = format!("pool={} ", pool.name());
+    let warned = || {
+        recorder
+            .warnings()
+            .iter()
+            .filter(|text| text.contains(&pool_field) && text.contains("not started"))
+            .count()
+    };
+    let before = warned();
+    drop(pool.submit_fn(|_ctx| async { Ok(()) }).await.unwrap());
+    drop(pool.submit_fn(|_ctx| async { Ok(()) }).await.unwrap());
+    assert_eq!(warned() - before, 1, "{:?}", recorder.warnings());
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!(report.unstarted.len(), 2);
 }
