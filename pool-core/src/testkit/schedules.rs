@@ -41,6 +41,8 @@ enum Handling {
     Await,
     Drop,
     Detached,
+    /// Aborted through the handle at once, then awaited.
+    Abort,
 }
 
 /// How the pool is stopped.
@@ -79,7 +81,8 @@ fn handling() -> impl Strategy<Value = Handling> {
     prop_oneof![
         Just(Handling::Await),
         Just(Handling::Drop),
-        Just(Handling::Detached)
+        Just(Handling::Detached),
+        Just(Handling::Abort)
     ]
 }
 
@@ -190,7 +193,9 @@ fn kind(outcome: &Result<u64, JobError>) -> &'static str {
 }
 
 /// What one producer saw of each job it tried to submit.
-type Submitted = Vec<(usize, Option<JobId>, Option<Result<u64, JobError>>)>;
+/// Per job: its index, its id if accepted, its handle's outcome if awaited, and whether its
+/// handle aborted it.
+type Submitted = Vec<(usize, Option<JobId>, Option<Result<u64, JobError>>, bool)>;
 
 async fn check<H: Harness>(schedule: Schedule) {
     let total: usize = schedule.producers.iter().map(Vec::len).sum();
@@ -237,16 +242,21 @@ async fn check<H: Harness>(schedule: Schedule) {
                 let id = match handling {
                     Handling::Detached => pool.submit_detached(job).await.ok(),
                     Handling::Drop => pool.submit(job).await.ok().map(|handle| handle.id()),
-                    Handling::Await => pool.submit(job).await.ok().map(|handle| {
-                        let id = handle.id();
-                        awaited.push((index, handle));
-                        id
-                    }),
+                    Handling::Await | Handling::Abort => {
+                        pool.submit(job).await.ok().map(|handle| {
+                            if handling == Handling::Abort {
+                                handle.abort();
+                            }
+                            let id = handle.id();
+                            awaited.push((index, handle));
+                            id
+                        })
+                    }
                 };
                 if id.is_some() {
                     stop_after.count_down();
                 }
-                seen.push((index, id, None));
+                seen.push((index, id, None, handling == Handling::Abort));
             }
             for (index, handle) in awaited {
                 let outcome = handle.await;
@@ -300,7 +310,7 @@ async fn check<H: Harness>(schedule: Schedule) {
     // The books balance, and agree with each other.
     let accepted: Vec<_> = seen
         .iter()
-        .filter_map(|(index, id, _)| id.map(|id| (*index, id)))
+        .filter_map(|(index, id, ..)| id.map(|id| (*index, id)))
         .collect();
     assert_eq!(stats.submitted, accepted.len() as u64, "{stats:?}");
     assert_eq!(stats.submitted, stats.finished(), "{stats:?}");
@@ -324,6 +334,7 @@ async fn check<H: Harness>(schedule: Schedule) {
         [
             stats.completed,
             stats.failed,
+            stats.cancelled,
             stats.panicked,
             stats.timed_out,
             stats.aborted,
@@ -332,6 +343,7 @@ async fn check<H: Harness>(schedule: Schedule) {
         [
             count("completed"),
             count("failed"),
+            count("cancelled"),
             count("panicked"),
             count("timed_out"),
             count("aborted"),
@@ -339,8 +351,9 @@ async fn check<H: Harness>(schedule: Schedule) {
         ],
         "the stream and the stats disagree: {stats:?}"
     );
-    // Each job: ran at most once, dropped exactly once, and never started iff not started.
-    for (index, id, outcome) in &seen {
+    // Each job: ran at most once, dropped exactly once, and never ran iff it was handed back
+    // or (only if its handle asked) aborted before it started.
+    for (index, id, outcome, aborted_by_handle) in &seen {
         let runs = record.runs[*index].load(Ordering::SeqCst);
         assert!(runs <= 1, "job {index} ran {runs} times");
         assert_eq!(
@@ -353,11 +366,22 @@ async fn check<H: Harness>(schedule: Schedule) {
             continue;
         };
         let status = &statuses[id];
-        assert_eq!(
-            runs == 0,
-            kind(&status.outcome) == "not_started",
-            "job {index}: {status:?}"
-        );
+        // (A job aborted by its handle after it started can still be aborted again by a
+        // shutdown deadline: "aborted" says nothing of whether it ran.)
+        let handed_back = kind(&status.outcome) == "not_started";
+        let aborted_unstarted = *aborted_by_handle && kind(&status.outcome) == "aborted";
+        if handed_back {
+            assert_eq!(
+                runs, 0,
+                "job {index} was handed back after it ran: {status:?}"
+            );
+        }
+        if runs == 0 {
+            assert!(
+                handed_back || aborted_unstarted,
+                "job {index} never ran: {status:?}"
+            );
+        }
         if let Some(outcome) = outcome {
             assert_eq!(
                 kind(outcome),
