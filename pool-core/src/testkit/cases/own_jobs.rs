@@ -48,6 +48,21 @@ fn submitter<E: Executor>(
     })
 }
 
+/// Submits a [`submitter`] of `submits` children and waits until it runs; it goes on when the
+/// returned gate opens.
+async fn start_submitter<E: Executor>(
+    pool: &Arc<WorkerPool<E, u64>>,
+    submits: usize,
+) -> (JobHandle<u64>, Gate) {
+    let (started, go) = (Arc::new(Latch::new(1)), Gate::new());
+    let handle = pool
+        .submit(submitter(Arc::downgrade(pool), &started, &go, submits))
+        .await
+        .unwrap();
+    started.wait().await;
+    (handle, go)
+}
+
 /// A job that says it started and holds its worker until `release` opens.
 fn holder(started: &Arc<Latch>, release: &Gate) -> impl JobProcessor<Output = u64> {
     let (started, release) = (Arc::clone(started), release.clone());
@@ -93,12 +108,7 @@ pub async fn a_job_alone_in_its_full_pool_is_told_it_would_deadlock<H: Harness>(
             .unwrap(),
     );
     pool.start().unwrap();
-    let (started, go) = (Arc::new(Latch::new(1)), Gate::new());
-    let submitter = pool
-        .submit(submitter(Arc::downgrade(&pool), &started, &go, 1))
-        .await
-        .unwrap();
-    started.wait().await;
+    let (submitter, go) = start_submitter(&pool, 1).await;
     let filler = fill(&pool).await;
     go.open();
     assert_eq!(submitter.await.unwrap(), WOULD_DEADLOCK);
@@ -118,12 +128,7 @@ pub async fn a_job_waits_for_room_while_another_worker_can_make_it<H: Harness>()
                 .unwrap(),
         );
         pool.start().unwrap();
-        let (started, go) = (Arc::new(Latch::new(1)), Gate::new());
-        let submitter = pool
-            .submit(submitter(Arc::downgrade(&pool), &started, &go, submits))
-            .await
-            .unwrap();
-        started.wait().await;
+        let (submitter, go) = start_submitter(&pool, submits).await;
         let (held, release) = (Arc::new(Latch::new(1)), Gate::new());
         let other = pool.submit(holder(&held, &release)).await.unwrap();
         held.wait().await;
@@ -150,28 +155,8 @@ pub async fn a_job_parked_on_the_job_limit_is_told_it_would_deadlock<H: Harness>
             .unwrap(),
     );
     pool.start().unwrap();
-    let (first_started, first_go) = (Arc::new(Latch::new(1)), Gate::new());
-    let first = pool
-        .submit(submitter(
-            Arc::downgrade(&pool),
-            &first_started,
-            &first_go,
-            1,
-        ))
-        .await
-        .unwrap();
-    first_started.wait().await;
-    let (second_started, second_go) = (Arc::new(Latch::new(1)), Gate::new());
-    let second = pool
-        .submit(submitter(
-            Arc::downgrade(&pool),
-            &second_started,
-            &second_go,
-            1,
-        ))
-        .await
-        .unwrap();
-    second_started.wait().await;
+    let (first, first_go) = start_submitter(&pool, 1).await;
+    let (second, second_go) = start_submitter(&pool, 1).await;
     let filler = fill(&pool).await;
     // Most likely the first takes the last slot and waits for room, and the second finds no
     // slot; the other way round, the roles swap. Either way, one is told, one gets in.
