@@ -102,6 +102,10 @@ impl JobContext {
         }
     }
 
+    pub(crate) fn end_job(&mut self) {
+        self.abort = None;
+    }
+
     /// The id of the running job (the same as its [`JobHandle::id`](crate::JobHandle::id)).
     pub fn job_id(&self) -> JobId {
         self.job_id

@@ -102,9 +102,12 @@ enum Repr {
 }
 
 impl JobError {
-    /// A job's error: [`Cancelled`] makes a cancelled outcome, anything else a failure.
+    /// A job's error: [`Cancelled`] (or a cancelled `JobError` passed on with `?`) makes a
+    /// cancelled outcome, anything else a failure.
     pub(crate) fn from_job(error: BoxError) -> Self {
-        if error.is::<Cancelled>() {
+        let cancelled =
+            error.is::<Cancelled>() || error.downcast_ref::<Self>().is_some_and(Self::is_cancelled);
+        if cancelled {
             Self(Repr::Cancelled)
         } else {
             Self(Repr::Failed(Arc::from(error)))

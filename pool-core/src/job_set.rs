@@ -1,10 +1,12 @@
 //! Taking outcomes as they finish, each with its job's id: tokio's `JoinSet`, for a pool.
 
 use std::fmt;
+use std::sync::Weak;
 
 use async_channel::{Receiver, Sender};
 
 use crate::job_fn::FutureJob;
+use crate::pool::PoolInner;
 use crate::reply::{Reply, SetEntry};
 use crate::{
     BoxError, Executor, FnJob, JobContext, JobError, JobId, JobProcessor, SubmitError,
@@ -22,7 +24,9 @@ use crate::{
 /// Like tokio's `JoinSet`: `spawn`, `join_next` (here with the id), `len`, `is_empty`,
 /// `join_all`. Unlike it, the jobs run on the pool's bounded workers, so submitting waits for
 /// room in the queue; and dropping the set *detaches* its jobs (they still run, and reach the
-/// pool's stats and results stream) where `JoinSet` aborts them.
+/// pool's stats and results stream) where `JoinSet` aborts them. The set does not keep the
+/// pool alive: once every `WorkerPool` clone is dropped, the set's submits are refused as
+/// `Closed`, and its jobs end as the pool's drop says.
 ///
 /// # Cancel safety
 ///
@@ -61,7 +65,10 @@ use crate::{
 /// # }
 /// ```
 pub struct JobSet<E: Executor, O: Send + 'static> {
-    pool: WorkerPool<E, O>,
+    /// Weak, so that the set does not keep the pool from being dropped (a pool dropped before
+    /// `start` tells its queued jobs `NotStarted`, and the set hears of it).
+    pool: Weak<PoolInner<E, O>>,
+    pool_name: String,
     sender: Sender<SetEntry<O>>,
     receiver: Receiver<SetEntry<O>>,
     /// Jobs submitted whose outcome has not been taken.
@@ -75,7 +82,8 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         // than jobs submitted through the set and not yet joined.
         let (sender, receiver) = async_channel::unbounded();
         JobSet {
-            pool: self.clone(),
+            pool: self.downgrade(),
+            pool_name: self.name().to_owned(),
             sender,
             receiver,
             pending: 0,
@@ -93,12 +101,16 @@ impl<E: Executor, O: Send + 'static> JobSet<E, O> {
     ///
     /// # Errors
     ///
-    /// As [`WorkerPool::submit`], with the job handed back.
+    /// As [`WorkerPool::submit`], with the job handed back; `Closed` too if the pool has been
+    /// dropped.
     pub async fn submit<J>(&mut self, job: J) -> Result<JobId, SubmitError<J>>
     where
         J: JobProcessor<Output = O>,
     {
-        let id = self.pool.enqueue(job, self.reply()).await?;
+        let Some(pool) = WorkerPool::upgrade(&self.pool) else {
+            return Err(SubmitError::Closed(job));
+        };
+        let id = pool.enqueue(job, self.reply()).await?;
         self.pending += 1;
         Ok(id)
     }
@@ -112,7 +124,10 @@ impl<E: Executor, O: Send + 'static> JobSet<E, O> {
     where
         J: JobProcessor<Output = O>,
     {
-        let id = self.pool.try_enqueue(job, self.reply())?;
+        let Some(pool) = WorkerPool::upgrade(&self.pool) else {
+            return Err(TrySubmitError::Closed(job));
+        };
+        let id = pool.try_enqueue(job, self.reply())?;
         self.pending += 1;
         Ok(id)
     }
@@ -159,6 +174,9 @@ impl<E: Executor, O: Send + 'static> JobSet<E, O> {
 
     /// An outcome that has finished already, if any.
     pub fn try_join_next(&mut self) -> Option<(JobId, Result<O, JobError>)> {
+        if self.pending == 0 {
+            return None;
+        }
         let entry = self.receiver.try_recv().ok()?;
         self.pending -= 1;
         Some(entry)
@@ -187,7 +205,7 @@ impl<E: Executor, O: Send + 'static> JobSet<E, O> {
 impl<E: Executor, O: Send + 'static> fmt::Debug for JobSet<E, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JobSet")
-            .field("pool", &self.pool.name())
+            .field("pool", &self.pool_name)
             .field("pending", &self.pending)
             .field("finished", &self.receiver.len())
             .finish()

@@ -101,10 +101,14 @@ impl<T: Send + 'static> PerWorker<T> {
         let taken = std::mem::replace(&mut *lock(slot), Slot::Lent);
         let (resource, home) = match taken {
             Slot::Home(resource) => (resource, Some((Arc::clone(&self.inner), worker))),
-            Slot::Unmade => (
-                (self.inner.make)(worker),
-                Some((Arc::clone(&self.inner), worker)),
-            ),
+            Slot::Unmade => {
+                // `make` is the caller's code: if it panics, the slot is unmade again, not
+                // lent for good.
+                let unmade_again = UnmadeOnPanic(slot);
+                let resource = (self.inner.make)(worker);
+                std::mem::forget(unmade_again);
+                (resource, Some((Arc::clone(&self.inner), worker)))
+            }
             // Lent already: the slot stays the first lease's.
             Slot::Lent => ((self.inner.make)(worker), None),
         };
@@ -121,6 +125,15 @@ impl<T: Send + 'static> PerWorker<T> {
             .iter()
             .filter(|slot| !matches!(*lock(slot), Slot::Unmade))
             .count()
+    }
+}
+
+/// Puts a slot back to `Unmade` when dropped (by a panic in `make`).
+struct UnmadeOnPanic<'a, T>(&'a Mutex<Slot<T>>);
+
+impl<T> Drop for UnmadeOnPanic<'_, T> {
+    fn drop(&mut self) {
+        *lock(self.0) = Slot::Unmade;
     }
 }
 

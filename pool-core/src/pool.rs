@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use uuid::Uuid;
@@ -245,6 +245,16 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             self.inner.start_message
         );
         Ok(())
+    }
+
+    /// A reference to the pool that does not keep it alive.
+    pub(crate) fn downgrade(&self) -> Weak<PoolInner<E, O>> {
+        Arc::downgrade(&self.inner)
+    }
+
+    /// The pool behind `weak`, if any clone of it is still alive.
+    pub(crate) fn upgrade(weak: &Weak<PoolInner<E, O>>) -> Option<Self> {
+        weak.upgrade().map(|inner| Self { inner })
     }
 
     pub(crate) fn inner(&self) -> &PoolInner<E, O> {

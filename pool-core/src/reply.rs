@@ -102,8 +102,9 @@ impl<O: Send> AbortSignal for Slot<O> {
 /// The outcome of a job in a [`JobSet`](crate::JobSet), on its way to the set.
 pub(crate) type SetEntry<O> = (JobId, Result<O, JobError>);
 
-/// Where an envelope's outcome goes. Dropped untold (the runtime shut down under the pool),
-/// it tells `NotStarted`, so that no handle or set waits forever.
+/// Where an envelope's outcome goes. It tells nothing when dropped: a refused job's reply is
+/// dropped with it, and must not reach a set that never counted it. Accepted jobs are told on
+/// every path, down to the queue's drop (see `Shared`'s `Drop`).
 pub(crate) enum Reply<O> {
     Handle(Arc<Slot<O>>),
     /// Taken when told.
@@ -111,19 +112,22 @@ pub(crate) enum Reply<O> {
 }
 
 impl<O> Reply<O> {
-    pub(crate) fn tell(mut self, outcome: Result<O, JobError>) {
-        self.tell_once(outcome);
-    }
-
-    fn tell_once(&mut self, outcome: Result<O, JobError>) {
+    pub(crate) fn tell(self, outcome: Result<O, JobError>) {
         match self {
             Self::Handle(slot) => slot.tell(outcome),
-            Self::Set(id, sender) => {
-                if let Some(sender) = sender.take() {
-                    // Unbounded: never full. Closed: the set is gone, nobody hears.
-                    let _ = sender.try_send((*id, outcome));
-                }
+            Self::Set(id, Some(sender)) => {
+                // Unbounded: never full. Closed: the set is gone, nobody hears.
+                let _ = sender.try_send((id, outcome));
             }
+            Self::Set(_, None) => {}
+        }
+    }
+
+    /// Whether the handle asked for an abort.
+    pub(crate) fn is_aborted(&self) -> bool {
+        match self {
+            Self::Handle(slot) => slot.has(ABORT),
+            Self::Set(..) => false,
         }
     }
 
@@ -151,11 +155,5 @@ impl<O> Reply<O> {
         if let Self::Set(id, _) = self {
             *id = job_id;
         }
-    }
-}
-
-impl<O> Drop for Reply<O> {
-    fn drop(&mut self) {
-        self.tell_once(Err(JobError::NOT_STARTED));
     }
 }

@@ -15,6 +15,7 @@ use crate::envelope::{Envelope, ErasedJob};
 use crate::intake::Intake;
 use crate::lock::lock;
 use crate::own_job::OwnJobsWaiting;
+use crate::reply::Reply;
 use crate::sink::ResultsSink;
 use crate::wait_group::WaitGroup;
 use crate::{CancellationToken, JobError, JobStatus, PoolStats, UnstartedJob};
@@ -37,6 +38,8 @@ pub(crate) struct Shared<E, O> {
     pub(crate) results: Option<ResultsSink<O>>,
     pub(crate) own_jobs_waiting: OwnJobsWaiting,
     not_started: AtomicU64,
+    /// Jobs their handle aborted, found in the queue when the pool stopped.
+    aborted_unstarted: AtomicU64,
     unstarted: Mutex<Vec<UnstartedJob<O>>>,
     /// Set once a shutdown has drained everything: the counters are final.
     stopped: AtomicBool,
@@ -81,6 +84,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
             results,
             own_jobs_waiting: OwnJobsWaiting::new(pool_id, workers),
             not_started: AtomicU64::new(0),
+            aborted_unstarted: AtomicU64::new(0),
             unstarted: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
             started: AtomicBool::new(false),
@@ -103,7 +107,8 @@ impl<E, O: Send + 'static> Shared<E, O> {
             not_started: self.not_started.load(Relaxed),
             ..PoolStats::default()
         };
-        let mut aborted_unstarted = 0;
+        let mut aborted_unstarted = self.aborted_unstarted.load(Relaxed);
+        stats.aborted += aborted_unstarted;
         for counters in &self.counters {
             counters.add_to(&mut stats);
             aborted_unstarted += counters.aborted_unstarted();
@@ -147,20 +152,36 @@ impl<E, O: Send + 'static> Shared<E, O> {
     /// Hands back a job that will never start: its handle resolves to `NotStarted`, and the
     /// job itself waits in `unstarted` for the shutdown report. Never waits: the pool is
     /// stopping, or was never started.
+    ///
+    /// A job its handle aborted is not handed back (the caller gave it up): it is dropped, and
+    /// ends `Aborted`, as it would have on a worker.
     pub(crate) fn hand_back(&self, envelope: Envelope<O>) {
         let Envelope { id, job, reply, .. } = envelope;
-        self.not_started.fetch_add(1, Relaxed);
+        let aborted = reply.as_ref().is_some_and(Reply::is_aborted);
+        let outcome = if aborted {
+            self.aborted_unstarted.fetch_add(1, Relaxed);
+            JobError::ABORTED
+        } else {
+            self.not_started.fetch_add(1, Relaxed);
+            JobError::NOT_STARTED
+        };
         if let Some(sink) = self.results.as_ref().filter(|sink| sink.is_open()) {
             sink.publish_now(JobStatus {
                 id,
                 name: name_of(job.as_ref()),
-                outcome: Err(JobError::NOT_STARTED),
+                outcome: Err(outcome.clone()),
             });
         }
-        if let Some(reply) = reply {
-            reply.tell(Err(JobError::NOT_STARTED));
+        if aborted {
+            if catch_unwind(AssertUnwindSafe(|| drop(job))).is_err() {
+                tracing::warn!(pool = %self.identity.name, job = %id, "a job panicked while being dropped");
+            }
+        } else {
+            lock(&self.unstarted).push(UnstartedJob::new(id, job));
         }
-        lock(&self.unstarted).push(UnstartedJob::new(id, job));
+        if let Some(reply) = reply {
+            reply.tell(Err(outcome));
+        }
     }
 
     /// Hands back every job still queued: the workers are gone, or never came.
@@ -175,6 +196,18 @@ impl<E, O: Send + 'static> Shared<E, O> {
 
     pub(crate) fn take_unstarted(&self) -> Vec<UnstartedJob<O>> {
         std::mem::take(&mut *lock(&self.unstarted))
+    }
+}
+
+impl<E, O> Drop for Shared<E, O> {
+    /// Whatever is still queued when the pool's state goes (its runtime dropped the workers
+    /// mid-queue) is told `NotStarted`, so that no handle or job set waits forever.
+    fn drop(&mut self) {
+        while let Ok(envelope) = self.queue_rx.try_recv() {
+            if let Some(reply) = envelope.reply {
+                reply.tell(Err(JobError::NOT_STARTED));
+            }
+        }
     }
 }
 

@@ -99,7 +99,10 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
                 panic_message(payload.as_ref())
             ))),
         };
-        if let Some(status) = running.finish(outcome) {
+        let status = running.finish(outcome);
+        // The job's abort signal goes with it: an idle worker holds nothing of a past job.
+        ctx.end_job();
+        if let Some(status) = status {
             publish(shared, counters, status).await;
         }
     }

@@ -70,6 +70,9 @@ macro_rules! conformance_suite {
             a_job_runs_in_a_span_under_its_submitter,
             a_per_worker_resource_is_lent_to_one_job_at_a_time,
             a_job_submitted_before_start_is_warned_of,
+            a_job_set_joins_only_accepted_jobs,
+            an_aborted_queued_job_is_not_handed_back,
+            a_per_worker_resource_that_fails_to_open_is_made_again,
         );
 
         #[test]

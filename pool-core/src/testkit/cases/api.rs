@@ -249,3 +249,75 @@ pub async fn clones_share_one_pool<H: Harness>() {
         "the last drop lets the queue finish"
     );
 }
+
+/// A refused submit leaves no trace in the set (nothing to join, nothing lost), and a pool
+/// dropped before it started tells the set its queued jobs never started.
+pub async fn a_job_set_joins_only_accepted_jobs<H: Harness>() {
+    let pool = builder::<H, u32>()
+        .workers(1)
+        .queue_capacity(1)
+        .build()
+        .unwrap();
+    pool.start().unwrap();
+    let (started, gate) = (Arc::new(Latch::new(1)), Gate::new());
+    let mut set = pool.job_set();
+    let blocked = {
+        let (started, gate) = (Arc::clone(&started), gate.clone());
+        set.submit_fn(move |_ctx| async move {
+            started.count_down();
+            gate.wait().await;
+            Ok(1)
+        })
+        .await
+        .unwrap()
+    };
+    started.wait().await;
+    let queued = set.submit_fn(|_ctx| async { Ok(2) }).await.unwrap();
+    assert!(
+        set.try_submit(job_fn("refused", |_ctx| async { Ok(3) }))
+            .unwrap_err()
+            .is_full()
+    );
+    assert!(set.try_join_next().is_none());
+    gate.open();
+    let mut joined: Vec<_> = set.join_all().await;
+    joined.sort_by_key(|(id, _)| *id);
+    let joined: Vec<_> = joined
+        .into_iter()
+        .map(|(id, outcome)| (id, outcome.unwrap()))
+        .collect();
+    assert_eq!(joined, [(blocked, 1), (queued, 2)]);
+    pool.shutdown().await.unwrap();
+
+    let unstarted = builder::<H, u32>().build().unwrap();
+    let mut set = unstarted.job_set();
+    let id = set.submit_fn(|_ctx| async { Ok(4) }).await.unwrap();
+    drop(unstarted);
+    let (joined, outcome) = set
+        .join_next()
+        .await
+        .expect("the dropped pool tells the set");
+    assert_eq!(joined, id);
+    assert_eq!(kind_of(&outcome), Some(JobErrorKind::NotStarted));
+    assert!(
+        set.submit_fn(|_ctx| async { Ok(5) })
+            .await
+            .unwrap_err()
+            .is_closed()
+    );
+}
+
+/// A job its handle aborted, still queued when the pool stops now, ends `Aborted` and is not
+/// handed back; the others are.
+pub async fn an_aborted_queued_job_is_not_handed_back<H: Harness>() {
+    let pool = builder::<H, ()>().workers(1).build().unwrap();
+    let aborted = pool.submit_fn(|_ctx| async { Ok(()) }).await.unwrap();
+    let kept = pool.submit_fn(|_ctx| async { Ok(()) }).await.unwrap();
+    aborted.abort();
+    let report = pool.shutdown_now().await.unwrap();
+    assert_eq!(kind_of(&aborted.await), Some(JobErrorKind::Aborted));
+    assert_eq!(kind_of(&kept.await), Some(JobErrorKind::NotStarted));
+    assert_eq!(report.unstarted.len(), 1);
+    assert_eq!((report.stats.aborted, report.stats.not_started), (1, 1));
+    assert_adds_up(&report.stats);
+}

@@ -8,7 +8,7 @@ use futures_core::FusedStream;
 use futures_lite::StreamExt;
 
 use crate::testkit::cases::assert_adds_up;
-use crate::testkit::{Harness, Latch, SpanRecorder, builder};
+use crate::testkit::{Harness, Latch, SpanRecorder, builder, kind_of};
 use crate::{BoxError, CancellationToken, Cancelled, Executor, JobErrorKind};
 
 /// A job that runs its work through `run_until_cancelled` stops at `shutdown_now` and is
@@ -159,4 +159,44 @@ pub async fn a_job_submitted_before_start_is_warned_of<H: Harness>() {
     assert_eq!(warned() - before, 1, "{:?}", recorder.warnings());
     let report = pool.shutdown().await.unwrap();
     assert_eq!(report.unstarted.len(), 2);
+}
+
+/// A resource whose making panics is made again by the worker's next job, and then kept.
+pub async fn a_per_worker_resource_that_fails_to_open_is_made_again<H: Harness>() {
+    let pool = builder::<H, u32>().workers(1).build().unwrap();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let resources = {
+        let attempts = Arc::clone(&attempts);
+        pool.per_worker(move |_worker| {
+            assert!(
+                attempts.fetch_add(1, Ordering::SeqCst) > 0,
+                "the first open fails"
+            );
+            7_u32
+        })
+    };
+    pool.start().unwrap();
+    let lease = |resources: &crate::PerWorker<u32>| {
+        let resources = resources.clone();
+        move |ctx: crate::JobContext| async move { Ok(*resources.lease(&ctx)) }
+    };
+    let failed = pool.submit_fn(lease(&resources)).await.unwrap().await;
+    assert_eq!(kind_of(&failed), Some(JobErrorKind::Panicked));
+    for _ in 0..3 {
+        assert_eq!(
+            pool.submit_fn(lease(&resources))
+                .await
+                .unwrap()
+                .await
+                .unwrap(),
+            7
+        );
+    }
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        2,
+        "made again once, then kept"
+    );
+    assert_eq!(resources.opened(), 1);
+    pool.shutdown().await.unwrap();
 }
