@@ -3,6 +3,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+use async_channel::TryRecvError;
 use futures_lite::future;
 use tracing::{Instrument, Span};
 
@@ -46,8 +47,14 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             since_yield = 0;
             future::yield_now().await;
         }
-        let Ok(envelope) = shared.queue_rx.recv().await else {
-            break;
+        // A queue with jobs needs no receive future: only an empty one is waited on.
+        let envelope = match shared.queue_rx.try_recv() {
+            Ok(envelope) => envelope,
+            Err(TryRecvError::Empty) => match shared.queue_rx.recv().await {
+                Ok(envelope) => envelope,
+                Err(_) => break,
+            },
+            Err(TryRecvError::Closed) => break,
         };
         since_yield += 1;
         if shared.token.is_cancelled() {
