@@ -251,7 +251,14 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
                 .await
                 .map_err(|SendError(envelope)| SubmitError::Closed(envelope.into_job()))
         };
-        sent?;
+        if let Err(refused) = sent {
+            // Counted out as waiting before the slot is given back: the give-back wakes
+            // another submit, which must not count this one among the waiting and be refused
+            // too.
+            drop(own_job);
+            drop(pending);
+            return Err(refused);
+        }
         pending.sent();
         self.accepted();
         Ok(id)
