@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::envelope::ErasedJob;
+use crate::envelope::Envelope;
 use crate::{JobId, JobProcessor, PoolStats};
 
 /// The result of a shutdown: the final [`PoolStats`], and the jobs that never started.
@@ -49,12 +49,12 @@ pub struct ShutdownReport<O> {
 /// ```
 pub struct UnstartedJob<O> {
     id: JobId,
-    job: Box<dyn ErasedJob<O>>,
+    job: Envelope<O>,
 }
 
 impl<O: Send + 'static> UnstartedJob<O> {
-    pub(crate) fn new(id: JobId, job: Box<dyn ErasedJob<O>>) -> Self {
-        Self { id, job }
+    pub(crate) fn new(job: Envelope<O>) -> Self {
+        Self { id: job.id(), job }
     }
 
     /// The id the job was given when it was accepted.
@@ -64,24 +64,18 @@ impl<O: Send + 'static> UnstartedJob<O> {
 
     /// Whether the job is a `J`.
     pub fn is<J: JobProcessor<Output = O>>(&self) -> bool {
-        // Through the box: `Box<dyn ErasedJob>` is itself a job, and would answer for itself.
-        (*self.job).as_any().is::<J>()
+        self.job.holds::<J>()
     }
 
     /// The job as the type it was submitted as, or `self` back if it is another type.
     pub fn downcast<J: JobProcessor<Output = O>>(self) -> Result<J, Self> {
-        if !self.is::<J>() {
-            return Err(self);
-        }
-        match self.job.into_any().downcast::<J>() {
-            Ok(job) => Ok(*job),
-            Err(_) => unreachable!("the type was checked just above"),
-        }
+        let id = self.id;
+        self.job.try_into_job().map_err(|job| Self { id, job })
     }
 
     /// The job, boxed, whatever its type.
     pub fn into_job(self) -> Box<dyn JobProcessor<Output = O>> {
-        self.job
+        self.job.into_boxed_job()
     }
 }
 

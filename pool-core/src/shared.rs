@@ -11,14 +11,14 @@ use async_channel::{Receiver, Sender};
 
 use crate::context::PoolIdentity;
 use crate::counters::WorkerCounters;
-use crate::envelope::{Envelope, ErasedJob};
+use crate::envelope::Envelope;
 use crate::intake::Intake;
 use crate::lock::lock;
 use crate::own_job::OwnJobsWaiting;
 use crate::reply::Reply;
 use crate::sink::ResultsSink;
 use crate::wait_group::WaitGroup;
-use crate::{CancellationToken, JobError, JobStatus, PoolStats, UnstartedJob};
+use crate::{CancellationToken, JobError, JobProcessor, JobStatus, PoolStats, UnstartedJob};
 
 /// The name a job gets in reports when its own `name()` panicked.
 pub(crate) const UNNAMED: &str = "<name() panicked>";
@@ -155,8 +155,9 @@ impl<E, O: Send + 'static> Shared<E, O> {
     ///
     /// A job its handle aborted is not handed back (the caller gave it up): it is dropped, and
     /// ends `Aborted`, as it would have on a worker.
-    pub(crate) fn hand_back(&self, envelope: Envelope<O>) {
-        let Envelope { id, job, reply, .. } = envelope;
+    pub(crate) fn hand_back(&self, mut envelope: Envelope<O>) {
+        let id = envelope.id();
+        let reply = envelope.take_reply();
         let aborted = reply.as_ref().is_some_and(Reply::is_aborted);
         let outcome = if aborted {
             self.aborted_unstarted.fetch_add(1, Relaxed);
@@ -168,16 +169,16 @@ impl<E, O: Send + 'static> Shared<E, O> {
         if let Some(sink) = self.results.as_ref().filter(|sink| sink.is_open()) {
             sink.publish_now(JobStatus {
                 id,
-                name: name_of(job.as_ref()),
+                name: name_of(envelope.job_ref()),
                 outcome: Err(outcome.clone()),
             });
         }
         if aborted {
-            if catch_unwind(AssertUnwindSafe(|| drop(job))).is_err() {
+            if catch_unwind(AssertUnwindSafe(|| drop(envelope))).is_err() {
                 tracing::warn!(pool = %self.identity.name, job = %id, "a job panicked while being dropped");
             }
         } else {
-            lock(&self.unstarted).push(UnstartedJob::new(id, job));
+            lock(&self.unstarted).push(UnstartedJob::new(envelope));
         }
         if let Some(reply) = reply {
             reply.tell(Err(outcome));
@@ -203,8 +204,8 @@ impl<E, O> Drop for Shared<E, O> {
     /// Whatever is still queued when the pool's state goes (its runtime dropped the workers
     /// mid-queue) is told `NotStarted`, so that no handle or job set waits forever.
     fn drop(&mut self) {
-        while let Ok(envelope) = self.queue_rx.try_recv() {
-            if let Some(reply) = envelope.reply {
+        while let Ok(mut envelope) = self.queue_rx.try_recv() {
+            if let Some(reply) = envelope.take_reply() {
                 reply.tell(Err(JobError::NOT_STARTED));
             }
         }
@@ -212,6 +213,6 @@ impl<E, O> Drop for Shared<E, O> {
 }
 
 /// A job's name, or [`UNNAMED`] if asking for it panicked.
-pub(crate) fn name_of<O: Send + 'static>(job: &dyn ErasedJob<O>) -> String {
+pub(crate) fn name_of<O: Send + 'static>(job: &dyn JobProcessor<Output = O>) -> String {
     catch_unwind(AssertUnwindSafe(|| job.name().to_owned())).unwrap_or_else(|_| UNNAMED.to_owned())
 }

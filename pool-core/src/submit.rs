@@ -230,7 +230,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         };
         // Until the send completes, the job is not accepted: this future may be dropped while
         // it waits for room, and the job is then not queued.
-        let id = envelope.id;
+        let id = envelope.id();
         let pending = PendingSend {
             intake,
             sent: false,
@@ -305,7 +305,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// Queues an admitted envelope if there is room now. A closed queue rejects it for good;
     /// a full one leaves the caller to decide (wait, or reject).
     fn send_now(&self, envelope: Envelope<O>) -> Result<JobId, TrySendError<Envelope<O>>> {
-        let id = envelope.id;
+        let id = envelope.id();
         match self.shared().queue_tx.try_send(envelope) {
             Ok(()) => {
                 self.accepted();

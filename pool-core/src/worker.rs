@@ -8,13 +8,13 @@ use futures_lite::future;
 use tracing::{Instrument, Span};
 
 use crate::counters::WorkerCounters;
-use crate::envelope::{Envelope, ErasedJob};
+use crate::envelope::Envelope;
 use crate::own_job::JobFuture;
 use crate::panic_message::panic_message;
 use crate::reply::Reply;
 use crate::shared::{Shared, UNNAMED};
 use crate::wait_group::Alive;
-use crate::{Executor, JobContext, JobError, JobId, JobStatus};
+use crate::{Executor, JobContext, JobError, JobId, JobProcessor, JobStatus};
 
 /// How many jobs a worker takes before it lets the runtime run other tasks.
 pub(crate) const JOBS_PER_YIELD: u32 = 64;
@@ -61,12 +61,10 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             shared.hand_back(envelope);
             continue;
         }
-        let Envelope {
-            id,
-            job,
-            reply,
-            submitted_in,
-        } = envelope;
+        let mut job = envelope;
+        let id = job.id();
+        let reply = job.take_reply();
+        let submitted_in = job.take_span();
         let abort = reply.as_ref().and_then(Reply::abort_signal);
         // Aborted by its handle while it waited: it never runs.
         let aborted_early = abort.as_ref().is_some_and(|abort| abort.is_aborted());
@@ -76,7 +74,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         // `name()` is the job's own code too: a panic there is contained like one in
         // `process`, and the job is not run.
         let named = catch_unwind(AssertUnwindSafe(|| {
-            ctx.begin(id, job.name(), abort.clone())
+            ctx.begin(id, job.job_ref().name(), abort.clone())
         }));
         if named.is_err() {
             ctx.begin(id, UNNAMED, abort);
@@ -132,7 +130,7 @@ fn job_span<E, O>(shared: &Shared<E, O>, ctx: &JobContext, parent: &Span) -> Spa
 /// Runs the job, catching its panic and enforcing the job timeout.
 async fn execute<E: Executor, O: Send + 'static>(
     shared: &Shared<E, O>,
-    job: &mut dyn ErasedJob<O>,
+    job: &mut dyn JobProcessor<Output = O>,
     ctx: &JobContext,
     worker_id: usize,
 ) -> Result<O, JobError> {
@@ -190,15 +188,17 @@ struct Running<'a, E, O: Send + 'static> {
     counters: &'a WorkerCounters,
     id: JobId,
     name: &'a str,
-    job: Option<Box<dyn ErasedJob<O>>>,
+    /// The job, in the envelope it came in, which no longer holds its reply.
+    job: Option<Envelope<O>>,
     reply: Option<Reply<O>>,
 }
 
 impl<'a, E, O: Send + 'static> Running<'a, E, O> {
-    fn job(&mut self) -> &mut dyn ErasedJob<O> {
+    fn job(&mut self) -> &mut dyn JobProcessor<Output = O> {
         self.job
-            .as_deref_mut()
+            .as_mut()
             .expect("the job is taken only when it ends")
+            .job()
     }
 
     /// Drops the job, records the outcome and hands it to the handle; returns the status to
