@@ -20,6 +20,7 @@ macro_rules! conformance_suite {
             detached_jobs_run,
             results_stream_sees_every_job,
             context_describes_the_job,
+            a_kept_context_describes_its_own_job,
             a_job_is_dropped_before_its_handle_resolves,
             start_once,
             stop_once,

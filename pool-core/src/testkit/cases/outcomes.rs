@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_lite::{StreamExt, future};
 
 use crate::testkit::{Harness, builder, panicking};
-use crate::{BoxError, JobErrorKind, JobId, job_fn};
+use crate::{BoxError, JobContext, JobErrorKind, JobId, job_fn};
 
 /// A value reaches its handle; an error reaches it as `Failed`, with the job's own error.
 pub async fn values_and_errors_reach_the_handles<H: Harness>() {
@@ -239,6 +239,28 @@ pub async fn context_describes_the_job<H: Harness>() {
     assert!(worker_id < 3);
     assert_eq!(pool_name, "described");
     assert_eq!(pool_id, pool.id());
+    pool.shutdown().await.unwrap();
+}
+
+/// A context kept past its job (a clone sent out of it) still describes that job, while the
+/// same worker runs the next ones: clones share what the worker re-fills in place.
+pub async fn a_kept_context_describes_its_own_job<H: Harness>() {
+    let pool = builder::<H, JobContext>().workers(1).build().unwrap();
+    pool.start().unwrap();
+    let mut kept = Vec::new();
+    for name in ["first", "second", "third"] {
+        let handle = pool
+            .submit(job_fn(name, |ctx| async move { Ok(ctx) }))
+            .await
+            .unwrap();
+        let id = handle.id();
+        kept.push((id, name, handle.await.unwrap()));
+    }
+    for (id, name, ctx) in &kept {
+        assert_eq!(ctx.job_id(), *id);
+        assert_eq!(ctx.job_name(), *name);
+        assert_eq!(ctx.worker_id(), 0);
+    }
     pool.shutdown().await.unwrap();
 }
 
