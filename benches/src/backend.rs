@@ -10,6 +10,8 @@ use pool_core::Executor;
 use pool_smol::SmolExecutor;
 use pool_tokio::TokioExecutor;
 
+use crate::jobs::Work;
+
 /// Worker threads per runtime: the same for all, and the machine's cores here.
 pub const THREADS: usize = 2;
 
@@ -38,6 +40,9 @@ pub trait Backend: fmt::Debug + Clone + Send + Sync + 'static {
         &self,
         future: impl Future<Output = T> + Send + 'static,
     ) -> Joined<T>;
+    /// A task per job, all spawned at once, then all joined, each through the runtime's own
+    /// join handle (no extra box: that would flatter the pool).
+    fn spawn_each(&self, work: Work, jobs: usize) -> impl Future<Output = ()> + Send + 'static;
 }
 
 /// tokio's multi-threaded runtime with [`THREADS`] workers.
@@ -82,6 +87,19 @@ impl Backend for TokioBackend {
         let handle = self.0.spawn(future);
         Box::pin(async move { handle.await.expect("a benchmark task panicked") })
     }
+
+    fn spawn_each(&self, work: Work, jobs: usize) -> impl Future<Output = ()> + Send + 'static {
+        let runtime = self.0.handle().clone();
+        async move {
+            let mut set = tokio::task::JoinSet::new();
+            for _ in 0..jobs {
+                set.spawn_on(work.run(), &runtime);
+            }
+            while let Some(joined) = set.join_next().await {
+                joined.expect("a benchmark task panicked");
+            }
+        }
+    }
 }
 
 /// async-std's global executor, held to [`THREADS`] threads.
@@ -123,6 +141,19 @@ impl Backend for AsyncStdBackend {
         future: impl Future<Output = T> + Send + 'static,
     ) -> Joined<T> {
         Box::pin(async_std::task::spawn(future))
+    }
+
+    // Not an `async fn`: its future would borrow `self`, and it must be `'static`.
+    #[allow(clippy::manual_async_fn)]
+    fn spawn_each(&self, work: Work, jobs: usize) -> impl Future<Output = ()> + Send + 'static {
+        async move {
+            let tasks: Vec<_> = (0..jobs)
+                .map(|_| async_std::task::spawn(work.run()))
+                .collect();
+            for task in tasks {
+                task.await;
+            }
+        }
     }
 }
 
@@ -178,5 +209,15 @@ impl Backend for SmolBackend {
         future: impl Future<Output = T> + Send + 'static,
     ) -> Joined<T> {
         Box::pin(self.executor.spawn(future))
+    }
+
+    fn spawn_each(&self, work: Work, jobs: usize) -> impl Future<Output = ()> + Send + 'static {
+        let executor = Arc::clone(&self.executor);
+        async move {
+            let tasks: Vec<_> = (0..jobs).map(|_| executor.spawn(work.run())).collect();
+            for task in tasks {
+                task.await;
+            }
+        }
     }
 }

@@ -70,6 +70,6 @@ pub fn pool_channel_spawn<B: Backend>(
         workloads::channel(backend.clone(), work, JOBS, WORKERS, QUEUE)
     });
     bench(group, backend, "spawn-per-job", || {
-        workloads::spawn_per_job(backend.clone(), work, JOBS)
+        backend.spawn_each(work, JOBS)
     });
 }

@@ -10,6 +10,7 @@ pub mod counting_alloc;
 pub mod criterion_support;
 pub mod jobs;
 pub mod median;
+pub mod peers;
 pub mod workloads;
 
 pub use backend::{AsyncStdBackend, Backend, SmolBackend, THREADS, TokioBackend};

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use pool_core::{JobProcessor, WorkerPool};
+use pool_core::{JobProcessor, WorkerPool, job_fn};
 
 use crate::backend::{Backend, Joined};
 use crate::jobs::{BoxedJob, Noop, Work, Yield};
@@ -28,6 +28,33 @@ pub async fn pool_with_handles<B: Backend>(
         Work::Noop => pool_of(backend, Noop, jobs, workers, queue, true).await,
         Work::Yield => pool_of(backend, Yield, jobs, workers, queue, true).await,
     }
+}
+
+/// The pool, fire-and-forget, with closure jobs (`job_fn`) instead of a struct.
+pub async fn pool_of_closures<B: Backend>(
+    backend: B,
+    work: Work,
+    jobs: usize,
+    workers: usize,
+    queue: usize,
+) {
+    let pool = WorkerPool::<B::Executor>::with_executor(backend.executor())
+        .workers(workers)
+        .queue_capacity(queue)
+        .build()
+        .expect("a valid pool");
+    pool.start().expect("a fresh pool starts");
+    for _ in 0..jobs {
+        let job = job_fn("noop", move |_ctx| async move {
+            work.run().await;
+            Ok(())
+        });
+        if pool.submit_detached(job).await.is_err() {
+            unreachable!("the pool is open");
+        }
+    }
+    let report = pool.shutdown().await.expect("the first shutdown");
+    assert_eq!(report.stats.completed, jobs as u64);
 }
 
 async fn pool_of<B: Backend, J: JobProcessor<Output = ()> + Copy>(
@@ -144,14 +171,6 @@ async fn send<T>(sender: &async_channel::Sender<T>, item: T) {
             sender.send(item).await.expect("workers are alive");
         }
         Err(async_channel::TrySendError::Closed(_)) => unreachable!("workers are alive"),
-    }
-}
-
-/// A task per job, all spawned at once, then all joined (tokio's `JoinSet` does the same).
-pub async fn spawn_per_job<B: Backend>(backend: B, work: Work, jobs: usize) {
-    let tasks: Vec<Joined<()>> = (0..jobs).map(|_| backend.spawn(work.run())).collect();
-    for task in tasks {
-        task.await;
     }
 }
 

@@ -14,7 +14,16 @@ fn run<B: Backend>(backend: &B, approach: &str, jobs: usize) {
     match approach {
         "pool" => backend.run(workloads::pool(b, Work::Noop, jobs, WORKERS, QUEUE)),
         "channel" => backend.run(workloads::channel(b, Work::Noop, jobs, WORKERS, QUEUE)),
-        "spawn-per-job" => backend.run(workloads::spawn_per_job(b, Work::Noop, jobs)),
+        "spawn-per-job" => backend.run(backend.spawn_each(Work::Noop, jobs)),
+        "pool-closures" => {
+            backend.run(workloads::pool_of_closures(
+                b,
+                Work::Noop,
+                jobs,
+                WORKERS,
+                QUEUE,
+            ));
+        }
         "pool-handles" => {
             backend.run(workloads::pool_with_handles(
                 b,
@@ -41,7 +50,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [runtime, approach, jobs] = args.as_slice() else {
         panic!(
-            "usage: one <tokio|async-std|smol> <pool|channel|spawn-per-job|pool-handles|channel-oneshot> <jobs>"
+            "usage: one <tokio|async-std|smol> <pool|pool-closures|channel|spawn-per-job|pool-handles|channel-oneshot> <jobs>"
         );
     };
     let jobs = jobs.parse().expect("a job count");

@@ -1,100 +1,164 @@
-//! ratio: the pool and its baselines run interleaved (every approach once per round, in a
-//! rotating order), in one process, so that the machine's swings hit all alike; prints the
-//! median of the per-round ratios.
+//! ratio: the pool, its baselines and the peer crates run interleaved (every approach once
+//! per round, in a rotating order), so that the machine's swings hit all alike; prints each
+//! approach's median rate and the median of the per-round ratios of the pool to it.
 //!
 //! `cargo run --release -p benches --bin ratio -- [--processes 5] [--rounds 7] [--jobs 100000] [--json FILE]`
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use benches::criterion_support::{QUEUE, WORKERS};
 use benches::jobs::Work;
 use benches::median::median;
+use benches::peers::{self, OrbSmol};
 use benches::{AsyncStdBackend, Backend, SmolBackend, TokioBackend, workloads};
 
-/// One runtime's measurements: jobs per second of each approach, per round.
-struct Rounds {
-    runtime: &'static str,
-    pool: Vec<f64>,
-    channel: Vec<f64>,
-    spawn: Vec<f64>,
-    handles: Vec<f64>,
-    oneshot: Vec<f64>,
+/// Named runs of `jobs` no-op jobs on one runtime.
+type Approaches<'a> = Vec<(&'static str, Box<dyn Fn() + 'a>)>;
+
+/// What every runtime runs: the pool three ways, the hand-written baselines, and the peers
+/// that run on any runtime.
+fn everywhere<B: Backend>(backend: &B, jobs: usize) -> Approaches<'_> {
+    let b = move || backend.clone();
+    let noop = Work::Noop;
+    vec![
+        (
+            "pool",
+            Box::new(move || backend.run(workloads::pool(b(), noop, jobs, WORKERS, QUEUE))),
+        ),
+        (
+            "pool-closures",
+            Box::new(move || {
+                backend.run(workloads::pool_of_closures(b(), noop, jobs, WORKERS, QUEUE))
+            }),
+        ),
+        (
+            "pool-handles",
+            Box::new(move || {
+                backend.run(workloads::pool_with_handles(
+                    b(),
+                    noop,
+                    jobs,
+                    WORKERS,
+                    QUEUE,
+                ))
+            }),
+        ),
+        (
+            "channel",
+            Box::new(move || backend.run(workloads::channel(b(), noop, jobs, WORKERS, QUEUE))),
+        ),
+        (
+            "channel-oneshot",
+            Box::new(move || {
+                backend.run(workloads::channel_with_oneshots(
+                    b(),
+                    noop,
+                    jobs,
+                    WORKERS,
+                    QUEUE,
+                ))
+            }),
+        ),
+        (
+            "spawn-per-job",
+            Box::new(move || backend.run(backend.spawn_each(noop, jobs))),
+        ),
+        (
+            "deadqueue",
+            Box::new(move || backend.run(peers::deadqueue(b(), noop, jobs, WORKERS, QUEUE))),
+        ),
+    ]
 }
 
-fn rate(jobs: usize, run: &dyn Fn()) -> f64 {
-    let started = Instant::now();
-    run();
-    jobs as f64 / started.elapsed().as_secs_f64()
+fn tokio_only(backend: &TokioBackend, jobs: usize) -> Approaches<'_> {
+    let noop = Work::Noop;
+    let exec = || orb_tokio::TokioExec::new_with_handle(tokio::runtime::Handle::current());
+    vec![
+        (
+            "orb-boxed",
+            Box::new(move || {
+                backend.run(async move {
+                    peers::orb::<orb_tokio::TokioRT, _>(exec(), jobs, WORKERS, QUEUE, || {
+                        peers::Boxed(noop.boxed())
+                    })
+                    .await;
+                })
+            }),
+        ),
+        (
+            "orb-typed",
+            Box::new(move || {
+                backend.run(async move {
+                    peers::orb::<orb_tokio::TokioRT, _>(exec(), jobs, WORKERS, QUEUE, || noop)
+                        .await;
+                })
+            }),
+        ),
+        (
+            "tokio-task-pool",
+            Box::new(move || backend.run(peers::tokio_task_pool(noop, jobs, WORKERS))),
+        ),
+        (
+            "joinset-semaphore",
+            Box::new(move || backend.run(peers::join_set_semaphore(noop, jobs, WORKERS))),
+        ),
+        (
+            "buffer-unordered (one task)",
+            Box::new(move || backend.run(workloads::buffer_unordered(noop, jobs, WORKERS))),
+        ),
+    ]
 }
 
-fn measure<B: Backend>(backend: &B, rounds: usize, jobs: usize) -> Rounds {
-    let b = || backend.clone();
-    let pool = || backend.run(workloads::pool(b(), Work::Noop, jobs, WORKERS, QUEUE));
-    let channel = || backend.run(workloads::channel(b(), Work::Noop, jobs, WORKERS, QUEUE));
-    let spawn = || backend.run(workloads::spawn_per_job(b(), Work::Noop, jobs));
-    let handles = || {
-        backend.run(workloads::pool_with_handles(
-            b(),
-            Work::Noop,
-            jobs,
-            WORKERS,
-            QUEUE,
-        ));
-    };
-    let oneshot = || {
-        backend.run(workloads::channel_with_oneshots(
-            b(),
-            Work::Noop,
-            jobs,
-            WORKERS,
-            QUEUE,
-        ));
+fn smol_only(orb: &OrbSmol, jobs: usize) -> Approaches<'_> {
+    let noop = Work::Noop;
+    vec![
+        (
+            "orb-boxed",
+            Box::new(move || {
+                let exec = orb.exec();
+                orb.run(async move {
+                    peers::orb::<orb_smol::SmolRT, _>(exec, jobs, WORKERS, QUEUE, || {
+                        peers::Boxed(noop.boxed())
+                    })
+                    .await;
+                });
+            }),
+        ),
+        (
+            "orb-typed",
+            Box::new(move || {
+                let exec = orb.exec();
+                orb.run(async move {
+                    peers::orb::<orb_smol::SmolRT, _>(exec, jobs, WORKERS, QUEUE, || noop).await;
+                });
+            }),
+        ),
+    ]
+}
+
+/// Jobs per second of each approach, one entry per round, in the approaches' order.
+fn measure(approaches: &Approaches<'_>, rounds: usize, jobs: usize) -> Vec<Vec<f64>> {
+    let rate = |run: &dyn Fn()| {
+        let started = Instant::now();
+        run();
+        jobs as f64 / started.elapsed().as_secs_f64()
     };
     // Warm-up: threads, allocator and caches, for every approach.
-    for run in [&pool as &dyn Fn(), &channel, &spawn, &handles, &oneshot] {
+    for (_, run) in approaches {
         run();
     }
-    let mut measured = Rounds {
-        runtime: B::NAME,
-        pool: Vec::new(),
-        channel: Vec::new(),
-        spawn: Vec::new(),
-        handles: Vec::new(),
-        oneshot: Vec::new(),
-    };
+    let mut rates = vec![Vec::with_capacity(rounds); approaches.len()];
     // Each round runs every approach once, in an order rotated round by round, so that no
     // approach always follows the same one (an allocator or cache left warm or cold).
-    let approaches: [(&dyn Fn(), usize); 5] = [
-        (&pool, 0),
-        (&channel, 1),
-        (&spawn, 2),
-        (&handles, 3),
-        (&oneshot, 4),
-    ];
     for round in 0..rounds {
-        let mut rates = [0.0; 5];
         for turn in 0..approaches.len() {
-            let (run, slot) = approaches[(round + turn) % approaches.len()];
-            rates[slot] = rate(jobs, run);
+            let slot = (round + turn) % approaches.len();
+            rates[slot].push(rate(&*approaches[slot].1));
         }
-        measured.pool.push(rates[0]);
-        measured.channel.push(rates[1]);
-        measured.spawn.push(rates[2]);
-        measured.handles.push(rates[3]);
-        measured.oneshot.push(rates[4]);
     }
-    measured
-}
-
-/// The median of `a[i] / b[i]`.
-fn ratio(a: &[f64], b: &[f64]) -> f64 {
-    let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
-    median(&ratios).unwrap_or(f64::NAN)
-}
-
-fn millions(rates: &[f64]) -> f64 {
-    median(rates).unwrap_or(f64::NAN) / 1e6
+    rates
 }
 
 /// Parses `--flag value` pairs.
@@ -141,23 +205,33 @@ fn flags() -> Flags {
     flags
 }
 
-/// A child measures every runtime and prints one line per round and runtime:
-/// `runtime pool channel spawn handles oneshot` (jobs per second).
+/// A child measures every runtime and prints one line per runtime and approach:
+/// `runtime<TAB>approach<TAB>rate rate ...` (jobs per second, one per round).
 fn child(flags: &Flags) {
-    let all = [
-        measure(&TokioBackend::new(), flags.rounds, flags.jobs),
-        measure(&AsyncStdBackend::new(), flags.rounds, flags.jobs),
-        measure(&SmolBackend::new(), flags.rounds, flags.jobs),
-    ];
-    for r in &all {
-        for i in 0..r.pool.len() {
-            println!(
-                "{} {} {} {} {} {}",
-                r.runtime, r.pool[i], r.channel[i], r.spawn[i], r.handles[i], r.oneshot[i]
-            );
+    let print = |runtime: &str, approaches: &Approaches<'_>| {
+        let rates = measure(approaches, flags.rounds, flags.jobs);
+        for ((name, _), rates) in approaches.iter().zip(rates) {
+            let rates: Vec<String> = rates.iter().map(f64::to_string).collect();
+            println!("{runtime}\t{name}\t{}", rates.join(" "));
         }
-    }
+    };
+    let tokio = TokioBackend::new();
+    let mut approaches = everywhere(&tokio, flags.jobs);
+    approaches.extend(tokio_only(&tokio, flags.jobs));
+    print(TokioBackend::NAME, &approaches);
+    drop(approaches);
+    print(
+        AsyncStdBackend::NAME,
+        &everywhere(&AsyncStdBackend::new(), flags.jobs),
+    );
+    let (smol, orb) = (SmolBackend::new(), OrbSmol::new());
+    let mut approaches = everywhere(&smol, flags.jobs);
+    approaches.extend(smol_only(&orb, flags.jobs));
+    print(SmolBackend::NAME, &approaches);
 }
+
+/// Every round's rate, per runtime, per approach, in the order first seen.
+type Measured = Vec<(String, Vec<(String, Vec<f64>)>)>;
 
 fn main() {
     let flags = flags();
@@ -172,17 +246,7 @@ fn main() {
     // Processes differ (thread placement, memory layout) more than rounds within one do, so
     // the rounds are spread over several processes, one after another.
     let me = std::env::current_exe().expect("the path of this binary");
-    let mut all: Vec<Rounds> = ["tokio", "async-std", "smol"]
-        .into_iter()
-        .map(|runtime| Rounds {
-            runtime,
-            pool: Vec::new(),
-            channel: Vec::new(),
-            spawn: Vec::new(),
-            handles: Vec::new(),
-            oneshot: Vec::new(),
-        })
-        .collect();
+    let mut all: Measured = Vec::new();
     for _ in 0..flags.processes {
         let output = std::process::Command::new(&me)
             .args(["--child", "--rounds", &flags.rounds.to_string()])
@@ -191,55 +255,62 @@ fn main() {
             .expect("a child measurement");
         assert!(output.status.success(), "a child failed: {output:?}");
         for line in String::from_utf8_lossy(&output.stdout).lines() {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let rates: Vec<f64> = fields[1..]
-                .iter()
-                .map(|rate| rate.parse().unwrap_or(f64::NAN))
-                .collect();
-            let Some(r) = all.iter_mut().find(|r| r.runtime == fields[0]) else {
+            let [runtime, approach, rates] = line.split('\t').collect::<Vec<_>>()[..] else {
                 continue;
             };
-            r.pool.push(rates[0]);
-            r.channel.push(rates[1]);
-            r.spawn.push(rates[2]);
-            r.handles.push(rates[3]);
-            r.oneshot.push(rates[4]);
+            let rates = rates
+                .split(' ')
+                .map(|rate| rate.parse().unwrap_or(f64::NAN));
+            let index = match all.iter().position(|(name, _)| name == runtime) {
+                Some(index) => index,
+                None => {
+                    all.push((runtime.to_owned(), Vec::new()));
+                    all.len() - 1
+                }
+            };
+            let approaches = &mut all[index].1;
+            match approaches.iter_mut().find(|(name, _)| name == approach) {
+                Some((_, all_rates)) => all_rates.extend(rates),
+                None => approaches.push((approach.to_owned(), rates.collect())),
+            }
         }
     }
     report(&all, flags.json.as_deref());
 }
 
-fn report(all: &[Rounds], json: Option<&str>) {
-    println!();
-    println!(
-        "| runtime | pool M jobs/s | channel M jobs/s | pool / channel | pool / spawn-per-job | handles M jobs/s | oneshot M jobs/s | handles / oneshot |"
-    );
-    println!("|---|---|---|---|---|---|---|---|");
+/// The median of `a[i] / b[i]`: rounds are paired, so a round the machine slowed down
+/// slows both.
+fn ratio(a: &[f64], b: &[f64]) -> f64 {
+    let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    median(&ratios).unwrap_or(f64::NAN)
+}
+
+fn report(all: &Measured, json: Option<&str>) {
     let mut rows = Vec::new();
-    for r in all {
-        rows.push(format!(
-            "{{\"runtime\":\"{}\",\"pool\":{:.3},\"channel\":{:.3},\"spawn_per_job\":{:.3},\"handles\":{:.3},\"oneshot\":{:.3},\"pool_over_channel\":{:.3},\"pool_over_spawn\":{:.3},\"handles_over_oneshot\":{:.3}}}",
-            r.runtime,
-            millions(&r.pool),
-            millions(&r.channel),
-            millions(&r.spawn),
-            millions(&r.handles),
-            millions(&r.oneshot),
-            ratio(&r.pool, &r.channel),
-            ratio(&r.pool, &r.spawn),
-            ratio(&r.handles, &r.oneshot),
-        ));
+    for (runtime, approaches) in all {
+        let rates: BTreeMap<&str, &[f64]> = approaches
+            .iter()
+            .map(|(name, rates)| (name.as_str(), rates.as_slice()))
+            .collect();
+        let pool = rates["pool"];
+        println!("\n{runtime}\n\n| approach | M jobs/s | pool / it |\n|---|---|---|");
+        for (name, rates) in approaches {
+            let million = median(rates).unwrap_or(f64::NAN) / 1e6;
+            let over = ratio(pool, rates);
+            println!("| {name} | {million:.2} | {over:.2} |");
+            rows.push(format!(
+                "{{\"runtime\":\"{runtime}\",\"approach\":\"{name}\",\"m_jobs_per_s\":{million:.3},\"pool_over\":{over:.3}}}"
+            ));
+        }
         println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.1} | {:.2} | {:.2} | {:.2} |",
-            r.runtime,
-            millions(&r.pool),
-            millions(&r.channel),
-            ratio(&r.pool, &r.channel),
-            ratio(&r.pool, &r.spawn),
-            millions(&r.handles),
-            millions(&r.oneshot),
-            ratio(&r.handles, &r.oneshot),
+            "\ngoals: pool / channel {:.2} (>= 0.9), closures / struct jobs {:.2} (>= 0.95), handles / oneshot {:.2} (>= 0.9)",
+            ratio(pool, rates["channel"]),
+            ratio(rates["pool-closures"], pool),
+            ratio(rates["pool-handles"], rates["channel-oneshot"]),
         );
+        if let Some(orb) = rates.get("orb-boxed") {
+            println!("        pool / orb-boxed {:.2} (>= 1.0)", ratio(pool, orb));
+        }
     }
     if let Some(path) = json {
         let text = format!("[\n  {}\n]\n", rows.join(",\n  "));
