@@ -33,18 +33,13 @@ use crate::{CancellationToken, JobId};
 /// });
 /// ```
 ///
-/// A clone is cheap (one reference count), so a closure job may take the context by value.
+/// A clone is cheap (reference counts, no copy of the name), so a closure job may take the
+/// context by value.
 #[derive(Clone)]
 pub struct JobContext {
-    inner: Arc<Current>,
-}
-
-/// What a context says. Shared by clones; the worker re-fills it in place for every job,
-/// unless a clone from the last job is still alive, and then it makes a new one.
-#[derive(Clone)]
-struct Current {
     job_id: JobId,
-    job_name: String,
+    /// Shared, not copied, by clones; the worker replaces it only when the name changes.
+    job_name: Arc<str>,
     worker_id: usize,
     pool: Arc<PoolIdentity>,
     token: CancellationToken,
@@ -61,10 +56,10 @@ pub(crate) trait AbortSignal: Send + Sync {
 impl fmt::Debug for JobContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JobContext")
-            .field("job_id", &self.inner.job_id)
-            .field("job_name", &self.inner.job_name)
-            .field("worker_id", &self.inner.worker_id)
-            .field("pool", &self.inner.pool.name)
+            .field("job_id", &self.job_id)
+            .field("job_name", &self.job_name)
+            .field("worker_id", &self.worker_id)
+            .field("pool", &self.pool.name)
             .field("is_cancelled", &self.is_cancelled())
             .finish()
     }
@@ -87,14 +82,12 @@ impl JobContext {
         worker_id: usize,
     ) -> Self {
         Self {
-            inner: Arc::new(Current {
-                job_id: JobId(0),
-                job_name: String::new(),
-                worker_id,
-                pool,
-                token,
-                abort: None,
-            }),
+            job_id: JobId(0),
+            job_name: Arc::from(""),
+            worker_id,
+            pool,
+            token,
+            abort: None,
         }
     }
 
@@ -104,68 +97,54 @@ impl JobContext {
         job_name: &str,
         abort: Option<Arc<dyn AbortSignal>>,
     ) {
-        let current = Arc::make_mut(&mut self.inner);
-        current.job_id = job_id;
-        current.abort = abort;
+        self.job_id = job_id;
+        self.abort = abort;
         // A worker mostly runs one kind of job after another: compare before copying.
-        if current.job_name != job_name {
-            current.job_name.clear();
-            current.job_name.push_str(job_name);
+        if *self.job_name != *job_name {
+            self.job_name = Arc::from(job_name);
         }
     }
 
     pub(crate) fn end_job(&mut self) {
-        if let Some(current) = Arc::get_mut(&mut self.inner) {
-            current.abort = None;
-        } else {
-            // A clone outlives the job: it keeps its own copy, and the worker takes a fresh one.
-            let mut current = Current::clone(&self.inner);
-            current.abort = None;
-            self.inner = Arc::new(current);
-        }
+        self.abort = None;
     }
 
     /// The id of the running job (the same as its [`JobHandle::id`](crate::JobHandle::id)).
     pub fn job_id(&self) -> JobId {
-        self.inner.job_id
+        self.job_id
     }
 
     /// The name of the running job, as its [`name`](crate::JobProcessor::name) gave it.
     pub fn job_name(&self) -> &str {
-        &self.inner.job_name
+        &self.job_name
     }
 
     /// The worker running the job: `0..workers`.
     pub fn worker_id(&self) -> usize {
-        self.inner.worker_id
+        self.worker_id
     }
 
     /// The pool's name.
     pub fn pool_name(&self) -> &str {
-        &self.inner.pool.name
+        &self.pool.name
     }
 
     /// The pool's process-wide id.
     pub fn pool_id(&self) -> u64 {
-        self.inner.pool.id
+        self.pool.id
     }
 
     /// The pool's token. Clone it to hand cancellation on to work the job starts. (It does
     /// not see this job's own abort; [`is_cancelled`](Self::is_cancelled) and
     /// [`cancelled`](Self::cancelled) do.)
     pub fn token(&self) -> &CancellationToken {
-        &self.inner.token
+        &self.token
     }
 
     /// Whether the job is asked to stop: the pool's token is cancelled, or the job's handle
     /// asked for an abort.
     pub fn is_cancelled(&self) -> bool {
-        self.inner.token.is_cancelled()
-            || self
-                .inner
-                .abort
-                .as_ref()
-                .is_some_and(|abort| abort.is_aborted())
+        self.token.is_cancelled() || self.abort.as_ref().is_some_and(|abort| abort.is_aborted())
     }
 
     /// Runs `future` until it completes (`Some` of its output) or the job is asked to stop
@@ -199,8 +178,8 @@ impl JobContext {
     ///
     /// Dropping the future before it resolves has no effect.
     pub async fn cancelled(&self) {
-        let Some(abort) = &self.inner.abort else {
-            return self.inner.token.cancelled().await;
+        let Some(abort) = &self.abort else {
+            return self.token.cancelled().await;
         };
         loop {
             if self.is_cancelled() {
@@ -210,7 +189,7 @@ impl JobContext {
             if self.is_cancelled() {
                 return;
             }
-            futures_lite::future::or(listener, self.inner.token.cancelled()).await;
+            futures_lite::future::or(listener, self.token.cancelled()).await;
         }
     }
 }
