@@ -11,11 +11,11 @@ count() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/one "$@" 2>&1 \
         | awk '/Collected/ { gsub(",", "", $4); print $4 }'
 }
-echo "| runtime | pool | channel | spawn-per-job | pool-handles | channel-oneshot |"
-echo "|---|---|---|---|---|---|"
+echo "| runtime | pool | pool-closures | channel | spawn-per-job | pool-handles | channel-oneshot |"
+echo "|---|---|---|---|---|---|---|"
 for runtime in tokio async-std smol; do
     row="| $runtime |"
-    for approach in pool channel spawn-per-job pool-handles channel-oneshot; do
+    for approach in pool pool-closures channel spawn-per-job pool-handles channel-oneshot; do
         base=$(count "$runtime" "$approach" 0)
         full=$(count "$runtime" "$approach" "$jobs")
         row="$row $(( (full - base) / jobs )) |"

@@ -41,8 +41,8 @@ pub struct JobContext {
     /// Shared, not copied, by clones; the worker replaces it only when the name changes.
     job_name: Arc<str>,
     worker_id: usize,
+    /// The pool, with its token: one reference count to clone, not two.
     pool: Arc<PoolIdentity>,
-    token: CancellationToken,
     /// The running job's own abort, when its handle can send one.
     abort: Option<Arc<dyn AbortSignal>>,
 }
@@ -71,22 +71,18 @@ pub(crate) struct PoolIdentity {
     pub(crate) id: u64,
     pub(crate) uuid: Uuid,
     pub(crate) name: String,
+    pub(crate) token: CancellationToken,
 }
 
 impl JobContext {
     /// A worker keeps one context and re-fills it for every job, so that the hot path does not
     /// allocate.
-    pub(crate) fn for_worker(
-        pool: Arc<PoolIdentity>,
-        token: CancellationToken,
-        worker_id: usize,
-    ) -> Self {
+    pub(crate) fn for_worker(pool: Arc<PoolIdentity>, worker_id: usize) -> Self {
         Self {
             job_id: JobId(0),
             job_name: Arc::from(""),
             worker_id,
             pool,
-            token,
             abort: None,
         }
     }
@@ -138,13 +134,14 @@ impl JobContext {
     /// not see this job's own abort; [`is_cancelled`](Self::is_cancelled) and
     /// [`cancelled`](Self::cancelled) do.)
     pub fn token(&self) -> &CancellationToken {
-        &self.token
+        &self.pool.token
     }
 
     /// Whether the job is asked to stop: the pool's token is cancelled, or the job's handle
     /// asked for an abort.
     pub fn is_cancelled(&self) -> bool {
-        self.token.is_cancelled() || self.abort.as_ref().is_some_and(|abort| abort.is_aborted())
+        self.pool.token.is_cancelled()
+            || self.abort.as_ref().is_some_and(|abort| abort.is_aborted())
     }
 
     /// Runs `future` until it completes (`Some` of its output) or the job is asked to stop
@@ -179,7 +176,7 @@ impl JobContext {
     /// Dropping the future before it resolves has no effect.
     pub async fn cancelled(&self) {
         let Some(abort) = &self.abort else {
-            return self.token.cancelled().await;
+            return self.pool.token.cancelled().await;
         };
         loop {
             if self.is_cancelled() {
@@ -189,7 +186,7 @@ impl JobContext {
             if self.is_cancelled() {
                 return;
             }
-            futures_lite::future::or(listener, self.token.cancelled()).await;
+            futures_lite::future::or(listener, self.pool.token.cancelled()).await;
         }
     }
 }

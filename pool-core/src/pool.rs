@@ -131,14 +131,15 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         results: Option<ResultsConfig<O>>,
     ) -> (Self, Option<Results<O>>) {
         let id = NEXT_POOL_ID.fetch_add(1, Relaxed);
+        let token = match &config.parent {
+            Some(parent) => parent.child_token(),
+            None => CancellationToken::new(),
+        };
         let identity = PoolIdentity {
             id,
             uuid: Uuid::new_v4(),
             name: config.name.unwrap_or_else(|| format!("pool-{id}")),
-        };
-        let token = match &config.parent {
-            Some(parent) => parent.child_token(),
-            None => CancellationToken::new(),
+            token: token.clone(),
         };
         let (sink, reader) = match results {
             Some(config) => {

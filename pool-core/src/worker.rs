@@ -31,11 +31,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
 ) {
     let shared = &*shared;
     let counters = &shared.counters[worker_id];
-    let mut ctx = JobContext::for_worker(
-        Arc::clone(&shared.identity),
-        shared.token.clone(),
-        worker_id,
-    );
+    let mut ctx = JobContext::for_worker(Arc::clone(&shared.identity), worker_id);
     let mut since_yield = 0_u32;
     loop {
         // A receive from a non-empty queue never suspends, and quick jobs may not either: a
