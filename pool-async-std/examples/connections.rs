@@ -74,8 +74,8 @@ fn main() -> Result<(), BoxError> {
                 })),
             })
             .await
-            // The refusal hands the job back, and this job is not `Sync`: keep the message.
-            .map_err(|refused| refused.to_string())?;
+            // The refusal hands the job back, and this job is not `Sync`: drop it for `?`.
+            .map_err(|refused| refused.without_job())?;
         }
         drop(done_tx);
         let outcomes = set.join_all().await;

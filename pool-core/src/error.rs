@@ -54,6 +54,48 @@ impl<J> SubmitError<J> {
 
     /// The same refusal, with the job turned into something else (the pool's own wrappers
     /// hand back what the caller gave).
+    /// The same refusal without the job (which is dropped): a `SubmitError<()>` is `Send` and
+    /// `Sync` whatever the job was, so `?` converts it into a [`BoxError`](crate::BoxError)
+    /// even for a job that is not `Sync`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use pool_tokio::{BoxError, JobContext, JobProcessor, WorkerPool, async_trait};
+    ///
+    /// /// Not `Sync`: a `SubmitError<Tally>` is not, either.
+    /// struct Tally(Cell<u32>);
+    ///
+    /// #[async_trait]
+    /// impl JobProcessor for Tally {
+    ///     type Output = u32;
+    ///     fn name(&self) -> &str {
+    ///         "tally"
+    ///     }
+    ///     async fn process(&mut self, _ctx: &JobContext) -> Result<u32, BoxError> {
+    ///         self.0.set(self.0.get() + 1);
+    ///         Ok(self.0.get())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), BoxError> {
+    /// let pool = WorkerPool::<u32>::builder().build()?;
+    /// pool.start()?;
+    /// let handle = pool
+    ///     .submit(Tally(Cell::new(0)))
+    ///     .await
+    ///     .map_err(|refused| refused.without_job())?;
+    /// assert_eq!(handle.await?, 1);
+    /// pool.shutdown().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn without_job(self) -> SubmitError<()> {
+        self.map(drop)
+    }
+
     pub(crate) fn map<T>(self, f: impl FnOnce(J) -> T) -> SubmitError<T> {
         match self {
             Self::Closed(job) => SubmitError::Closed(f(job)),
@@ -105,6 +147,15 @@ impl<J> TrySubmitError<J> {
     /// Whether the queue was full.
     pub fn is_full(&self) -> bool {
         matches!(self, Self::Full(_))
+    }
+
+    /// The same refusal without the job (which is dropped), as
+    /// [`SubmitError::without_job`]: `Send` and `Sync` whatever the job was.
+    pub fn without_job(self) -> TrySubmitError<()> {
+        match self {
+            Self::Full(_) => TrySubmitError::Full(()),
+            Self::Closed(_) => TrySubmitError::Closed(()),
+        }
     }
 
     /// Whether the pool was closed.
