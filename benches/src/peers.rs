@@ -177,7 +177,7 @@ impl OrbSmol {
         Self(<orb_smol::SmolRT as AsyncRuntime>::multi(crate::THREADS))
     }
 
-    /// The executor, for [`orb`].
+    /// The executor, for [`orb()`].
     pub fn exec(&self) -> orb_smol::SmolExec {
         self.0.clone()
     }
