@@ -20,7 +20,7 @@ use benches::criterion_support::{QUEUE, WORKERS};
 use benches::median::median;
 use benches::{Backend, TokioBackend};
 use orb::worker_pool::{Worker, WorkerAsync, WorkerPoolBounded};
-use pool_core::{WorkerPool, job_fn};
+use pool_core::{TrySubmitError, WorkerPool, job_fn};
 
 /// How long each job keeps its core.
 const BUSY: Duration = Duration::from_micros(100);
@@ -87,8 +87,15 @@ impl Intake for Pool {
             probe();
             Ok(())
         });
-        if futures_lite_block_on(self.0.submit_detached(job)).is_err() {
-            unreachable!("the pool is open");
+        // As a thread outside the runtime submits: without waiting while there is room.
+        match self.0.try_submit_detached(job) {
+            Ok(_) => {}
+            Err(TrySubmitError::Full(job)) => {
+                if futures_lite_block_on(self.0.submit_detached(job)).is_err() {
+                    unreachable!("the pool is open");
+                }
+            }
+            Err(TrySubmitError::Closed(_)) => unreachable!("the pool is open"),
         }
     }
 
