@@ -29,4 +29,10 @@ impl Executor for AsyncStdExecutor {
         // Resolves once the task has stopped and its future has been dropped.
         let _ = task.cancel().await;
     }
+
+    /// On async-std's blocking threads (`spawn_blocking`).
+    fn spawn_blocking(&self, task: Box<dyn FnOnce() + Send>) {
+        // Detached: dropping async-std's `JoinHandle` leaves the task running.
+        drop(async_std::task::spawn_blocking(task));
+    }
 }

@@ -1,11 +1,12 @@
 //! What a running job knows about itself and its pool.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 
 use event_listener::EventListener;
 use uuid::Uuid;
 
+use crate::blocking::{BlockingRunner, run_blocking};
 use crate::{CancellationToken, JobId};
 
 /// The context the pool hands to each job: which job this is, which worker runs it, which pool
@@ -72,6 +73,9 @@ pub(crate) struct PoolIdentity {
     pub(crate) uuid: Uuid,
     pub(crate) name: String,
     pub(crate) token: CancellationToken,
+    /// Where blocking work runs: the pool's executor, set once the pool's state exists (held
+    /// weakly: the state holds this identity).
+    pub(crate) blocking: OnceLock<Weak<dyn BlockingRunner>>,
 }
 
 impl JobContext {
@@ -142,6 +146,33 @@ impl JobContext {
     pub fn is_cancelled(&self) -> bool {
         self.pool.token.is_cancelled()
             || self.abort.as_ref().is_some_and(|abort| abort.is_aborted())
+    }
+
+    /// Runs synchronous `f` where blocking is allowed (the runtime's threads for blocking
+    /// work, through the pool's [`Executor::spawn_blocking`](crate::Executor::spawn_blocking))
+    /// and waits for its value, without holding up the runtime. A panic in `f` resumes here.
+    /// For a whole job of blocking code, see [`blocking_job_fn`](crate::blocking_job_fn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::job_fn;
+    ///
+    /// let job = job_fn("checksum", |ctx| async move {
+    ///     let data = vec![7_u8; 1 << 20]; // fetched asynchronously, say
+    ///     let sum = ctx
+    ///         .run_blocking(move || data.iter().map(|&b| u64::from(b)).sum::<u64>())
+    ///         .await;
+    ///     Ok(sum)
+    /// });
+    /// # let _ = job;
+    /// ```
+    pub async fn run_blocking<T, F>(&self, f: F) -> T
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        run_blocking(self.pool.blocking.get(), f).await
     }
 
     /// Runs `future` until it completes (`Some` of its output) or the job is asked to stop

@@ -1,4 +1,5 @@
-//! The one thing a backend provides: how to spawn, sleep and abort on its runtime.
+//! The one thing a backend provides: how to spawn, sleep and abort on its runtime, and where
+//! blocking work runs.
 
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ use std::time::Duration;
 /// - [`abort`](Executor::abort) a task that ignores cancellation past a shutdown deadline.
 ///   The returned future resolves once the task's future has been dropped (so its drop
 ///   guards have run), or at once if the task had already finished.
+/// - [`spawn_blocking`](Executor::spawn_blocking) runs synchronous work where it does not
+///   hold up the runtime's async tasks: the runtime's threads for blocking work. The default
+///   starts a thread of its own, which is correct on any runtime but costs a thread per call.
 /// - [`check_runtime`](Executor::check_runtime) says whether `spawn` would work from here,
 ///   so that [`start`](crate::WorkerPool::start) can refuse with an error instead of letting
 ///   the runtime panic halfway through.
@@ -78,6 +82,23 @@ pub trait Executor: Send + Sync + 'static {
     /// Stops `task`: its future is dropped at its next suspension point. Resolves once it has
     /// been dropped, or at once if the task had already finished.
     fn abort(&self, task: Self::Task) -> impl Future<Output = ()> + Send;
+
+    /// Runs `task` where blocking is allowed (the runtime's blocking threads), detached: it
+    /// runs to its end even if nobody waits for it. `task` never panics (the pool catches the
+    /// job's panic inside it).
+    ///
+    /// The default starts a new OS thread; the backends override it with their runtime's
+    /// pool of blocking threads.
+    ///
+    /// # Panics
+    ///
+    /// The default panics if the OS cannot start a thread.
+    fn spawn_blocking(&self, task: Box<dyn FnOnce() + Send>) {
+        std::thread::Builder::new()
+            .name("pool-blocking".to_owned())
+            .spawn(task)
+            .expect("the OS starts a thread for a blocking job");
+    }
 
     /// Whether [`spawn`](Executor::spawn) can be called from this thread now. The default
     /// says yes, as it is for runtimes with a global executor (smol, async-std); tokio's says

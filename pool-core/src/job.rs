@@ -28,8 +28,13 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// its outcome is told.
 ///
 /// The future `process` returns must be `Send`, since the pool may move it between threads.
-/// Do not block the thread in it (no `std::thread::sleep`, no synchronous I/O): that starves
-/// the runtime's other tasks, and on tokio it also stops the runtime's timers.
+/// Do not block the thread in it (no `std::thread::sleep`, no synchronous I/O, no long CPU
+/// loop): that starves the runtime's other tasks, and on tokio it also stops the timers of
+/// that thread, so job timeouts and the runtime's own sleeps wait for it (the pool's shutdown
+/// deadlines do not: they run on a thread of their own). Run synchronous code as a blocking
+/// job instead ([`blocking_job_fn`](crate::blocking_job_fn)), or a part of a job with
+/// [`JobContext::run_blocking`](crate::JobContext::run_blocking): both run on the runtime's
+/// threads for blocking work, and the job still counts against the pool's bound.
 ///
 /// The trait is object safe, so a pool takes `Box<dyn JobProcessor<Output = O>>` as well as
 /// concrete types.

@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod blocking;
 mod builder;
 mod cancellation;
 mod context;
@@ -74,6 +75,7 @@ mod worker;
 pub mod testkit;
 
 pub use async_trait::async_trait;
+pub use blocking::{BlockingJob, blocking_job_fn};
 pub use builder::{MAX_QUEUE_CAPACITY, MAX_WORKERS, QUEUE_SLOTS_PER_WORKER, WorkerPoolBuilder};
 pub use cancellation::{CancellationToken, DropGuard};
 pub use context::JobContext;

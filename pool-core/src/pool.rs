@@ -3,11 +3,12 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
 use uuid::Uuid;
 
+use crate::blocking::BlockingRunner;
 use crate::context::PoolIdentity;
 use crate::lock::lock;
 use crate::shared::Shared;
@@ -140,6 +141,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             uuid: Uuid::new_v4(),
             name: config.name.unwrap_or_else(|| format!("pool-{id}")),
             token: token.clone(),
+            blocking: OnceLock::new(),
         };
         let (sink, reader) = match results {
             Some(config) => {
@@ -158,8 +160,12 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             config.job_timeout,
             sink,
         );
+        let shared = Arc::new(shared);
+        let runner: Weak<dyn BlockingRunner> = Arc::downgrade(&shared) as Weak<Shared<E, O>>;
+        // Set once, here: the identity was made just above.
+        let _ = shared.identity.blocking.set(runner);
         let inner = PoolInner {
-            shared: Arc::new(shared),
+            shared,
             lifecycle: Mutex::new(Lifecycle {
                 phase: Phase::Built,
                 tasks: Vec::new(),

@@ -101,4 +101,10 @@ impl Executor for SmolExecutor {
             let _ = task.cancel().await;
         }
     }
+
+    /// On smol's blocking threads (`smol::unblock`, the `blocking` crate's pool).
+    fn spawn_blocking(&self, task: Box<dyn FnOnce() + Send>) {
+        // Detached: an `unblock` task is cancelled when dropped.
+        smol::unblock(task).detach();
+    }
 }

@@ -72,6 +72,15 @@ impl Executor for TokioExecutor {
         let _ = task.await;
     }
 
+    /// On tokio's blocking threads (`spawn_blocking`), not its workers.
+    fn spawn_blocking(&self, task: Box<dyn FnOnce() + Send>) {
+        // Detached: dropping the `JoinHandle` leaves the task running.
+        match &self.handle {
+            Some(handle) => drop(handle.spawn_blocking(task)),
+            None => drop(tokio::task::spawn_blocking(task)),
+        }
+    }
+
     fn check_runtime(&self) -> Result<(), NoRuntime> {
         if self.handle.is_some() || Handle::try_current().is_ok() {
             Ok(())

@@ -38,7 +38,7 @@ pub use counting::CountingExecutor;
 pub use harness::{CASE_DEADLINE, Harness, builder, pool_under, run};
 pub use jobs::{Tagged, blocker, graceful, noop, panicking, rendezvous};
 pub use spans::{SeenSpan, SpanRecorder};
-pub use sync::{Gate, Gauge, Latch, eventually};
+pub use sync::{Gate, Gauge, Latch, ThreadGate, eventually};
 
 /// An outcome's kind, `None` for a value: to compare outcomes that are not `PartialEq`.
 pub fn kind_of<O>(outcome: &Result<O, crate::JobError>) -> Option<crate::JobErrorKind> {

@@ -1,6 +1,7 @@
 //! Runtime-free synchronisation for the cases: they wait for events, never for time.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 use event_listener::Event;
 
@@ -103,5 +104,23 @@ impl Gauge {
 impl Drop for Inside<'_> {
     fn drop(&mut self) {
         self.0.now.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A door for threads: `wait` blocks the calling thread until `open`.
+#[derive(Clone, Debug, Default)]
+pub struct ThreadGate(Arc<(Mutex<bool>, Condvar)>);
+
+impl ThreadGate {
+    pub fn open(&self) {
+        *self.0.0.lock().unwrap() = true;
+        self.0.1.notify_all();
+    }
+
+    pub fn wait(&self) {
+        let mut open = self.0.0.lock().unwrap();
+        while !*open {
+            open = self.0.1.wait(open).unwrap();
+        }
     }
 }

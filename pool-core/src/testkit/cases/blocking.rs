@@ -1,32 +1,14 @@
 //! Jobs that block their thread (which async jobs should not do) and the promises that must
 //! hold anyway.
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_lite::future;
 
 use crate::testkit::cases::assert_adds_up;
-use crate::testkit::{Harness, Latch, Tagged, builder};
+use crate::testkit::{Harness, Latch, Tagged, ThreadGate, builder};
 use crate::{BoxError, JobProcessor, job_fn};
-
-/// A door for threads: `wait` blocks the calling thread until `open`.
-#[derive(Clone, Default)]
-struct ThreadGate(Arc<(Mutex<bool>, Condvar)>);
-
-impl ThreadGate {
-    fn open(&self) {
-        *self.0.0.lock().unwrap() = true;
-        self.0.1.notify_all();
-    }
-
-    fn wait(&self) {
-        let mut open = self.0.0.lock().unwrap();
-        while !*open {
-            open = self.0.1.wait(open).unwrap();
-        }
-    }
-}
 
 /// A job that blocks its thread until `gate` opens.
 fn blocks_its_thread(started: &Arc<Latch>, gate: &ThreadGate) -> impl JobProcessor<Output = ()> {

@@ -3,6 +3,7 @@
 mod api;
 mod bad_input;
 mod blocking;
+mod blocking_jobs;
 mod go_defects;
 mod lifecycle;
 mod limits;
@@ -17,6 +18,7 @@ mod truthful_stats;
 pub use api::*;
 pub use bad_input::*;
 pub use blocking::*;
+pub use blocking_jobs::*;
 pub use go_defects::*;
 pub use lifecycle::*;
 pub use limits::*;
