@@ -16,6 +16,25 @@ pub async fn pool<B: Backend>(backend: B, work: Work, jobs: usize, workers: usiz
     }
 }
 
+/// The pool, fire-and-forget, keeping timings (queue wait and run time per job).
+pub async fn pool_timed<B: Backend>(backend: B, jobs: usize, workers: usize, queue: usize) {
+    let pool = WorkerPool::<B::Executor>::with_executor(backend.executor())
+        .workers(workers)
+        .queue_capacity(queue)
+        .timings(true)
+        .build()
+        .expect("a valid pool");
+    pool.start().expect("a fresh pool starts");
+    for _ in 0..jobs {
+        if pool.submit_detached(Noop).await.is_err() {
+            unreachable!("the pool is open");
+        }
+    }
+    let report = pool.shutdown().await.expect("the first shutdown");
+    let timings = report.stats.timings.expect("timings were asked for");
+    assert_eq!(timings.run.count, jobs as u64);
+}
+
 /// The pool, with every job's handle awaited.
 pub async fn pool_with_handles<B: Backend>(
     backend: B,

@@ -58,6 +58,7 @@ pub struct WorkerPoolBuilder<E, O = ()> {
     pub(crate) shutdown_grace: Duration,
     pub(crate) max_jobs: Option<u64>,
     pub(crate) parent: Option<CancellationToken>,
+    pub(crate) timings: bool,
     output: PhantomData<fn() -> O>,
 }
 
@@ -74,6 +75,7 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
             shutdown_grace: Duration::from_secs(5),
             max_jobs: None,
             parent: None,
+            timings: false,
             output: PhantomData,
         }
     }
@@ -118,6 +120,35 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
     /// to the runtime. Must be longer than zero.
     pub fn job_timeout(mut self, limit: Duration) -> Self {
         self.job_timeout = Some(limit);
+        self
+    }
+
+    /// Records how long each job waited in the queue and how long it ran, into histograms
+    /// that [`stats().timings`](crate::PoolStats::timings) reads as percentiles. Off by
+    /// default: it reads the clock twice per job, and a job of size zero is then boxed to
+    /// carry its submit time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_tokio::{job_fn, WorkerPool};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<()>::builder().timings(true).build()?;
+    /// pool.start()?;
+    /// for _ in 0..100 {
+    ///     pool.submit_detached(job_fn("tick", |_ctx| async { Ok(()) })).await?;
+    /// }
+    /// let report = pool.shutdown().await?;
+    /// let timings = report.stats.timings.expect("asked for");
+    /// assert_eq!(timings.run.count, 100);
+    /// assert!(timings.queue_wait.p50 <= timings.queue_wait.p99);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn timings(mut self, on: bool) -> Self {
+        self.timings = on;
         self
     }
 
@@ -243,6 +274,7 @@ impl<E, O> fmt::Debug for WorkerPoolBuilder<E, O> {
         f.debug_struct("WorkerPoolBuilder")
             .field("name", &self.name)
             .field("workers", &self.workers)
+            .field("timings", &self.timings)
             .field("queue_capacity", &self.queue_capacity)
             .field("job_timeout", &self.job_timeout)
             .field("shutdown_grace", &self.shutdown_grace)

@@ -67,6 +67,7 @@ mod stats;
 mod status;
 mod submit;
 mod thread_sleep;
+mod timings;
 mod wait_group;
 mod worker;
 
@@ -91,4 +92,5 @@ pub use pool::WorkerPool;
 pub use report::{ShutdownReport, UnstartedJob};
 pub use stats::PoolStats;
 pub use status::{JobStatus, Results};
+pub use timings::{Percentiles, Timings};
 pub use uuid::Uuid;

@@ -159,6 +159,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             config.max_jobs,
             config.job_timeout,
             sink,
+            config.timings,
         );
         let shared = Arc::new(shared);
         let runner: Weak<dyn BlockingRunner> = Arc::downgrade(&shared) as Weak<Shared<E, O>>;

@@ -5,7 +5,7 @@ use std::sync::atomic::{
     AtomicBool, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
 };
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_channel::{Receiver, Sender};
 
@@ -17,6 +17,7 @@ use crate::lock::lock;
 use crate::own_job::OwnJobsWaiting;
 use crate::reply::Reply;
 use crate::sink::ResultsSink;
+use crate::timings::{self, WorkerTimings};
 use crate::wait_group::WaitGroup;
 use crate::{CancellationToken, JobError, JobProcessor, JobStatus, PoolStats, UnstartedJob};
 
@@ -33,6 +34,8 @@ pub(crate) struct Shared<E, O> {
     pub(crate) queue_rx: Receiver<Envelope<O>>,
     pub(crate) intake: Intake,
     pub(crate) counters: Box<[WorkerCounters]>,
+    /// Per worker, when timings were asked for.
+    pub(crate) timings: Option<Box<[WorkerTimings]>>,
     pub(crate) live_workers: Arc<WaitGroup>,
     pub(crate) job_timeout: Option<Duration>,
     pub(crate) results: Option<ResultsSink<O>>,
@@ -60,6 +63,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
         max_jobs: Option<u64>,
         job_timeout: Option<Duration>,
         results: Option<ResultsSink<O>>,
+        timings: bool,
     ) -> Self {
         let pool_id = identity.id;
         let (queue_tx, queue_rx) = async_channel::bounded(queue_capacity);
@@ -79,6 +83,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
             queue_rx,
             intake: Intake::new(max_jobs),
             counters: (0..workers).map(|_| WorkerCounters::default()).collect(),
+            timings: timings.then(|| (0..workers).map(|_| WorkerTimings::new()).collect()),
             live_workers: Arc::default(),
             job_timeout,
             results,
@@ -114,6 +119,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
             aborted_unstarted += counters.aborted_unstarted();
         }
         stats.queued = self.queue_rx.len();
+        stats.timings = self.timings.as_deref().map(timings::summarize);
         stats.idle = self
             .live_workers
             .count()
@@ -127,6 +133,11 @@ impl<E, O: Send + 'static> Shared<E, O> {
             self.intake.submitted()
         };
         stats
+    }
+
+    /// Now, if the pool keeps timings: a job's submit time.
+    pub(crate) fn submit_time(&self) -> Option<Instant> {
+        self.timings.is_some().then(Instant::now)
     }
 
     pub(crate) fn mark_started(&self) {

@@ -1,5 +1,7 @@
 //! The pool's book-keeping, as the caller sees it.
 
+use crate::Timings;
+
 /// A snapshot of a pool's book-keeping, from [`stats`](crate::WorkerPool::stats).
 ///
 /// While the pool runs, the numbers are read one after another without a lock, so they need
@@ -66,6 +68,9 @@ pub struct PoolStats {
     pub aborted: u64,
     /// Jobs handed back without being started.
     pub not_started: u64,
+    /// Queue wait and run time percentiles, if the pool was built with
+    /// [`timings(true)`](crate::WorkerPoolBuilder::timings).
+    pub timings: Option<Timings>,
 }
 
 impl PoolStats {

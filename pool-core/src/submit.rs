@@ -221,7 +221,12 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             }
         }
         // The common case, a queue with room, needs no send future.
-        let envelope = match self.send_now(Envelope::new(intake.issue_id(), job, reply)) {
+        let envelope = match self.send_now(Envelope::new(
+            intake.issue_id(),
+            job,
+            reply,
+            shared.submit_time(),
+        )) {
             Ok(id) => return Ok(id),
             Err(TrySendError::Closed(envelope)) => {
                 return Err(SubmitError::Closed(envelope.into_job()));
@@ -290,7 +295,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             Admission::Exhausted => return Err(TrySubmitError::Closed(job)),
             Admission::Contended(_) => return Err(TrySubmitError::Full(job)),
         }
-        let envelope = Envelope::new(intake.issue_id(), job, reply);
+        let envelope = Envelope::new(intake.issue_id(), job, reply, self.shared().submit_time());
         let full = match self.send_now(envelope) {
             Ok(id) => return Ok(id),
             Err(TrySendError::Closed(envelope)) => {

@@ -2,6 +2,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_channel::TryRecvError;
 use futures_lite::future;
@@ -32,6 +33,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
     let shared = &*shared;
     let counters = &shared.counters[worker_id];
     let mut ctx = JobContext::for_worker(Arc::clone(&shared.identity), worker_id);
+    let timings = shared.timings.as_deref().map(|timings| &timings[worker_id]);
     let mut since_yield = 0_u32;
     loop {
         // A receive from a non-empty queue never suspends, and quick jobs may not either: a
@@ -61,6 +63,8 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         let id = job.id();
         let reply = job.take_reply();
         let submitted_in = job.take_span();
+        // Asked of the job only with timings on: a call through its vtable costs otherwise.
+        let submitted_at = timings.and_then(|_| job.submitted_at());
         let abort = reply.as_ref().and_then(Reply::abort_signal);
         // Aborted by its handle while it waited: it never runs.
         let aborted_early = abort.as_ref().is_some_and(|abort| abort.is_aborted());
@@ -83,6 +87,8 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             job: Some(job),
             reply,
         };
+        let began = timings.map(|_| Instant::now());
+        let named_ok = named.is_ok();
         let outcome = match named {
             _ if aborted_early => Err(JobError::ABORTED),
             // Without a span, no `Instrumented` wrapper: it costs on every poll even empty.
@@ -100,6 +106,13 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
                 panic_message(payload.as_ref())
             ))),
         };
+        // Only jobs that began count: not one aborted in the queue, nor one whose name
+        // panicked before it could run.
+        if let (Some(timings), Some(began), false, true) = (timings, began, aborted_early, named_ok)
+        {
+            let waited = submitted_at.map_or(Duration::ZERO, |at| began.duration_since(at));
+            timings.record(waited, began.elapsed());
+        }
         let status = running.finish(outcome);
         // The job's abort signal goes with it: an idle worker holds nothing of a past job.
         ctx.end_job();

@@ -15,6 +15,7 @@ fn run<B: Backend>(backend: &B, approach: &str, jobs: usize) {
         "pool" => backend.run(workloads::pool(b, Work::Noop, jobs, WORKERS, QUEUE)),
         "channel" => backend.run(workloads::channel(b, Work::Noop, jobs, WORKERS, QUEUE)),
         "spawn-per-job" => backend.run(backend.spawn_each(Work::Noop, jobs)),
+        "pool-timed" => backend.run(workloads::pool_timed(b, jobs, WORKERS, QUEUE)),
         "pool-closures" => {
             backend.run(workloads::pool_of_closures(
                 b,
@@ -50,7 +51,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [runtime, approach, jobs] = args.as_slice() else {
         panic!(
-            "usage: one <tokio|async-std|smol> <pool|pool-closures|channel|spawn-per-job|pool-handles|channel-oneshot> <jobs>"
+            "usage: one <tokio|async-std|smol> <pool|pool-timed|pool-closures|channel|spawn-per-job|pool-handles|channel-oneshot> <jobs>"
         );
     };
     let jobs = jobs.parse().expect("a job count");

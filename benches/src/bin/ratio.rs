@@ -28,6 +28,10 @@ fn everywhere<B: Backend>(backend: &B, jobs: usize) -> Approaches<'_> {
             Box::new(move || backend.run(workloads::pool(b(), noop, jobs, WORKERS, QUEUE))),
         ),
         (
+            "pool-timed",
+            Box::new(move || backend.run(workloads::pool_timed(b(), jobs, WORKERS, QUEUE))),
+        ),
+        (
             "pool-closures",
             Box::new(move || {
                 backend.run(workloads::pool_of_closures(b(), noop, jobs, WORKERS, QUEUE))
@@ -303,10 +307,11 @@ fn report(all: &Measured, json: Option<&str>) {
             ));
         }
         println!(
-            "\ngoals: pool / channel {:.2} (>= 0.9), closures / struct jobs {:.2} (>= 0.95), handles / oneshot {:.2} (>= 0.9)",
+            "\ngoals: pool / channel {:.2} (>= 0.9), closures / struct jobs {:.2} (>= 0.95), handles / oneshot {:.2} (>= 0.9); timed / untimed {:.2}",
             ratio(pool, rates["channel"]),
             ratio(rates["pool-closures"], pool),
             ratio(rates["pool-handles"], rates["channel-oneshot"]),
+            ratio(rates["pool-timed"], pool),
         );
         if let Some(orb) = rates.get("orb-boxed") {
             println!("        pool / orb-boxed {:.2} (>= 1.0)", ratio(pool, orb));

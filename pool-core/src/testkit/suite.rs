@@ -25,6 +25,7 @@ macro_rules! conformance_suite {
             a_blocking_job_counts_against_the_bound,
             a_blocking_job_panics_and_times_out_like_any_job,
             blocking_jobs_under_each_shutdown_mode,
+            timings_measure_queue_wait_and_run_time,
             a_job_is_dropped_before_its_handle_resolves,
             start_once,
             stop_once,

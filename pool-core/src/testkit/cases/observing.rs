@@ -200,3 +200,68 @@ pub async fn a_per_worker_resource_that_fails_to_open_is_made_again<H: Harness>(
     assert_eq!(resources.opened(), 1);
     pool.shutdown().await.unwrap();
 }
+
+/// With timings on, every job that began has its queue wait and run time recorded, and the
+/// percentiles bound what the test saw from outside: the first job ran at least as long as
+/// the test held it, the second waited at least as long as it sat in the queue behind it.
+/// Jobs that never began are not counted; without timings there are none.
+pub async fn timings_measure_queue_wait_and_run_time<H: Harness>() {
+    let untimed = builder::<H, ()>().build().unwrap();
+    assert_eq!(untimed.stats().timings, None);
+
+    let pool = builder::<H, ()>().workers(1).timings(true).build().unwrap();
+    pool.start().unwrap();
+    let (started, gate) = (Arc::new(Latch::new(1)), crate::testkit::Gate::new());
+    let held = {
+        let (started, gate) = (Arc::clone(&started), gate.clone());
+        crate::job_fn("held", move |_ctx| async move {
+            started.count_down();
+            gate.wait().await;
+            Ok::<_, BoxError>(())
+        })
+    };
+    pool.submit_detached(held).await.unwrap();
+    started.wait().await;
+    let held_from = std::time::Instant::now();
+    pool.submit_detached(crate::job_fn("behind", |_ctx| async {
+        Ok::<_, BoxError>(())
+    }))
+    .await
+    .unwrap();
+    let queued_from = std::time::Instant::now();
+    crate::testkit::eventually(|| pool.stats().queued == 1).await;
+    let (held_for, queued_for) = (held_from.elapsed(), queued_from.elapsed());
+    gate.open();
+    crate::testkit::eventually(|| pool.stats().completed == 2).await;
+    // Queued behind a job that never ends: handed back by `shutdown_now`, never timed.
+    let (blocker_started, never) = (Arc::new(Latch::new(1)), crate::testkit::Gate::new());
+    let blocker = {
+        let (blocker_started, never) = (Arc::clone(&blocker_started), never.clone());
+        crate::job_fn("blocker", move |ctx| async move {
+            blocker_started.count_down();
+            ctx.run_until_cancelled(never.wait()).await;
+            Ok::<_, BoxError>(())
+        })
+    };
+    pool.submit_detached(blocker).await.unwrap();
+    blocker_started.wait().await;
+    pool.submit_detached(crate::job_fn("never", |_ctx| async {
+        Ok::<_, BoxError>(())
+    }))
+    .await
+    .unwrap();
+
+    let report = pool.shutdown_now().await.unwrap();
+    assert_adds_up(&report.stats);
+    let timings = report.stats.timings.expect("timings were asked for");
+    assert_eq!(timings.run.count, 3, "{timings:?}");
+    assert_eq!(timings.queue_wait.count, 3, "{timings:?}");
+    assert!(timings.run.max >= held_for, "{timings:?} held {held_for:?}");
+    assert!(
+        timings.queue_wait.max >= queued_for,
+        "{timings:?} queued {queued_for:?}"
+    );
+    for p in [timings.run, timings.queue_wait] {
+        assert!(p.p50 <= p.p90 && p.p90 <= p.p99 && p.p99 <= p.max, "{p:?}");
+    }
+}

@@ -1,0 +1,212 @@
+//! Opt-in timings: how long each job waited in the queue, and how long it ran, kept as
+//! fixed-bucket histograms per worker (no allocation per job) and summed into percentiles
+//! when the stats are read.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+/// Sub-buckets per power of two: a bucket spans at most an eighth of its value, so a
+/// percentile read from it is at most 12.5 % above the true one.
+const SUB_BITS: u32 = 3;
+const SUBS: usize = 1 << SUB_BITS;
+/// Powers of two kept: up to 2^48 ns, about 78 hours; longer times count in the last bucket.
+const POWERS: usize = 48;
+const BUCKETS: usize = POWERS * SUBS;
+
+/// The percentiles of one kind of duration, read from [`PoolStats::timings`](crate::PoolStats::timings).
+///
+/// Each percentile is the upper edge of the histogram bucket it falls in, so it is never
+/// below the true value and at most 12.5 % above it; `max` is exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Percentiles {
+    /// How many durations were recorded.
+    pub count: u64,
+    /// The median.
+    pub p50: Duration,
+    /// The 90th percentile.
+    pub p90: Duration,
+    /// The 99th percentile.
+    pub p99: Duration,
+    /// The longest.
+    pub max: Duration,
+}
+
+/// Queue wait and run time of the jobs that ran, when the pool was built with
+/// [`timings(true)`](crate::WorkerPoolBuilder::timings).
+///
+/// *Queue wait* is from the moment a job was submitted (a `submit` that waits for room counts
+/// that wait too) to the moment a worker began it: the saturation signal a pool is resized
+/// on. *Run time* is from
+/// then to its outcome. Jobs that never began (aborted or handed back) are in neither.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Timings {
+    /// Time in the queue.
+    pub queue_wait: Percentiles,
+    /// Time running.
+    pub run: Percentiles,
+}
+
+/// One worker's histograms. One writer (the worker), so a plain load and store count.
+#[derive(Debug)]
+pub(crate) struct WorkerTimings {
+    queue_wait: Histogram,
+    run: Histogram,
+}
+
+#[derive(Debug)]
+struct Histogram {
+    buckets: Box<[AtomicU64]>,
+    max_ns: AtomicU64,
+}
+
+impl WorkerTimings {
+    pub(crate) fn new() -> Self {
+        Self {
+            queue_wait: Histogram::new(),
+            run: Histogram::new(),
+        }
+    }
+
+    pub(crate) fn record(&self, queue_wait: Duration, run: Duration) {
+        self.queue_wait.record(queue_wait);
+        self.run.record(run);
+    }
+}
+
+impl Histogram {
+    fn new() -> Self {
+        Self {
+            buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+            max_ns: AtomicU64::new(0),
+        }
+    }
+
+    fn record(&self, duration: Duration) {
+        let ns = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        let bucket = &self.buckets[bucket_of(ns)];
+        bucket.store(bucket.load(Relaxed) + 1, Relaxed);
+        if ns > self.max_ns.load(Relaxed) {
+            self.max_ns.store(ns, Relaxed);
+        }
+    }
+}
+
+/// The bucket of `ns`: values below `SUBS` have one each; above, each power of two is cut
+/// into `SUBS` equal parts.
+fn bucket_of(ns: u64) -> usize {
+    if ns < SUBS as u64 {
+        return ns as usize;
+    }
+    let power = 63 - ns.leading_zeros(); // >= SUB_BITS
+    let sub = (ns >> (power - SUB_BITS)) as usize & (SUBS - 1);
+    let index = (power - SUB_BITS + 1) as usize * SUBS + sub;
+    index.min(BUCKETS - 1)
+}
+
+/// The largest value in `bucket`.
+fn upper_edge(bucket: usize) -> u64 {
+    if bucket < SUBS {
+        return bucket as u64;
+    }
+    let power = (bucket / SUBS) as u32 + SUB_BITS - 1;
+    let sub = (bucket % SUBS) as u64;
+    let low = (SUBS as u64 + sub) << (power - SUB_BITS);
+    low + (1 << (power - SUB_BITS)) - 1
+}
+
+/// Sums the workers' histograms into percentiles.
+pub(crate) fn summarize(workers: &[WorkerTimings]) -> Timings {
+    Timings {
+        queue_wait: percentiles(workers.iter().map(|w| &w.queue_wait)),
+        run: percentiles(workers.iter().map(|w| &w.run)),
+    }
+}
+
+fn percentiles<'a>(histograms: impl Iterator<Item = &'a Histogram> + Clone) -> Percentiles {
+    let mut sum = vec![0_u64; BUCKETS];
+    let mut max_ns = 0;
+    for histogram in histograms {
+        for (total, bucket) in sum.iter_mut().zip(histogram.buckets.iter()) {
+            *total += bucket.load(Relaxed);
+        }
+        max_ns = max_ns.max(histogram.max_ns.load(Relaxed));
+    }
+    let count: u64 = sum.iter().sum();
+    let at = |quantile: f64| {
+        if count == 0 {
+            return Duration::ZERO;
+        }
+        // The rank of the quantile, 1-based: the smallest value with at least that many at
+        // or below it.
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let rank = ((count as f64 * quantile).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (bucket, &n) in sum.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                // Never above the exact maximum.
+                return Duration::from_nanos(upper_edge(bucket).min(max_ns));
+            }
+        }
+        Duration::from_nanos(max_ns)
+    };
+    Percentiles {
+        count,
+        p50: at(0.50),
+        p90: at(0.90),
+        p99: at(0.99),
+        max: Duration::from_nanos(max_ns),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_falls_in_a_bucket_whose_edges_hold_it() {
+        for ns in (0..10_000).chain([u64::from(u32::MAX), 1 << 40, (1 << 47) + 12_345]) {
+            let bucket = bucket_of(ns);
+            assert!(upper_edge(bucket) >= ns, "{ns} above its bucket {bucket}");
+            if bucket > 0 {
+                assert!(
+                    upper_edge(bucket - 1) < ns,
+                    "{ns} below its bucket {bucket}"
+                );
+            }
+            // At most an eighth above.
+            assert!(
+                upper_edge(bucket) - ns <= ns / 8,
+                "{ns}: bucket {bucket} too wide"
+            );
+        }
+        assert_eq!(bucket_of(u64::MAX), BUCKETS - 1);
+    }
+
+    #[test]
+    fn percentiles_of_known_values() {
+        let worker = WorkerTimings::new();
+        for ms in 1..=100 {
+            worker.record(Duration::from_millis(ms), Duration::from_micros(ms));
+        }
+        let timings = summarize(std::slice::from_ref(&worker));
+        let wait = timings.queue_wait;
+        assert_eq!(wait.count, 100);
+        assert_eq!(wait.max, Duration::from_millis(100));
+        for (got, exact) in [(wait.p50, 50), (wait.p90, 90), (wait.p99, 99)] {
+            let exact = Duration::from_millis(exact);
+            assert!(
+                got >= exact && got <= exact + exact / 8,
+                "{got:?} for {exact:?}"
+            );
+        }
+        assert_eq!(timings.run.max, Duration::from_micros(100));
+        assert_eq!(summarize(&[]).run, Percentiles::default());
+    }
+}
