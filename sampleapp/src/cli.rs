@@ -49,6 +49,12 @@ pub struct Args {
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate, allow_hyphen_values = true)]
     pub panic_rate: f64,
 
+    /// The share of jobs whose work is blocking code (a synchronous sleep, as a blocking
+    /// client would do), from 0 to 1: they run as blocking work on the runtime's threads for
+    /// it, not on its async workers.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate, allow_hyphen_values = true)]
+    pub blocking_rate: f64,
+
     /// Stop any job that works longer than this, e.g. 2ms (more than zero).
     #[arg(long, value_parser = parse_timeout, allow_hyphen_values = true)]
     pub job_timeout: Option<Duration>,

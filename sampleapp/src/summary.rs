@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use pool_core::PoolStats;
+use pool_core::{Percentiles, PoolStats};
 use serde::Serialize;
 
 /// The end-of-run summary, as text or as one JSON object.
@@ -39,6 +39,45 @@ pub struct Summary {
     pub wall_seconds: f64,
     /// Jobs that reached an outcome, per second of wall time.
     pub jobs_per_second: f64,
+    /// How long jobs waited in the queue, from submit to start.
+    pub queue_wait_ms: Option<Millis>,
+    /// How long jobs ran.
+    pub run_ms: Option<Millis>,
+}
+
+/// Percentiles in milliseconds (each at most 12.5 % above the true value; `max` exact).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Millis {
+    /// The median.
+    pub p50: f64,
+    /// The 90th percentile.
+    pub p90: f64,
+    /// The 99th percentile.
+    pub p99: f64,
+    /// The longest.
+    pub max: f64,
+}
+
+impl From<Percentiles> for Millis {
+    fn from(p: Percentiles) -> Self {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        Self {
+            p50: ms(p.p50),
+            p90: ms(p.p90),
+            p99: ms(p.p99),
+            max: ms(p.max),
+        }
+    }
+}
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "p50 {:.2} ms, p90 {:.2}, p99 {:.2}, max {:.2}",
+            self.p50, self.p90, self.p99, self.max
+        )
+    }
 }
 
 impl Summary {
@@ -74,6 +113,8 @@ impl Summary {
             } else {
                 0.0
             },
+            queue_wait_ms: stats.timings.map(|t| t.queue_wait.into()),
+            run_ms: stats.timings.map(|t| t.run.into()),
         }
     }
 
@@ -119,6 +160,12 @@ impl fmt::Display for Summary {
             "not started  {} ({} handed back, none lost)",
             self.not_started, self.handed_back
         )?;
+        if let Some(waited) = &self.queue_wait_ms {
+            writeln!(f, "queue wait   {waited}")?;
+        }
+        if let Some(ran) = &self.run_ms {
+            writeln!(f, "run time     {ran}")?;
+        }
         writeln!(f, "wall time    {:.2} s", self.wall_seconds)?;
         write!(f, "throughput   {:.0} jobs/s", self.jobs_per_second)
     }

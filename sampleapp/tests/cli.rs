@@ -75,6 +75,42 @@ fn a_short_run_adds_up_on_every_runtime() {
     }
 }
 
+/// Blocking jobs run beside async ones, and the summary gives queue-wait and run-time
+/// percentiles in order.
+#[test]
+fn blocking_jobs_and_timings_on_every_runtime() {
+    for runtime in RUNTIMES {
+        let output = sampleapp()
+            .args([
+                "--runtime",
+                runtime,
+                "--duration",
+                "300ms",
+                "--workers",
+                "8",
+            ])
+            .args(["--blocking-rate", "0.5", "--job-ms", "1..2", "--json"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{runtime}: {output:?}");
+        let summary = summary_of(&output);
+        assert!(count(&summary, "completed") > 0, "{summary}");
+        assert_adds_up(&summary);
+        for timing in ["queue_wait_ms", "run_ms"] {
+            let at = |p: &str| summary[timing][p].as_f64().expect("a percentile");
+            assert!(
+                at("p50") <= at("p90") && at("p90") <= at("p99") && at("p99") <= at("max"),
+                "{summary}"
+            );
+        }
+        // Every job works at least 1 ms.
+        assert!(
+            summary["run_ms"]["p50"].as_f64().unwrap() >= 1.0,
+            "{summary}"
+        );
+    }
+}
+
 #[test]
 fn a_job_count_stops_the_run_on_every_runtime() {
     for runtime in RUNTIMES {
@@ -106,6 +142,7 @@ fn bad_flags_exit_2_with_a_message() {
         &["--runtime", "go"],
         &["--job-ms", "5..1"],
         &["--fail-rate", "2"],
+        &["--blocking-rate", "1.5"],
         &["--duration", "soon"],
         &["--no-such-flag"],
     ] {
