@@ -54,6 +54,8 @@ mod job_error;
 mod job_fn;
 mod job_set;
 mod lock;
+#[cfg(feature = "metrics")]
+mod metrics_export;
 mod own_job;
 mod panic_message;
 mod per_worker;

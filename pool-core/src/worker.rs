@@ -34,6 +34,9 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
     let counters = &shared.counters[worker_id];
     let mut ctx = JobContext::for_worker(Arc::clone(&shared.identity), worker_id);
     let timings = shared.timings.as_deref().map(|timings| &timings[worker_id]);
+    #[cfg(feature = "metrics")]
+    let exported =
+        timings.map(|_| crate::metrics_export::JobHistograms::new(&shared.identity.name));
     let mut since_yield = 0_u32;
     loop {
         // A receive from a non-empty queue never suspends, and quick jobs may not either: a
@@ -111,7 +114,12 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         if let (Some(timings), Some(began), false, true) = (timings, began, aborted_early, named_ok)
         {
             let waited = submitted_at.map_or(Duration::ZERO, |at| began.duration_since(at));
-            timings.record(waited, began.elapsed());
+            let ran = began.elapsed();
+            timings.record(waited, ran);
+            #[cfg(feature = "metrics")]
+            if let Some(exported) = &exported {
+                exported.record(waited, ran);
+            }
         }
         let status = running.finish(outcome);
         // The job's abort signal goes with it: an idle worker holds nothing of a past job.
