@@ -66,6 +66,13 @@ pub fn pool_channel_spawn<B: Backend>(
     bench(group, backend, "pool", || {
         workloads::pool(backend.clone(), work, JOBS, WORKERS, QUEUE)
     });
+    if work == Work::Noop {
+        // What timings cost per job (issue 11): the same pool, keeping queue-wait and run-time
+        // histograms.
+        bench(group, backend, "pool-timed", || {
+            workloads::pool_timed(backend.clone(), JOBS, WORKERS, QUEUE)
+        });
+    }
     bench(group, backend, "channel", || {
         workloads::channel(backend.clone(), work, JOBS, WORKERS, QUEUE)
     });

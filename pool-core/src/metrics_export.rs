@@ -36,6 +36,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// # Ok(())
     /// # }
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
     pub fn record_metrics(&self) {
         let stats = self.stats();
         let pool = self.name().to_owned();
