@@ -77,7 +77,12 @@ impl Executor for TokioExecutor {
         // Detached: dropping the `JoinHandle` leaves the task running.
         match &self.handle {
             Some(handle) => drop(handle.spawn_blocking(task)),
-            None => drop(tokio::task::spawn_blocking(task)),
+            None => match Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn_blocking(task)),
+                // A context kept past its job, used outside any runtime: a thread of its own
+                // rather than tokio's panic.
+                Err(_) => drop(std::thread::spawn(task)),
+            },
         }
     }
 
