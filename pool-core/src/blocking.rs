@@ -32,6 +32,11 @@ where
 {
     let (tell, told) = futures_channel::oneshot::channel();
     let task: Box<dyn FnOnce() + Send> = Box::new(move || {
+        // Given up on while it waited for a thread (a job timed out or aborted): it does not
+        // start at all.
+        if tell.is_canceled() {
+            return;
+        }
         // Nobody may be waiting any more (a timed-out job): the value is then dropped.
         let _ = tell.send(catch_unwind(AssertUnwindSafe(f)));
     });
@@ -55,9 +60,13 @@ where
 ///
 /// What a thread cannot do is stop halfway: when a job timeout or a shutdown deadline
 /// expires, the job's outcome is `TimedOut` or `Aborted` at once and its worker moves on, but
-/// `f` runs on until it returns (its value is then dropped). So for a moment more threads
-/// than workers may be running job code. A long `f` should look at
-/// [`ctx.is_cancelled()`](JobContext::is_cancelled) now and then, and return early.
+/// an `f` that has begun runs on until it returns (its value is then dropped; an `f` still
+/// waiting for a thread never begins). So more threads than workers may be running job code:
+/// one more for each such job, for as long as its `f` runs, with no bound but the runtime's
+/// blocking threads. And what `f` captured is dropped when `f` returns, which may be after the
+/// job's handle has resolved (for async jobs, the job is always dropped first). A long `f`
+/// should look at [`ctx.is_cancelled()`](JobContext::is_cancelled) now and then, and return
+/// early.
 ///
 /// Blocking inside an *async* job instead (a synchronous call in `process`) holds up one of
 /// the runtime's threads; on tokio it also stops that thread's timers.

@@ -52,8 +52,6 @@ impl<J> SubmitError<J> {
         matches!(self, Self::WouldDeadlock(_))
     }
 
-    /// The same refusal, with the job turned into something else (the pool's own wrappers
-    /// hand back what the caller gave).
     /// The same refusal without the job (which is dropped): a `SubmitError<()>` is `Send` and
     /// `Sync` whatever the job was, so `?` converts it into a [`BoxError`](crate::BoxError)
     /// even for a job that is not `Sync`.
@@ -96,6 +94,8 @@ impl<J> SubmitError<J> {
         self.map(drop)
     }
 
+    /// The same refusal, with the job turned into something else (the pool's own wrappers
+    /// hand back what the caller gave).
     pub(crate) fn map<T>(self, f: impl FnOnce(J) -> T) -> SubmitError<T> {
         match self {
             Self::Closed(job) => SubmitError::Closed(f(job)),

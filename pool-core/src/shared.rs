@@ -169,6 +169,8 @@ impl<E, O: Send + 'static> Shared<E, O> {
     pub(crate) fn hand_back(&self, mut envelope: Envelope<O>) {
         let id = envelope.id();
         let reply = envelope.take_reply();
+        // The submitter's span closes now, not when the caller drops the report.
+        drop(envelope.take_span());
         let aborted = reply.as_ref().is_some_and(Reply::is_aborted);
         let outcome = if aborted {
             self.aborted_unstarted.fetch_add(1, Relaxed);
@@ -216,7 +218,10 @@ impl<E, O> Drop for Shared<E, O> {
     /// mid-queue) is told `NotStarted`, so that no handle or job set waits forever.
     fn drop(&mut self) {
         while let Ok(mut envelope) = self.queue_rx.try_recv() {
-            if let Some(reply) = envelope.take_reply() {
+            let reply = envelope.take_reply();
+            // The job first, then its outcome, as everywhere else.
+            drop(envelope);
+            if let Some(reply) = reply {
                 reply.tell(Err(JobError::NOT_STARTED));
             }
         }

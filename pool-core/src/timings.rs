@@ -9,7 +9,8 @@ use std::time::Duration;
 /// percentile read from it is at most 12.5 % above the true one.
 const SUB_BITS: u32 = 3;
 const SUBS: usize = 1 << SUB_BITS;
-/// Powers of two kept: up to 2^48 ns, about 78 hours; longer times count in the last bucket.
+/// Rows of buckets: the last spans up to 2^50 ns, about 13 days; longer times count in it too,
+/// and a percentile that falls in it reads as the exact maximum.
 const POWERS: usize = 48;
 const BUCKETS: usize = POWERS * SUBS;
 
@@ -150,7 +151,10 @@ fn percentiles<'a>(histograms: impl Iterator<Item = &'a Histogram> + Clone) -> P
         for (bucket, &n) in sum.iter().enumerate() {
             seen += n;
             if seen >= rank {
-                // Never above the exact maximum.
+                // Never above the exact maximum; the last bucket has no upper edge.
+                if bucket == BUCKETS - 1 {
+                    return Duration::from_nanos(max_ns);
+                }
                 return Duration::from_nanos(upper_edge(bucket).min(max_ns));
             }
         }
@@ -208,5 +212,11 @@ mod tests {
         }
         assert_eq!(timings.run.max, Duration::from_micros(100));
         assert_eq!(summarize(&[]).run, Percentiles::default());
+
+        // Beyond the last bucket's range: read as the exact maximum, never below it.
+        let month = Duration::from_secs(30 * 24 * 3600);
+        let long = WorkerTimings::new();
+        long.record(month, month);
+        assert_eq!(summarize(std::slice::from_ref(&long)).run.p50, month);
     }
 }

@@ -9,6 +9,16 @@ use crate::testkit::cases::assert_adds_up;
 use crate::testkit::{Gauge, Harness, Latch, ThreadGate, builder, eventually, kind_of};
 use crate::{BoxError, Cancelled, JobErrorKind, blocking_job_fn, job_fn};
 
+/// Opens its gate when dropped: a failed assertion must not leave a thread blocked (the
+/// runtime's drop would wait for it, and the test would hang instead of failing).
+struct OpenOnDrop(ThreadGate);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.open();
+    }
+}
+
 /// More blocking jobs than any test runtime has threads all block at once, and the runtime
 /// still runs this test meanwhile: they run on its threads for blocking work, not its
 /// workers. Their values reach their handles.
@@ -17,6 +27,7 @@ pub async fn blocking_jobs_run_off_the_runtime_threads<H: Harness>() {
     let pool = builder::<H, usize>().workers(JOBS).build().unwrap();
     pool.start().unwrap();
     let (inside, gate) = (Arc::new(Latch::new(JOBS)), ThreadGate::default());
+    let _opener = OpenOnDrop(gate.clone());
     let mut handles = Vec::new();
     for n in 0..JOBS {
         let (inside, gate) = (Arc::clone(&inside), gate.clone());
@@ -56,6 +67,7 @@ pub async fn a_blocking_job_counts_against_the_bound<H: Harness>() {
     pool.start().unwrap();
     let gauge = Arc::new(Gauge::default());
     let (inside, gate) = (Arc::new(Latch::new(WORKERS)), ThreadGate::default());
+    let _opener = OpenOnDrop(gate.clone());
     for _ in 0..JOBS {
         let (gauge, inside, gate) = (Arc::clone(&gauge), Arc::clone(&inside), gate.clone());
         let job = blocking_job_fn("bounded", move |_ctx| {
@@ -94,11 +106,13 @@ pub async fn a_blocking_job_panics_and_times_out_like_any_job<H: Harness>() {
 
     let pool = builder::<H, u32>()
         .workers(1)
-        .job_timeout(Duration::from_millis(20))
+        // Long enough for the next job to start a blocking thread on a loaded machine.
+        .job_timeout(Duration::from_millis(250))
         .build()
         .unwrap();
     pool.start().unwrap();
     let (gate, returned) = (ThreadGate::default(), Arc::new(AtomicBool::new(false)));
+    let _opener = OpenOnDrop(gate.clone());
     let stuck = {
         let (gate, returned) = (gate.clone(), Arc::clone(&returned));
         blocking_job_fn("stuck", move |_ctx| {
@@ -175,6 +189,7 @@ pub async fn blocking_jobs_under_each_shutdown_mode<H: Harness>() {
         .unwrap();
     pool.start().unwrap();
     let (started, gate) = (Arc::new(Latch::new(1)), ThreadGate::default());
+    let _opener = OpenOnDrop(gate.clone());
     let ignores = {
         let (started, gate) = (Arc::clone(&started), gate.clone());
         blocking_job_fn("ignores", move |_ctx| {

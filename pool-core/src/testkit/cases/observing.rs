@@ -8,7 +8,7 @@ use futures_core::FusedStream;
 use futures_lite::StreamExt;
 
 use crate::testkit::cases::assert_adds_up;
-use crate::testkit::{Harness, Latch, SpanRecorder, builder, kind_of};
+use crate::testkit::{Harness, Latch, SpanRecorder, Tagged, builder, kind_of};
 use crate::{BoxError, CancellationToken, Cancelled, Executor, JobErrorKind};
 
 /// A job that runs its work through `run_until_cancelled` stops at `shutdown_now` and is
@@ -245,13 +245,12 @@ pub async fn timings_measure_queue_wait_and_run_time<H: Harness>() {
     };
     pool.submit_detached(blocker).await.unwrap();
     blocker_started.wait().await;
-    pool.submit_detached(crate::job_fn("never", |_ctx| async {
-        Ok::<_, BoxError>(())
-    }))
-    .await
-    .unwrap();
+    // With timings, a job travels boxed with its submit time: it comes back as itself.
+    pool.submit_detached(Tagged::new(7)).await.unwrap();
 
     let report = pool.shutdown_now().await.unwrap();
+    let [unstarted] = <[_; 1]>::try_from(report.unstarted).expect("one job handed back");
+    assert_eq!(unstarted.downcast::<Tagged>().expect("a Tagged").tag, 7);
     assert_adds_up(&report.stats);
     let timings = report.stats.timings.expect("timings were asked for");
     assert_eq!(timings.run.count, 3, "{timings:?}");
