@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use pool_core::{JobProcessor, WorkerPool, job_fn};
+use pool_core::{Executor, JobProcessor, WorkerPool, job_fn};
 
 use crate::backend::{Backend, Joined};
 use crate::jobs::{BoxedJob, Noop, Work, Yield};
@@ -18,18 +18,8 @@ pub async fn pool<B: Backend>(backend: B, work: Work, jobs: usize, workers: usiz
 
 /// The pool, fire-and-forget, keeping timings (queue wait and run time per job).
 pub async fn pool_timed<B: Backend>(backend: B, jobs: usize, workers: usize, queue: usize) {
-    let pool = WorkerPool::<B::Executor>::with_executor(backend.executor())
-        .workers(workers)
-        .queue_capacity(queue)
-        .timings(true)
-        .build()
-        .expect("a valid pool");
-    pool.start().expect("a fresh pool starts");
-    for _ in 0..jobs {
-        if pool.submit_detached(Noop).await.is_err() {
-            unreachable!("the pool is open");
-        }
-    }
+    let pool = started_pool(&backend, workers, queue, true);
+    submit_detached_all(&pool, jobs, || Noop).await;
     let report = pool.shutdown().await.expect("the first shutdown");
     let timings = report.stats.timings.expect("timings were asked for");
     assert_eq!(timings.run.count, jobs as u64);
@@ -57,23 +47,46 @@ pub async fn pool_of_closures<B: Backend>(
     workers: usize,
     queue: usize,
 ) {
+    let pool = started_pool(&backend, workers, queue, false);
+    let job = || {
+        job_fn("noop", move |_ctx| async move {
+            work.run().await;
+            Ok(())
+        })
+    };
+    submit_detached_all(&pool, jobs, job).await;
+    let report = pool.shutdown().await.expect("the first shutdown");
+    assert_eq!(report.stats.completed, jobs as u64);
+}
+
+/// A started pool of `workers` and a queue of `queue`, keeping timings or not.
+fn started_pool<B: Backend>(
+    backend: &B,
+    workers: usize,
+    queue: usize,
+    timings: bool,
+) -> WorkerPool<B::Executor> {
     let pool = WorkerPool::<B::Executor>::with_executor(backend.executor())
         .workers(workers)
         .queue_capacity(queue)
+        .timings(timings)
         .build()
         .expect("a valid pool");
     pool.start().expect("a fresh pool starts");
+    pool
+}
+
+/// Submits `jobs` jobs made by `job`, without handles.
+async fn submit_detached_all<E: Executor, J: JobProcessor<Output = ()>>(
+    pool: &WorkerPool<E>,
+    jobs: usize,
+    job: impl Fn() -> J,
+) {
     for _ in 0..jobs {
-        let job = job_fn("noop", move |_ctx| async move {
-            work.run().await;
-            Ok(())
-        });
-        if pool.submit_detached(job).await.is_err() {
+        if pool.submit_detached(job()).await.is_err() {
             unreachable!("the pool is open");
         }
     }
-    let report = pool.shutdown().await.expect("the first shutdown");
-    assert_eq!(report.stats.completed, jobs as u64);
 }
 
 async fn pool_of<B: Backend, J: JobProcessor<Output = ()> + Copy>(
@@ -84,12 +97,7 @@ async fn pool_of<B: Backend, J: JobProcessor<Output = ()> + Copy>(
     queue: usize,
     with_handles: bool,
 ) {
-    let pool = WorkerPool::<B::Executor>::with_executor(backend.executor())
-        .workers(workers)
-        .queue_capacity(queue)
-        .build()
-        .expect("a valid pool");
-    pool.start().expect("a fresh pool starts");
+    let pool = started_pool(&backend, workers, queue, false);
     if with_handles {
         let mut handles = Vec::with_capacity(jobs);
         for _ in 0..jobs {
@@ -102,11 +110,7 @@ async fn pool_of<B: Backend, J: JobProcessor<Output = ()> + Copy>(
             handle.await.expect("the job succeeds");
         }
     } else {
-        for _ in 0..jobs {
-            if pool.submit_detached(job).await.is_err() {
-                unreachable!("the pool is open");
-            }
-        }
+        submit_detached_all(&pool, jobs, || job).await;
     }
     let report = pool.shutdown().await.expect("the first shutdown");
     assert_eq!(report.stats.completed, jobs as u64);

@@ -7,6 +7,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Weak;
 
+use crate::named_once::NamedOnce;
 use crate::shared::Shared;
 use crate::{BoxError, Executor, JobContext, JobProcessor, ProcessFuture};
 
@@ -103,30 +104,25 @@ where
     O: Send + 'static,
 {
     BlockingJob {
-        name: name.into(),
-        f: Some(f),
+        closure: NamedOnce::new(name, f),
     }
 }
 
 /// A job made by [`blocking_job_fn`].
 pub struct BlockingJob<F> {
-    name: Cow<'static, str>,
-    /// Taken when the job runs: it runs once.
-    f: Option<F>,
+    closure: NamedOnce<F>,
 }
 
 impl<F> BlockingJob<F> {
     /// The closure, if the job has not run.
     pub fn into_inner(self) -> Option<F> {
-        self.f
+        self.closure.into_inner()
     }
 }
 
 impl<F> fmt::Debug for BlockingJob<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BlockingJob")
-            .field("name", &self.name)
-            .finish()
+        self.closure.debug("BlockingJob", f)
     }
 }
 
@@ -138,7 +134,7 @@ where
     type Output = O;
 
     fn name(&self) -> &str {
-        &self.name
+        self.closure.name()
     }
 
     fn process<'job, 'ctx, 'fut>(&'job mut self, ctx: &'ctx JobContext) -> ProcessFuture<'fut, O>
@@ -147,7 +143,7 @@ where
         'ctx: 'fut,
         Self: 'fut,
     {
-        let f = self.f.take();
+        let f = self.closure.take();
         Box::pin(async move {
             let Some(f) = f else {
                 return Err("a blocking job runs once, and this one already ran".into());

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::named_once::NamedOnce;
 use crate::{BoxError, JobContext, JobProcessor, ProcessFuture};
 
 /// Makes a job from a name and an async closure that runs once.
@@ -37,28 +38,25 @@ where
     O: Send + 'static,
 {
     FnJob {
-        name: name.into(),
-        f: Some(f),
+        closure: NamedOnce::new(name, f),
     }
 }
 
 /// A job made by [`job_fn`] or [`submit_fn`](crate::WorkerPool::submit_fn).
 pub struct FnJob<F> {
-    name: Cow<'static, str>,
-    /// Taken when the job runs: a closure job runs once.
-    f: Option<F>,
+    closure: NamedOnce<F>,
 }
 
 impl<F> FnJob<F> {
     /// The closure, if the job has not run.
     pub fn into_inner(self) -> Option<F> {
-        self.f
+        self.closure.into_inner()
     }
 }
 
 impl<F> fmt::Debug for FnJob<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FnJob").field("name", &self.name).finish()
+        self.closure.debug("FnJob", f)
     }
 }
 
@@ -71,7 +69,7 @@ where
     type Output = O;
 
     fn name(&self) -> &str {
-        &self.name
+        self.closure.name()
     }
 
     fn process<'job, 'ctx, 'fut>(&'job mut self, ctx: &'ctx JobContext) -> ProcessFuture<'fut, O>
@@ -80,7 +78,7 @@ where
         'ctx: 'fut,
         Self: 'fut,
     {
-        let future = self.f.take().map(|f| f(ctx.clone()));
+        let future = self.closure.take().map(|f| f(ctx.clone()));
         Box::pin(async move {
             match future {
                 Some(future) => future.await,

@@ -56,6 +56,7 @@ mod job_set;
 mod lock;
 #[cfg(feature = "metrics")]
 mod metrics_export;
+mod named_once;
 mod own_job;
 mod panic_message;
 mod per_worker;

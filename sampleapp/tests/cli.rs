@@ -49,23 +49,29 @@ fn assert_adds_up(summary: &Value) {
     assert_eq!(count(summary, "submitted"), outcomes, "{summary}");
 }
 
+/// A 300 ms run of 8 workers on `runtime` with `args`: its JSON summary, once it succeeded.
+fn short_run(runtime: &str, args: &[&str]) -> Value {
+    let output = sampleapp()
+        .args([
+            "--runtime",
+            runtime,
+            "--duration",
+            "300ms",
+            "--workers",
+            "8",
+        ])
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{runtime}: {output:?}");
+    summary_of(&output)
+}
+
 #[test]
 fn a_short_run_adds_up_on_every_runtime() {
     for runtime in RUNTIMES {
-        let output = sampleapp()
-            .args([
-                "--runtime",
-                runtime,
-                "--duration",
-                "300ms",
-                "--workers",
-                "8",
-            ])
-            .args(["--fail-rate", "0.2", "--panic-rate", "0.1", "--json"])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{runtime}: {output:?}");
-        let summary = summary_of(&output);
+        let summary = short_run(runtime, &["--fail-rate", "0.2", "--panic-rate", "0.1"]);
         assert_eq!(summary["runtime"], runtime);
         assert_eq!(summary["stopped_by"], "duration");
         assert!(count(&summary, "completed") > 0, "{summary}");
@@ -80,20 +86,7 @@ fn a_short_run_adds_up_on_every_runtime() {
 #[test]
 fn blocking_jobs_and_timings_on_every_runtime() {
     for runtime in RUNTIMES {
-        let output = sampleapp()
-            .args([
-                "--runtime",
-                runtime,
-                "--duration",
-                "300ms",
-                "--workers",
-                "8",
-            ])
-            .args(["--blocking-rate", "0.5", "--job-ms", "1..2", "--json"])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{runtime}: {output:?}");
-        let summary = summary_of(&output);
+        let summary = short_run(runtime, &["--blocking-rate", "0.5", "--job-ms", "1..2"]);
         assert!(count(&summary, "completed") > 0, "{summary}");
         assert_adds_up(&summary);
         for timing in ["queue_wait_ms", "run_ms"] {
