@@ -51,6 +51,9 @@ pub struct WorkerPoolBuilder<E, O = ()> {
     pub(crate) executor: E,
     pub(crate) name: Option<String>,
     pub(crate) workers: usize,
+    pub(crate) min_workers: Option<usize>,
+    pub(crate) max_workers: Option<usize>,
+    pub(crate) idle_timeout: Option<Duration>,
     pub(crate) queue_capacity: Option<usize>,
     pub(crate) start_message: String,
     pub(crate) cancel_message: String,
@@ -68,6 +71,9 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
             executor,
             name: None,
             workers: std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
+            min_workers: None,
+            max_workers: None,
+            idle_timeout: None,
             queue_capacity: None,
             start_message: "worker pool started".to_owned(),
             cancel_message: "worker pool stopping".to_owned(),
@@ -87,10 +93,87 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
         self
     }
 
-    /// How many workers run jobs: at most this many jobs run at once. At least 1, at most
-    /// [`MAX_WORKERS`].
+    /// How many workers run jobs: at most this many jobs run at once, until a
+    /// [`resize`](crate::WorkerPool::resize). At least 1, at most [`MAX_WORKERS`]. For an
+    /// [elastic](Self::idle_timeout) pool, the most it grows to.
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = workers;
+        self
+    }
+
+    /// The most workers the pool may ever have: the ceiling of
+    /// [`resize`](crate::WorkerPool::resize). Defaults to `workers`, so a pool can shrink and
+    /// grow back but not past its starting size unless it says so here: per-worker state is
+    /// sized for this many when the pool is built (about 200 bytes a worker, 1 KiB more with
+    /// timings), so that nothing on a job's path grows or locks. At most [`MAX_WORKERS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_tokio::WorkerPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<()>::builder().workers(4).max_workers(64).build()?;
+    /// pool.start()?;
+    /// pool.resize(32)?; // the evening peak
+    /// assert_eq!(pool.stats().workers, 32);
+    /// pool.resize(2)?; // the night
+    /// assert_eq!(pool.stats().workers, 2);
+    /// assert!(pool.resize(65).is_err());
+    /// pool.shutdown().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn max_workers(mut self, max: usize) -> Self {
+        self.max_workers = Some(max);
+        self
+    }
+
+    /// Makes the pool elastic: a worker that waits `timeout` for a job and finds none retires,
+    /// down to [`min_workers`](Self::min_workers) (1 unless set), and the pool grows back
+    /// towards its size when a job is queued and no worker is idle to take it. It starts with
+    /// the minimum. Must be longer than zero.
+    ///
+    /// The cost, for elastic pools only: a timer per idle wait of a worker above the minimum,
+    /// an atomic count of idle workers (bumped per idle wait, not per job), and a fence per
+    /// submit. Growth spawns from the submitter, so a submit from outside the runtime (tokio
+    /// without a handle) does not grow the pool; the workers alive still run its job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use pool_tokio::{job_fn, WorkerPool};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // Between 2 and 16 workers; idle ones above 2 retire after a minute.
+    /// let pool = WorkerPool::<()>::builder()
+    ///     .workers(16)
+    ///     .min_workers(2)
+    ///     .idle_timeout(Duration::from_secs(60))
+    ///     .build()?;
+    /// pool.start()?;
+    /// assert_eq!(pool.stats().live_workers, 2);
+    /// for _ in 0..100 {
+    ///     pool.submit_detached(job_fn("tick", |_ctx| async { Ok(()) })).await?;
+    /// }
+    /// let stats = pool.shutdown().await?.stats;
+    /// assert_eq!((stats.min_workers, stats.workers, stats.completed), (2, 16, 100));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// The fewest workers an [elastic](Self::idle_timeout) pool keeps: idle workers above it
+    /// retire. Between 1 and `workers`; needs an `idle_timeout`. Defaults to 1.
+    pub fn min_workers(mut self, min: usize) -> Self {
+        self.min_workers = Some(min);
         self
     }
 
@@ -179,11 +262,17 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
     ///
     /// # Errors
     ///
-    /// A [`BuildError`] for 0 or too many workers, a 0 or too large queue, `max_jobs(0)` or a
-    /// zero `job_timeout`.
+    /// A [`BuildError`] for 0 or too many workers, `max_workers` below `workers`, a
+    /// `min_workers` out of range or without `idle_timeout`, a 0 or too large queue,
+    /// `max_jobs(0)`, or a zero `job_timeout` or `idle_timeout`.
     pub fn build(self) -> Result<WorkerPool<E, O>, BuildError> {
         let queue_capacity = self.check()?;
         Ok(WorkerPool::new(self, queue_capacity, None).0)
+    }
+
+    /// The ceiling of `resize`.
+    pub(crate) fn worker_ceiling(&self) -> usize {
+        self.max_workers.unwrap_or(self.workers)
     }
 
     /// The queue's capacity, once the configuration is checked.
@@ -193,6 +282,27 @@ impl<E: Executor, O: Send + 'static> WorkerPoolBuilder<E, O> {
         }
         if self.workers > MAX_WORKERS {
             return Err(BuildError::TooManyWorkers(self.workers));
+        }
+        let max = self.worker_ceiling();
+        if max < self.workers {
+            return Err(BuildError::MaxBelowWorkers {
+                workers: self.workers,
+                max,
+            });
+        }
+        if max > MAX_WORKERS {
+            return Err(BuildError::TooManyWorkers(max));
+        }
+        match (self.min_workers, self.idle_timeout) {
+            (Some(_), None) => return Err(BuildError::MinWorkersWithoutIdleTimeout),
+            (Some(min), _) if min == 0 || min > self.workers => {
+                return Err(BuildError::MinWorkersOutOfRange {
+                    min,
+                    workers: self.workers,
+                });
+            }
+            (_, Some(Duration::ZERO)) => return Err(BuildError::ZeroIdleTimeout),
+            _ => {}
         }
         let queue_capacity = self
             .queue_capacity
@@ -274,6 +384,9 @@ impl<E, O> fmt::Debug for WorkerPoolBuilder<E, O> {
         f.debug_struct("WorkerPoolBuilder")
             .field("name", &self.name)
             .field("workers", &self.workers)
+            .field("min_workers", &self.min_workers)
+            .field("max_workers", &self.max_workers)
+            .field("idle_timeout", &self.idle_timeout)
             .field("timings", &self.timings)
             .field("queue_capacity", &self.queue_capacity)
             .field("job_timeout", &self.job_timeout)

@@ -213,6 +213,54 @@ pub enum BuildError {
     /// disagree on what a zero sleep means).
     #[error("job_timeout must be longer than zero")]
     ZeroJobTimeout,
+    /// `max_workers` below `workers`: the pool could not even start at its size.
+    #[error("max_workers ({max}) is below workers ({workers})")]
+    MaxBelowWorkers {
+        /// The starting size asked for.
+        workers: usize,
+        /// The ceiling asked for.
+        max: usize,
+    },
+    /// `min_workers` of 0 (an elastic pool keeps at least one worker, so that a queued job
+    /// always has one to run it) or above `workers`.
+    #[error("min_workers must be between 1 and workers ({workers}), not {min}")]
+    MinWorkersOutOfRange {
+        /// The minimum asked for.
+        min: usize,
+        /// The starting size asked for.
+        workers: usize,
+    },
+    /// `min_workers` without `idle_timeout`: workers never retire, so a minimum means nothing.
+    #[error("min_workers needs an idle_timeout: without one, no worker retires")]
+    MinWorkersWithoutIdleTimeout,
+    /// `idle_timeout(Duration::ZERO)` would retire every worker the moment it waits.
+    #[error("idle_timeout must be longer than zero")]
+    ZeroIdleTimeout,
+}
+
+/// [`resize`](crate::WorkerPool::resize) was refused; nothing changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResizeError {
+    /// A pool needs at least one worker: stop it with a shutdown instead.
+    #[error("a worker pool needs at least one worker: shut it down instead of resizing to 0")]
+    Zero,
+    /// Above the pool's [`max_workers`](crate::WorkerPoolBuilder::max_workers), fixed when it
+    /// was built.
+    #[error("cannot resize to {requested} workers: the pool was built with max_workers({max})")]
+    AboveMax {
+        /// The size asked for.
+        requested: usize,
+        /// The pool's ceiling.
+        max: usize,
+    },
+    /// The pool is shutting down or has stopped: its size no longer matters.
+    #[error("the worker pool is shutting down")]
+    ShutDown,
+    /// Growing needs to spawn workers, and the executor cannot spawn from here (tokio,
+    /// outside a runtime). Nothing was changed.
+    #[error("cannot add workers: {0}")]
+    NoRuntime(#[from] crate::NoRuntime),
 }
 
 /// [`start`](crate::WorkerPool::start) was refused: a pool starts once.

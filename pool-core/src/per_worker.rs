@@ -72,7 +72,8 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         &self,
         make: impl Fn(usize) -> T + Send + Sync + 'static,
     ) -> PerWorker<T> {
-        let workers = self.stats().workers;
+        // One slot per seat the pool may ever fill, so that a resize needs no new ones.
+        let workers = self.stats().max_workers;
         PerWorker {
             inner: Arc::new(Inner {
                 pool_id: self.id(),

@@ -11,9 +11,9 @@ use uuid::Uuid;
 use crate::blocking::BlockingRunner;
 use crate::context::PoolIdentity;
 use crate::lock::lock;
+use crate::roster::Roster;
 use crate::shared::Shared;
 use crate::sink::{ResultsConfig, ResultsSink};
-use crate::worker::work;
 use crate::{CancellationToken, Executor, PoolStats, Results, StartError, WorkerPoolBuilder};
 
 // Process-wide pool ids (gowp's `atomic.AddInt32`).
@@ -82,7 +82,7 @@ pub struct WorkerPool<E: Executor, O: Send + 'static = ()> {
 
 /// What the clones of a pool share. Its drop is the pool's drop: when the last clone goes.
 pub(crate) struct PoolInner<E: Executor, O: Send + 'static> {
-    shared: Arc<Shared<E, O>>,
+    pub(crate) shared: Arc<Shared<E, O>>,
     lifecycle: Mutex<Lifecycle<E::Task>>,
     start_message: String,
     pub(crate) cancel_message: String,
@@ -101,7 +101,10 @@ impl<E: Executor, O: Send + 'static> Clone for WorkerPool<E, O> {
 
 pub(crate) struct Lifecycle<T> {
     pub(crate) phase: Phase,
-    pub(crate) tasks: Vec<T>,
+    /// Per seat, the task of the worker last spawned into it. A worker that retires leaves
+    /// its handle here until the seat is filled again (dropping a handle detaches its task),
+    /// so an elastic pool's churn keeps at most one handle per seat.
+    pub(crate) tasks: Vec<Option<T>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,11 +153,17 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             }
             None => (None, None),
         };
+        let max = config.max_workers.unwrap_or(config.workers);
+        let min = match config.idle_timeout {
+            Some(_) => config.min_workers.unwrap_or(1),
+            None => max,
+        };
+        let roster = Roster::new(config.workers, min, max, config.idle_timeout);
         let shared = Shared::new(
             config.executor,
             identity,
             token,
-            config.workers,
+            roster,
             queue_capacity,
             config.max_jobs,
             config.job_timeout,
@@ -169,7 +178,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             shared,
             lifecycle: Mutex::new(Lifecycle {
                 phase: Phase::Built,
-                tasks: Vec::new(),
+                tasks: (0..max).map(|_| None).collect(),
             }),
             start_message: config.start_message,
             cancel_message: config.cancel_message,
@@ -237,18 +246,13 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         shared.executor.check_runtime()?;
         lifecycle.phase = Phase::Running;
         shared.mark_started();
-        for worker_id in 0..shared.counters.len() {
-            let alive = shared.live_workers.enter();
-            let task = shared
-                .executor
-                .spawn(work(Arc::clone(shared), worker_id, alive));
-            lifecycle.tasks.push(task);
-        }
+        self.fill_seats(&mut lifecycle);
         tracing::info!(
             pool = %self.name(),
             pool_id = self.id(),
             uuid = %self.uuid(),
-            workers = shared.counters.len(),
+            workers = shared.roster.size(),
+            live_workers = shared.live_workers.count(),
             "{}",
             self.inner.start_message
         );

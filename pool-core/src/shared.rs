@@ -16,6 +16,7 @@ use crate::intake::Intake;
 use crate::lock::lock;
 use crate::own_job::OwnJobsWaiting;
 use crate::reply::Reply;
+use crate::roster::Roster;
 use crate::sink::ResultsSink;
 use crate::timings::{self, WorkerTimings};
 use crate::wait_group::WaitGroup;
@@ -33,6 +34,9 @@ pub(crate) struct Shared<E, O> {
     pub(crate) queue_tx: Sender<Envelope<O>>,
     pub(crate) queue_rx: Receiver<Envelope<O>>,
     pub(crate) intake: Intake,
+    /// Which worker seats are wanted and taken: the pool's size.
+    pub(crate) roster: Roster,
+    /// Per worker seat (`max_workers` of them), as are the fields below.
     pub(crate) counters: Box<[WorkerCounters]>,
     /// Per worker, when timings were asked for.
     pub(crate) timings: Option<Box<[WorkerTimings]>>,
@@ -58,7 +62,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
         executor: E,
         identity: PoolIdentity,
         token: CancellationToken,
-        workers: usize,
+        roster: Roster,
         queue_capacity: usize,
         max_jobs: Option<u64>,
         job_timeout: Option<Duration>,
@@ -66,6 +70,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
         timings: bool,
     ) -> Self {
         let pool_id = identity.id;
+        let seats = roster.max();
         let (queue_tx, queue_rx) = async_channel::bounded(queue_capacity);
         // Upstream cancellation closes the intake at once, without a watcher task; the
         // workers then hand back what is queued.
@@ -82,12 +87,13 @@ impl<E, O: Send + 'static> Shared<E, O> {
             queue_tx,
             queue_rx,
             intake: Intake::new(max_jobs),
-            counters: (0..workers).map(|_| WorkerCounters::default()).collect(),
-            timings: timings.then(|| (0..workers).map(|_| WorkerTimings::new()).collect()),
+            roster,
+            counters: (0..seats).map(|_| WorkerCounters::default()).collect(),
+            timings: timings.then(|| (0..seats).map(|_| WorkerTimings::new()).collect()),
             live_workers: Arc::default(),
             job_timeout,
             results,
-            own_jobs_waiting: OwnJobsWaiting::new(pool_id, workers),
+            own_jobs_waiting: OwnJobsWaiting::new(pool_id, seats),
             not_started: AtomicU64::new(0),
             aborted_unstarted: AtomicU64::new(0),
             unstarted: Mutex::new(Vec::new()),
@@ -108,7 +114,9 @@ impl<E, O: Send + 'static> Shared<E, O> {
         // a reader descheduled among the counters would mix old counts with the final rule.)
         let stopped = self.stopped.load(Acquire);
         let mut stats = PoolStats {
-            workers: self.counters.len(),
+            workers: self.roster.size(),
+            min_workers: self.roster.min(),
+            max_workers: self.roster.max(),
             not_started: self.not_started.load(Relaxed),
             ..PoolStats::default()
         };
@@ -120,10 +128,10 @@ impl<E, O: Send + 'static> Shared<E, O> {
         }
         stats.queued = self.queue_rx.len();
         stats.timings = self.timings.as_deref().map(timings::summarize);
-        stats.idle = self
-            .live_workers
-            .count()
-            .saturating_sub(stats.busy + stats.waiting_for_reader);
+        // A worker seen busy was alive when its flag was read, even if it has left since.
+        let occupied = stats.busy + stats.waiting_for_reader;
+        stats.live_workers = self.live_workers.count().max(occupied);
+        stats.idle = stats.live_workers - occupied;
         stats.submitted = if stopped {
             // Exact: every accepted job has been started, aborted by its handle before it
             // started, or handed back. (The intake's count can trail for a moment: a producer

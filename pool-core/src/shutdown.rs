@@ -196,7 +196,12 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     }
 
     async fn abort_workers(&self) {
-        let tasks = std::mem::take(&mut self.lifecycle().tasks);
+        let tasks: Vec<_> = self
+            .lifecycle()
+            .tasks
+            .iter_mut()
+            .filter_map(Option::take)
+            .collect();
         let shared = self.shared();
         tracing::warn!(
             pool = %self.name(),

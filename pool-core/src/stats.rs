@@ -10,7 +10,11 @@ use crate::Timings;
 ///
 /// - the counters (`submitted`, `started` and each outcome) never go down from one read to
 ///   the next;
-/// - `busy + waiting_for_reader + idle <= workers`;
+/// - `busy + waiting_for_reader + idle == live_workers <= max_workers`, and
+///   `min_workers <= workers <= max_workers`;
+/// - `busy <= workers`, except while a shrink takes effect: a worker above the new size
+///   finishes the job it holds, then retires (it takes no other), so `busy` comes down to the
+///   new size as those jobs end;
 /// - `submitted` counts accepted jobs only: not a job refused as full or closed, nor one whose
 ///   `submit` is still waiting for room. It may trail `started` for a moment, by the jobs whose
 ///   `submit` has queued them but not yet returned.
@@ -37,8 +41,18 @@ use crate::Timings;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PoolStats {
-    /// The number of workers the pool was built with.
+    /// The pool's size now: at most this many workers take jobs. Its `workers` setting,
+    /// changed by [`resize`](crate::WorkerPool::resize). An elastic pool grows up to it.
     pub workers: usize,
+    /// Worker tasks alive now: `workers` for a fixed pool once started; between
+    /// `min_workers` and `workers` for an elastic one; above `workers` for a moment after a
+    /// shrink, while the workers it retires finish their jobs.
+    pub live_workers: usize,
+    /// The fewest workers an elastic pool keeps alive (its `min_workers`, or its size if that
+    /// is lower); equal to `workers` for a pool that is not elastic.
+    pub min_workers: usize,
+    /// The ceiling of `resize`: the pool's `max_workers`.
+    pub max_workers: usize,
     /// Workers running a job now.
     pub busy: usize,
     /// Workers that finished a job and wait for the [results

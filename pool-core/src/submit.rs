@@ -233,6 +233,8 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             }
             Err(TrySendError::Full(envelope)) => envelope,
         };
+        // Jobs wait: an elastic pool below its size adds a worker before anyone waits.
+        self.grow_if_jobs_wait();
         // Until the send completes, the job is not accepted: this future may be dropped while
         // it waits for room, and the job is then not queued.
         let id = envelope.id();
@@ -314,6 +316,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         match self.shared().queue_tx.try_send(envelope) {
             Ok(()) => {
                 self.accepted();
+                self.grow_if_jobs_wait();
                 Ok(id)
             }
             Err(TrySendError::Closed(envelope)) => {

@@ -20,8 +20,9 @@ use crate::{Executor, JobContext, JobError, JobId, JobProcessor, JobStatus};
 /// How many jobs a worker takes before it lets the runtime run other tasks.
 pub(crate) const JOBS_PER_YIELD: u32 = 64;
 
-/// A worker's whole life. It ends when the queue is closed and empty; once the pool's token
-/// is cancelled, it hands back what it takes instead of running it.
+/// A worker's whole life, in seat `worker_id`. It ends when the queue is closed and empty, or
+/// when its seat is no longer wanted (a shrink) or it idled past an elastic pool's timeout.
+/// Once the pool's token is cancelled, it hands back what it takes instead of running it.
 ///
 /// One job's path is written out in this loop, not in a nested `async fn`: a nested future
 /// costs its construction and drop on every job.
@@ -37,6 +38,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
     #[cfg(feature = "metrics")]
     let exported =
         timings.map(|_| crate::metrics_export::JobHistograms::new(&shared.identity.name));
+    let roster = &shared.roster;
     let mut since_yield = 0_u32;
     loop {
         // A receive from a non-empty queue never suspends, and quick jobs may not either: a
@@ -48,12 +50,23 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             since_yield = 0;
             future::yield_now().await;
         }
+        // Checked before each job, holding none: a shrink retires a busy worker here.
+        if !roster.is_wanted(worker_id) && roster.leave_unwanted(worker_id) {
+            break;
+        }
         // A queue with jobs needs no receive future: only an empty one is waited on.
         let envelope = match shared.queue_rx.try_recv() {
             Ok(envelope) => envelope,
-            Err(TryRecvError::Empty) => match shared.queue_rx.recv().await {
-                Ok(envelope) => envelope,
-                Err(_) => break,
+            Err(TryRecvError::Empty) => match wait_idle(shared, worker_id).await {
+                Woke::Job(envelope) => envelope,
+                Woke::Closed => break,
+                Woke::Unwanted => continue,
+                Woke::Expired => {
+                    if roster.leave_idle(worker_id, || !shared.queue_rx.is_empty()) {
+                        break;
+                    }
+                    continue;
+                }
             },
             Err(TryRecvError::Closed) => break,
         };
@@ -62,6 +75,16 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             shared.hand_back(envelope);
             continue;
         }
+        // Taken just as a shrink took this seat away: back to the queue, for a worker that
+        // stays. If the queue is full or closed, this worker runs it first.
+        let envelope = if roster.is_wanted(worker_id) {
+            envelope
+        } else {
+            match shared.queue_tx.try_send(envelope) {
+                Ok(()) => continue,
+                Err(refused) => refused.into_inner(),
+            }
+        };
         let mut job = envelope;
         let id = job.id();
         let reply = job.take_reply();
@@ -129,6 +152,49 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         }
     }
     tracing::trace!(pool = %shared.identity.name, worker_id, "worker stopped");
+}
+
+/// What an idle worker woke up for.
+enum Woke<O> {
+    Job(Envelope<O>),
+    /// The queue is closed and empty.
+    Closed,
+    /// A shrink took the worker's seat away.
+    Unwanted,
+    /// An elastic pool's idle timeout passed.
+    Expired,
+}
+
+/// Waits for a job on an empty queue, for the worker's seat to be taken away by a shrink, or
+/// for an elastic pool's idle timeout. Seat 0 is always wanted, so its worker (the one a pool
+/// of one has) waits on the queue alone.
+async fn wait_idle<E: Executor, O: Send + 'static>(shared: &Shared<E, O>, seat: usize) -> Woke<O> {
+    let _idling = shared.roster.idling();
+    let job = async {
+        match shared.queue_rx.recv().await {
+            Ok(envelope) => Woke::Job(envelope),
+            Err(_) => Woke::Closed,
+        }
+    };
+    if seat == 0 {
+        return job.await;
+    }
+    let unwanted = future::poll_fn(|cx| {
+        shared
+            .roster
+            .poll_unwanted(seat, cx)
+            .map(|()| Woke::Unwanted)
+    });
+    match shared.roster.idle_timeout_of(seat) {
+        None => future::or(job, unwanted).await,
+        Some(limit) => {
+            let expired = async {
+                shared.executor.sleep(limit).await;
+                Woke::Expired
+            };
+            future::or(job, future::or(unwanted, expired)).await
+        }
+    }
 }
 
 /// The span a job runs in: a child of the span that was current where it was submitted, so

@@ -51,7 +51,10 @@ async fn read_and_check<E: Executor>(
                 ));
             }
         }
-        if stats.busy + stats.waiting_for_reader + stats.idle > stats.workers {
+        if stats.busy + stats.waiting_for_reader + stats.idle != stats.live_workers
+            || stats.live_workers > stats.max_workers
+            || stats.busy > stats.workers
+        {
             return Err(format!("more workers than the pool has: {stats:?}"));
         }
         // Producers count a job after `submit` returned, so after the pool counted it; each
