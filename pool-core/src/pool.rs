@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::blocking::BlockingRunner;
 use crate::context::PoolIdentity;
 use crate::lock::lock;
+use crate::resize::Grow;
 use crate::roster::Roster;
 use crate::shared::Shared;
 use crate::sink::{ResultsConfig, ResultsSink};
@@ -83,7 +84,7 @@ pub struct WorkerPool<E: Executor, O: Send + 'static = ()> {
 /// What the clones of a pool share. Its drop is the pool's drop: when the last clone goes.
 pub(crate) struct PoolInner<E: Executor, O: Send + 'static> {
     pub(crate) shared: Arc<Shared<E, O>>,
-    lifecycle: Mutex<Lifecycle<E::Task>>,
+    pub(crate) lifecycle: Mutex<Lifecycle<E::Task>>,
     start_message: String,
     pub(crate) cancel_message: String,
     pub(crate) shutdown_grace: Duration,
@@ -184,9 +185,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             cancel_message: config.cancel_message,
             shutdown_grace: config.shutdown_grace,
         };
-        let pool = Self {
-            inner: Arc::new(inner),
-        };
+        let inner = Arc::new(inner);
+        let grower: Weak<dyn Grow> = Arc::downgrade(&inner) as Weak<PoolInner<E, O>>;
+        // Set once, here: the state was made just above.
+        let _ = inner.shared.grower.set(grower);
+        let pool = Self { inner };
         (pool, reader)
     }
 
@@ -246,7 +249,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         shared.executor.check_runtime()?;
         lifecycle.phase = Phase::Running;
         shared.mark_started();
-        self.fill_seats(&mut lifecycle);
+        self.inner.fill_seats(&mut lifecycle);
         tracing::info!(
             pool = %self.name(),
             pool_id = self.id(),

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::pool::{Lifecycle, Phase};
+use crate::lock::lock;
+use crate::pool::{Lifecycle, Phase, PoolInner};
 use crate::worker::work;
 use crate::{Executor, ResizeError, WorkerPool};
 
@@ -71,48 +72,63 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         let from = shared.roster.size();
         shared.roster.set_size(workers);
         if lifecycle.phase == Phase::Running {
-            self.fill_seats(&mut lifecycle);
+            self.inner().fill_seats(&mut lifecycle);
         }
         tracing::debug!(pool = %self.name(), from, to = workers, "resized");
         Ok(())
     }
 
+    /// Adds a worker to an elastic pool if jobs wait with no idle worker to take them.
+    pub(crate) fn grow_if_jobs_wait(&self) {
+        self.inner().grow_if_jobs_wait();
+    }
+}
+
+/// What lets a worker, which holds the pool's state but not the pool, add a worker.
+pub(crate) trait Grow: Send + Sync {
+    fn grow_if_jobs_wait(&self);
+}
+
+impl<E: Executor, O: Send + 'static> Grow for PoolInner<E, O> {
+    /// Called by a submitter whose job is queued (or finds the queue full), and by a worker
+    /// that took a job and sees more waiting: whichever of them looks last sees both the job
+    /// and that nobody idles (see `Roster::should_grow`). For a pool that is not elastic, one
+    /// load of a field that never changes.
+    fn grow_if_jobs_wait(&self) {
+        let shared = &self.shared;
+        let live = || shared.live_workers.count();
+        if !shared.roster.should_grow(live) || shared.executor.check_runtime().is_err() {
+            return;
+        }
+        let mut lifecycle = lock(&self.lifecycle);
+        // A shutdown has begun: the workers alive finish (or hand back) the queue.
+        if lifecycle.phase == Phase::Running {
+            self.grow_into_a_free_seat(&mut lifecycle);
+        }
+    }
+}
+
+impl<E: Executor, O: Send + 'static> PoolInner<E, O> {
     /// Spawns a worker into every free seat the pool fills at once, and, for an elastic pool,
     /// one more per queued job while none is idle. Called under the lifecycle lock, by
     /// `start` and `resize`.
     pub(crate) fn fill_seats(&self, lifecycle: &mut Lifecycle<E::Task>) {
-        let roster = &self.shared().roster;
+        let roster = &self.shared.roster;
         for seat in 0..roster.filled_at_once() {
             if roster.take(seat) {
                 self.spawn_worker(lifecycle, seat);
             }
         }
-        for _ in 0..self.shared().queue_rx.len() {
+        for _ in 0..self.shared.queue_rx.len() {
             if !self.grow_into_a_free_seat(lifecycle) {
                 break;
             }
         }
     }
 
-    /// Adds a worker to an elastic pool if the caller's job waits with no idle worker to take
-    /// it: called by a submitter whose job is queued (or finds the queue full). For a pool
-    /// that is not elastic, one load of a field that never changes.
-    pub(crate) fn grow_if_jobs_wait(&self) {
-        let shared = self.shared();
-        let live = || shared.live_workers.count();
-        if !shared.roster.should_grow(live) || shared.executor.check_runtime().is_err() {
-            return;
-        }
-        let mut lifecycle = self.lifecycle();
-        // A shutdown has begun: the workers alive finish (or hand back) the queue.
-        if lifecycle.phase == Phase::Running {
-            self.grow_into_a_free_seat(&mut lifecycle);
-        }
-    }
-
     /// Spawns a worker into a free wanted seat if growth is called for; false if not.
     fn grow_into_a_free_seat(&self, lifecycle: &mut Lifecycle<E::Task>) -> bool {
-        let shared = self.shared();
+        let shared = &self.shared;
         if !shared.roster.should_grow(|| shared.live_workers.count()) {
             return false;
         }
@@ -127,7 +143,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
 
     /// Spawns the worker of `seat`, which the caller has taken.
     fn spawn_worker(&self, lifecycle: &mut Lifecycle<E::Task>, seat: usize) {
-        let shared = &self.inner().shared;
+        let shared = &self.shared;
         // Counted alive before it runs, so that no shutdown misses it.
         let alive = shared.live_workers.enter();
         let task = shared.executor.spawn(work(Arc::clone(shared), seat, alive));

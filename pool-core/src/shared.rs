@@ -4,7 +4,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{
     AtomicBool, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
 };
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use async_channel::{Receiver, Sender};
@@ -16,6 +16,7 @@ use crate::intake::Intake;
 use crate::lock::lock;
 use crate::own_job::OwnJobsWaiting;
 use crate::reply::Reply;
+use crate::resize::Grow;
 use crate::roster::Roster;
 use crate::sink::ResultsSink;
 use crate::timings::{self, WorkerTimings};
@@ -36,6 +37,10 @@ pub(crate) struct Shared<E, O> {
     pub(crate) intake: Intake,
     /// Which worker seats are wanted and taken: the pool's size.
     pub(crate) roster: Roster,
+    /// The pool, for a worker that sees jobs wait and adds a worker to an elastic pool; set
+    /// once, when the pool is built. Gone with the pool's last clone: its workers then only
+    /// finish the queue.
+    pub(crate) grower: OnceLock<Weak<dyn Grow>>,
     /// Per worker seat (`max_workers` of them), as are the fields below.
     pub(crate) counters: Box<[WorkerCounters]>,
     /// Per worker, when timings were asked for.
@@ -88,6 +93,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
             queue_rx,
             intake: Intake::new(max_jobs),
             roster,
+            grower: OnceLock::new(),
             counters: (0..seats).map(|_| WorkerCounters::default()).collect(),
             timings: timings.then(|| (0..seats).map(|_| WorkerTimings::new()).collect()),
             live_workers: Arc::default(),
@@ -141,6 +147,19 @@ impl<E, O: Send + 'static> Shared<E, O> {
             self.intake.submitted()
         };
         stats
+    }
+
+    /// Adds a worker to an elastic pool, for a worker that took a job and sees more waiting
+    /// with none idle: the submitter of the job it sees may have looked while this worker
+    /// still counted as idle.
+    pub(crate) fn grow_if_jobs_wait(&self) {
+        let live = || self.live_workers.count();
+        if self.roster.should_grow(live)
+            && !self.queue_rx.is_empty()
+            && let Some(pool) = self.grower.get().and_then(Weak::upgrade)
+        {
+            pool.grow_if_jobs_wait();
+        }
     }
 
     /// Now, if the pool keeps timings: a job's submit time.

@@ -71,6 +71,9 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             Err(TryRecvError::Closed) => break,
         };
         since_yield += 1;
+        if roster.is_elastic() {
+            shared.grow_if_jobs_wait();
+        }
         if shared.token.is_cancelled() {
             shared.hand_back(envelope);
             continue;

@@ -99,6 +99,10 @@ impl Gauge {
     pub fn max(&self) -> usize {
         self.max.load(Ordering::Acquire)
     }
+
+    pub fn now(&self) -> usize {
+        self.now.load(Ordering::Acquire)
+    }
 }
 
 impl Drop for Inside<'_> {
