@@ -57,6 +57,9 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             gauge!(name, "pool" => pool.clone()).set(value as f64);
         };
         now("pool_workers", stats.workers);
+        now("pool_workers_live", stats.live_workers);
+        now("pool_workers_min", stats.min_workers);
+        now("pool_workers_max", stats.max_workers);
         now("pool_workers_busy", stats.busy);
         now("pool_workers_idle", stats.idle);
         now("pool_workers_waiting_for_reader", stats.waiting_for_reader);

@@ -114,6 +114,9 @@ async fn stats_and_job_histograms_reach_the_recorder() {
     assert_eq!(at("pool_jobs_failed_total"), Some(4));
     assert_eq!(at("pool_jobs_queued"), Some(0));
     assert_eq!(at("pool_workers"), Some(3));
+    assert_eq!(at("pool_workers_live"), Some(3));
+    assert_eq!(at("pool_workers_min"), Some(3));
+    assert_eq!(at("pool_workers_max"), Some(3));
     assert_eq!(at("pool_job_queue_wait_seconds"), Some(20));
     assert_eq!(at("pool_job_run_seconds"), Some(20));
     pool.shutdown().await.unwrap();

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_lite::future;
 use pool_core::{BuildError, Executor, StartError, TrySubmitError, WorkerPool};
 
-use crate::cli::Args;
+use crate::cli::{Args, DEFAULT_IDLE_TIMEOUT};
 use crate::job::{Fate, TestJobData};
 use crate::progress::Progress;
 use crate::stop::{Stop, StopReason};
@@ -37,12 +37,17 @@ pub async fn run<E: Executor + Clone>(
 ) -> Result<Summary, RunError> {
     let mut builder = WorkerPool::<E>::with_executor(executor.clone())
         .name("sampleapp")
-        .workers(args.workers as usize)
+        .workers(args.workers.max)
         // For the summary's queue-wait and run-time percentiles: two clock reads per job.
         .timings(true)
         .cancellation(stop.now.clone())
         .start_message(format!("worker pool started on {runtime}"))
         .cancel_message("worker pool draining");
+    if args.workers.elastic {
+        builder = builder
+            .min_workers(args.workers.min)
+            .idle_timeout(args.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT));
+    }
     if let Some(queue) = args.queue {
         builder = builder.queue_capacity(queue as usize);
     }
@@ -70,7 +75,9 @@ pub async fn run<E: Executor + Clone>(
         }
     };
     let until = args.publish_for().map(|duration| started + duration);
-    let published = future::or(publish(&pool, &executor, args, stop, until), async {
+    let mut peak_workers = pool.stats().live_workers;
+    let publishing = publish(&pool, &executor, args, stop, until, &mut peak_workers);
+    let published = future::or(publishing, async {
         deadline.await;
         future::pending().await
     })
@@ -92,6 +99,7 @@ pub async fn run<E: Executor + Clone>(
     Ok(Summary::new(
         runtime.to_owned(),
         &report.stats,
+        peak_workers,
         report.unstarted.len(),
         reason,
         stop.now.is_cancelled(),
@@ -104,13 +112,15 @@ pub async fn run<E: Executor + Clone>(
 const JOBS_PER_YIELD: u64 = 256;
 
 /// Publishes jobs as fast as the pool takes them, until asked to stop, `until` has passed, or
-/// the pool closes. Returns how many it published.
+/// the pool closes. Returns how many it published; notes the most live workers it saw (an
+/// elastic pool grows while its queue fills).
 async fn publish<E: Executor + Clone>(
     pool: &WorkerPool<E>,
     executor: &E,
     args: &Args,
     stop: &Stop,
     until: Option<Instant>,
+    peak_workers: &mut usize,
 ) -> u64 {
     let mut rng = fastrand::Rng::new();
     let mut published = 0;
@@ -126,6 +136,7 @@ async fn publish<E: Executor + Clone>(
             Ok(_) => {
                 published += 1;
                 if published % JOBS_PER_YIELD == 0 {
+                    *peak_workers = (*peak_workers).max(pool.stats().live_workers);
                     future::yield_now().await;
                 }
                 continue;
@@ -137,6 +148,7 @@ async fn publish<E: Executor + Clone>(
             said_full = true;
             tracing::info!(published, "queue full: publishing at the pool's pace");
         }
+        *peak_workers = (*peak_workers).max(pool.stats().live_workers);
         // The queue is full: wait for room (back-pressure), or for a stop.
         let submitted = async { Some(pool.submit_detached(job).await.is_ok()) };
         let stopped = async {

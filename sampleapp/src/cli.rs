@@ -18,9 +18,15 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Runtime::Tokio)]
     pub runtime: Runtime,
 
-    /// How many workers run jobs at once.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub workers: u32,
+    /// How many workers run jobs at once: N, or MIN..MAX for an elastic pool that starts
+    /// with MIN, grows to MAX while jobs wait, and retires idle workers after --idle-timeout.
+    #[arg(long, default_value = "100", value_parser = parse_workers, allow_hyphen_values = true)]
+    pub workers: Workers,
+
+    /// With --workers MIN..MAX: how long a worker above MIN waits idle before it retires,
+    /// e.g. 500ms [default: 1s].
+    #[arg(long, value_parser = parse_timeout, allow_hyphen_values = true)]
+    pub idle_timeout: Option<Duration>,
 
     /// How many jobs may wait in the queue [default: 100 per worker].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
@@ -86,6 +92,59 @@ impl fmt::Display for Runtime {
             Self::AsyncStd => "async-std",
             Self::Smol => "smol",
         })
+    }
+}
+
+/// The pool's workers: a fixed number, or an elastic range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workers {
+    /// The fewest workers: an elastic pool's minimum, or the fixed number.
+    pub min: usize,
+    /// The most workers: the pool's size.
+    pub max: usize,
+    /// Whether it was given as a range: idle workers above `min` retire.
+    pub elastic: bool,
+}
+
+/// The most workers the app runs: a typo must not spawn millions of tasks.
+pub const MAX_WORKERS: usize = 100_000;
+
+/// How long an elastic pool's idle workers wait before they retire, unless told.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(1);
+
+fn parse_workers(text: &str) -> Result<Workers, String> {
+    not_negative(text)?;
+    let number = |part: &str| {
+        let workers = part
+            .trim()
+            .parse::<usize>()
+            .map_err(|error| format!("{part:?} is not a whole number of workers: {error}"))?;
+        if (1..=MAX_WORKERS).contains(&workers) {
+            Ok(workers)
+        } else {
+            Err(format!("{workers} workers is not in 1..={MAX_WORKERS}"))
+        }
+    };
+    match text.split_once("..") {
+        None => {
+            let workers = number(text)?;
+            Ok(Workers {
+                min: workers,
+                max: workers,
+                elastic: false,
+            })
+        }
+        Some((min, max)) => {
+            let (min, max) = (number(min)?, number(max)?);
+            if min > max {
+                return Err(format!("the range {min}..{max} is empty"));
+            }
+            Ok(Workers {
+                min,
+                max,
+                elastic: true,
+            })
+        }
     }
 }
 
@@ -176,6 +235,11 @@ impl Args {
                 self.fail_rate, self.panic_rate
             ));
         }
+        if self.idle_timeout.is_some() && !self.workers.elastic {
+            return Err(
+                "--idle-timeout needs an elastic pool: --workers MIN..MAX, like 4..64".to_owned(),
+            );
+        }
         Ok(())
     }
 
@@ -200,6 +264,27 @@ mod tests {
         assert!(parse_range("5..1").is_err());
         assert!(parse_range("5").is_err());
         assert!(parse_range("a..b").is_err());
+    }
+
+    #[test]
+    fn workers_are_a_number_or_a_range() {
+        let fixed = Workers {
+            min: 8,
+            max: 8,
+            elastic: false,
+        };
+        assert_eq!(parse_workers("8"), Ok(fixed));
+        let elastic = parse_workers("2..16").unwrap();
+        assert_eq!((elastic.min, elastic.max, elastic.elastic), (2, 16, true));
+        assert!(parse_workers("0").is_err());
+        assert!(parse_workers("0..4").is_err());
+        assert!(parse_workers("8..2").unwrap_err().contains("empty"));
+        assert!(parse_workers("-3").unwrap_err().contains("negative"));
+        assert!(parse_workers("1..1000000").is_err());
+        let lone = Args::parse_from(["sampleapp", "--idle-timeout", "1s"]);
+        assert!(lone.check().unwrap_err().contains("MIN..MAX"));
+        let elastic = Args::parse_from(["sampleapp", "--workers", "2..8", "--idle-timeout", "1s"]);
+        assert_eq!(elastic.check(), Ok(()));
     }
 
     #[test]

@@ -11,8 +11,12 @@ use serde::Serialize;
 pub struct Summary {
     /// The runtime the pool ran on.
     pub runtime: String,
-    /// Workers in the pool.
+    /// Workers in the pool: its size, the most an elastic pool grows to.
     pub workers: usize,
+    /// The fewest workers an elastic pool keeps (equal to `workers` for a fixed pool).
+    pub min_workers: usize,
+    /// The most worker tasks the publisher saw alive at once.
+    pub peak_live_workers: usize,
     /// Jobs the pool accepted.
     pub submitted: u64,
     /// Jobs that succeeded.
@@ -85,6 +89,7 @@ impl Summary {
     pub fn new(
         runtime: String,
         stats: &PoolStats,
+        peak_live_workers: usize,
         handed_back: usize,
         stopped_by: &str,
         stopped_now: bool,
@@ -95,6 +100,8 @@ impl Summary {
         Self {
             runtime,
             workers: stats.workers,
+            min_workers: stats.min_workers,
+            peak_live_workers,
             submitted: stats.submitted,
             completed: stats.completed,
             failed: stats.failed,
@@ -133,11 +140,19 @@ impl Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "runtime      {} ({} workers)",
-            self.runtime, self.workers
-        )?;
+        if self.min_workers == self.workers {
+            writeln!(
+                f,
+                "runtime      {} ({} workers)",
+                self.runtime, self.workers
+            )?;
+        } else {
+            writeln!(
+                f,
+                "runtime      {} ({}..{} workers, {} at the most)",
+                self.runtime, self.min_workers, self.workers, self.peak_live_workers
+            )?;
+        }
         writeln!(
             f,
             "stopped by   {}{}",

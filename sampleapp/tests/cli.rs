@@ -104,6 +104,38 @@ fn blocking_jobs_and_timings_on_every_runtime() {
     }
 }
 
+/// An elastic pool starts with its minimum and grows under a full queue, never past its size.
+#[test]
+fn an_elastic_pool_grows_on_every_runtime() {
+    for runtime in RUNTIMES {
+        let output = sampleapp()
+            .args(["--runtime", runtime, "--duration", "300ms", "--json"])
+            .args([
+                "--workers",
+                "2..8",
+                "--idle-timeout",
+                "50ms",
+                "--job-ms",
+                "1..2",
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{runtime}: {output:?}");
+        let summary = summary_of(&output);
+        assert_eq!(
+            (count(&summary, "min_workers"), count(&summary, "workers")),
+            (2, 8),
+            "{summary}"
+        );
+        let peak = count(&summary, "peak_live_workers");
+        assert!(
+            (3..=8).contains(&peak),
+            "it grew, within its size: {summary}"
+        );
+        assert_adds_up(&summary);
+    }
+}
+
 #[test]
 fn a_job_count_stops_the_run_on_every_runtime() {
     for runtime in RUNTIMES {
