@@ -72,7 +72,9 @@ impl OwnJobsWaiting {
 
     /// How many of the pool's workers have a job waiting in `submit` now.
     pub(crate) fn workers_waiting(&self) -> usize {
-        self.workers_waiting.load(Ordering::Acquire)
+        // SeqCst, as its updates: a retiring worker and a submitting job each read what the
+        // other wrote (see `Shared::own_jobs_need_a_retiring_worker`).
+        self.workers_waiting.load(Ordering::SeqCst)
     }
 
     /// Counts the caller in if it is a job of this pool.
@@ -83,7 +85,7 @@ impl OwnJobsWaiting {
         }
         let submits = &self.submits_per_worker[worker_id];
         if submits.fetch_add(1, Ordering::AcqRel) == 0 {
-            self.workers_waiting.fetch_add(1, Ordering::AcqRel);
+            self.workers_waiting.fetch_add(1, Ordering::SeqCst);
         }
         Some(Waiting {
             of: self,

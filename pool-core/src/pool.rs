@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::blocking::BlockingRunner;
 use crate::context::PoolIdentity;
 use crate::lock::lock;
-use crate::resize::Grow;
+use crate::resize::Refill;
 use crate::roster::Roster;
 use crate::shared::Shared;
 use crate::sink::{ResultsConfig, ResultsSink};
@@ -186,9 +186,9 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             shutdown_grace: config.shutdown_grace,
         };
         let inner = Arc::new(inner);
-        let grower: Weak<dyn Grow> = Arc::downgrade(&inner) as Weak<PoolInner<E, O>>;
+        let refiller: Weak<dyn Refill> = Arc::downgrade(&inner) as Weak<PoolInner<E, O>>;
         // Set once, here: the state was made just above.
-        let _ = inner.shared.grower.set(grower);
+        let _ = inner.shared.refiller.set(refiller);
         let pool = Self { inner };
         (pool, reader)
     }

@@ -78,40 +78,38 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         Ok(())
     }
 
-    /// Adds a worker to an elastic pool if jobs wait with no idle worker to take them.
+    /// Adds workers to an elastic pool if jobs wait with no idle worker to take them: called
+    /// by a submitter whose job is queued (or finds the queue full). For a pool that is not
+    /// elastic, one load of a field that never changes.
     pub(crate) fn grow_if_jobs_wait(&self) {
-        self.inner().grow_if_jobs_wait();
+        let shared = self.shared();
+        if shared.roster.should_grow() && shared.executor.check_runtime().is_ok() {
+            self.inner().refill();
+        }
     }
 }
 
-/// What lets a worker, which holds the pool's state but not the pool, add a worker.
-pub(crate) trait Grow: Send + Sync {
-    fn grow_if_jobs_wait(&self);
+/// What lets a worker, which holds the pool's state but not the pool, have the pool spawn
+/// workers.
+pub(crate) trait Refill: Send + Sync {
+    /// Fills the free seats the pool wants filled, if it is running.
+    fn refill(&self);
 }
 
-impl<E: Executor, O: Send + 'static> Grow for PoolInner<E, O> {
-    /// Called by a submitter whose job is queued (or finds the queue full), and by a worker
-    /// that took a job and sees more waiting: whichever of them looks last sees both the job
-    /// and that nobody idles (see `Roster::should_grow`). For a pool that is not elastic, one
-    /// load of a field that never changes.
-    fn grow_if_jobs_wait(&self) {
-        let shared = &self.shared;
-        let live = || shared.live_workers.count();
-        if !shared.roster.should_grow(live) || shared.executor.check_runtime().is_err() {
-            return;
-        }
+impl<E: Executor, O: Send + 'static> Refill for PoolInner<E, O> {
+    fn refill(&self) {
         let mut lifecycle = lock(&self.lifecycle);
         // A shutdown has begun: the workers alive finish (or hand back) the queue.
         if lifecycle.phase == Phase::Running {
-            self.grow_into_a_free_seat(&mut lifecycle);
+            self.fill_seats(&mut lifecycle);
         }
     }
 }
 
 impl<E: Executor, O: Send + 'static> PoolInner<E, O> {
-    /// Spawns a worker into every free seat the pool fills at once, and, for an elastic pool,
-    /// one more per queued job while none is idle. Called under the lifecycle lock, by
-    /// `start` and `resize`.
+    /// Spawns a worker into every free seat the pool fills at once (all wanted seats, or an
+    /// elastic pool's minimum), then, for an elastic pool, one more per queued job while
+    /// growth is called for. Called under the lifecycle lock.
     pub(crate) fn fill_seats(&self, lifecycle: &mut Lifecycle<E::Task>) {
         let roster = &self.shared.roster;
         for seat in 0..roster.filled_at_once() {
@@ -120,28 +118,16 @@ impl<E: Executor, O: Send + 'static> PoolInner<E, O> {
             }
         }
         for _ in 0..self.shared.queue_rx.len() {
-            if !self.grow_into_a_free_seat(lifecycle) {
-                break;
+            let seat = roster.should_grow().then(|| roster.take_free()).flatten();
+            match seat {
+                Some(seat) => self.spawn_worker(lifecycle, seat),
+                None => break,
             }
         }
     }
 
-    /// Spawns a worker into a free wanted seat if growth is called for; false if not.
-    fn grow_into_a_free_seat(&self, lifecycle: &mut Lifecycle<E::Task>) -> bool {
-        let shared = &self.shared;
-        if !shared.roster.should_grow(|| shared.live_workers.count()) {
-            return false;
-        }
-        match shared.roster.take_free() {
-            Some(seat) => {
-                self.spawn_worker(lifecycle, seat);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Spawns the worker of `seat`, which the caller has taken.
+    /// Spawns the worker of `seat`, which the caller has taken. The handle of the seat's
+    /// previous worker (gone, or leaving without a job) is dropped, which detaches it.
     fn spawn_worker(&self, lifecycle: &mut Lifecycle<E::Task>, seat: usize) {
         let shared = &self.shared;
         // Counted alive before it runs, so that no shutdown misses it.

@@ -12,9 +12,9 @@ use atomic_waker::AtomicWaker;
 /// grows or locks.
 ///
 /// Seat `i` is *wanted* while `i < size`; at most `size` seats are *taken* by live workers at
-/// a time after a shrink has taken effect. A seat is taken and given up by compare-and-swap,
-/// so that a resize and a worker leaving at the same moment end with exactly one worker per
-/// wanted seat.
+/// a time after a shrink has taken effect. A seat is taken by compare-and-swap, so no two
+/// workers ever hold one (its counters have a single writer). A worker gives its seat up
+/// once, when it leaves; if the seat is wanted again, the pool spawns a new worker for it.
 #[derive(Debug)]
 pub(crate) struct Roster {
     /// Read by every worker before each job: alone on its cache line, written only by a
@@ -25,6 +25,8 @@ pub(crate) struct Roster {
     idle_timeout: Option<Duration>,
     /// Workers waiting for a job, counted only in an elastic pool: growth asks for it.
     idle: AtomicUsize,
+    /// Seats taken, wanted or not (a retiring worker keeps its seat until it leaves).
+    taken: AtomicUsize,
     seats: Box<[Seat]>,
 }
 
@@ -46,6 +48,7 @@ impl Roster {
             min,
             idle_timeout,
             idle: AtomicUsize::new(0),
+            taken: AtomicUsize::new(0),
             seats: (0..max).map(|_| Seat::default()).collect(),
         }
     }
@@ -56,7 +59,12 @@ impl Roster {
 
     /// The fewest workers an elastic pool keeps: never more than its size.
     pub(crate) fn min(&self) -> usize {
-        self.min.min(self.size())
+        self.min_of(self.size())
+    }
+
+    /// The minimum, for a pool of `size`.
+    pub(crate) fn min_of(&self, size: usize) -> usize {
+        self.min.min(size)
     }
 
     pub(crate) fn max(&self) -> usize {
@@ -97,10 +105,14 @@ impl Roster {
 
     /// Takes `seat` for a new worker; false if a worker has it.
     pub(crate) fn take(&self, seat: usize) -> bool {
-        self.seats[seat]
+        let taken = self.seats[seat]
             .taken
             .compare_exchange(false, true, SeqCst, SeqCst)
-            .is_ok()
+            .is_ok();
+        if taken {
+            self.taken.fetch_add(1, SeqCst);
+        }
+        taken
     }
 
     /// Takes the first free wanted seat, for a worker that growth adds.
@@ -108,35 +120,37 @@ impl Roster {
         (0..self.size()).find(|&seat| self.take(seat))
     }
 
-    /// Gives `seat` up, for a worker that leaves because its seat is no longer wanted. Returns
-    /// false if the seat was wanted again meanwhile and this worker took it back: it stays.
-    pub(crate) fn leave_unwanted(&self, seat: usize) -> bool {
+    /// Gives `seat` up: its worker is leaving, and never takes a seat again (a seat wanted
+    /// again gets a new worker, whose task handle the pool keeps).
+    pub(crate) fn leave(&self, seat: usize) {
         self.seats[seat].taken.store(false, SeqCst);
-        // A resize that wants the seat again either sees it free (and fills it) or stored its
-        // size before this load (and this worker takes the seat back): never both, never
-        // neither.
-        !(seat < self.size() && self.take(seat))
+        self.taken.fetch_sub(1, SeqCst);
     }
 
-    /// Gives `seat` up, for an idle worker past its timeout. Returns false if `work_waits`
-    /// (asked after the seat is given up) says a job came in and this worker took the seat
-    /// back to run it.
-    pub(crate) fn leave_idle(&self, seat: usize, work_waits: impl Fn() -> bool) -> bool {
-        self.seats[seat].taken.store(false, SeqCst);
-        // Pairs with the fence of `should_grow`: either the submitter sees this seat free and
-        // grows into it, or this worker sees its job and stays.
-        std::sync::atomic::fence(SeqCst);
-        !(work_waits() && self.take(seat))
+    /// Whether some wanted seat is free: fewer seats are taken than wanted. (Workers still
+    /// retiring after a shrink hold seats above the size; when the last of them leaves, it
+    /// asks again.)
+    pub(crate) fn has_free_seat(&self) -> bool {
+        self.taken.load(SeqCst) < self.size()
     }
 
-    /// Whether a submitter whose job is queued should add a worker: the pool is elastic,
-    /// nobody idles to take the job, and a wanted seat may be free.
-    pub(crate) fn should_grow(&self, live: impl Fn() -> usize) -> bool {
+    /// Whether a seat the pool keeps filled (every wanted seat, or an elastic pool's
+    /// minimum) is free: asked by a worker that has just left its seat, in case a resize
+    /// wanted it again meanwhile. Reads a flag per seat: only when a worker leaves.
+    pub(crate) fn has_unfilled_seat(&self) -> bool {
+        (0..self.filled_at_once()).any(|seat| !self.seats[seat].taken.load(SeqCst))
+    }
+
+    /// Whether a submitter whose job is queued, or a worker that stopped idling or left its
+    /// seat, should add a worker: the pool is elastic, nobody idles to take the job, and a
+    /// wanted seat is free. The fence pairs the submitter's send with the worker's change
+    /// of `idle` or `taken`: whichever looks last sees both the job and that nobody idles.
+    pub(crate) fn should_grow(&self) -> bool {
         if !self.is_elastic() {
             return false;
         }
         std::sync::atomic::fence(SeqCst);
-        self.idle.load(SeqCst) == 0 && live() < self.size()
+        self.idle.load(SeqCst) == 0 && self.has_free_seat()
     }
 
     /// Counts an elastic pool's worker as idle until the guard is dropped.

@@ -16,7 +16,7 @@ use crate::intake::Intake;
 use crate::lock::lock;
 use crate::own_job::OwnJobsWaiting;
 use crate::reply::Reply;
-use crate::resize::Grow;
+use crate::resize::Refill;
 use crate::roster::Roster;
 use crate::sink::ResultsSink;
 use crate::timings::{self, WorkerTimings};
@@ -37,10 +37,10 @@ pub(crate) struct Shared<E, O> {
     pub(crate) intake: Intake,
     /// Which worker seats are wanted and taken: the pool's size.
     pub(crate) roster: Roster,
-    /// The pool, for a worker that sees jobs wait and adds a worker to an elastic pool; set
-    /// once, when the pool is built. Gone with the pool's last clone: its workers then only
-    /// finish the queue.
-    pub(crate) grower: OnceLock<Weak<dyn Grow>>,
+    /// The pool, for a worker that has it spawn workers (jobs wait in an elastic pool, or
+    /// the seat it leaves is wanted again); set once, when the pool is built. Gone with the
+    /// pool's last clone: its workers then only finish the queue.
+    pub(crate) refiller: OnceLock<Weak<dyn Refill>>,
     /// Per worker seat (`max_workers` of them), as are the fields below.
     pub(crate) counters: Box<[WorkerCounters]>,
     /// Per worker, when timings were asked for.
@@ -93,7 +93,7 @@ impl<E, O: Send + 'static> Shared<E, O> {
             queue_rx,
             intake: Intake::new(max_jobs),
             roster,
-            grower: OnceLock::new(),
+            refiller: OnceLock::new(),
             counters: (0..seats).map(|_| WorkerCounters::default()).collect(),
             timings: timings.then(|| (0..seats).map(|_| WorkerTimings::new()).collect()),
             live_workers: Arc::default(),
@@ -120,8 +120,6 @@ impl<E, O: Send + 'static> Shared<E, O> {
         // a reader descheduled among the counters would mix old counts with the final rule.)
         let stopped = self.stopped.load(Acquire);
         let mut stats = PoolStats {
-            workers: self.roster.size(),
-            min_workers: self.roster.min(),
             max_workers: self.roster.max(),
             not_started: self.not_started.load(Relaxed),
             ..PoolStats::default()
@@ -134,9 +132,19 @@ impl<E, O: Send + 'static> Shared<E, O> {
         }
         stats.queued = self.queue_rx.len();
         stats.timings = self.timings.as_deref().map(timings::summarize);
-        // A worker seen busy was alive when its flag was read, even if it has left since.
+        // Read once, after the counters: a resize up before this read counts the workers it
+        // added against the size that allows them.
+        stats.workers = self.roster.size();
+        stats.min_workers = self.roster.min_of(stats.workers);
+        // A worker seen busy was alive when its flag was read, even if it has left since; a
+        // worker leaving its seat is counted until its task ends, while its successor may be
+        // counted already.
         let occupied = stats.busy + stats.waiting_for_reader;
-        stats.live_workers = self.live_workers.count().max(occupied);
+        stats.live_workers = self
+            .live_workers
+            .count()
+            .max(occupied)
+            .min(stats.max_workers);
         stats.idle = stats.live_workers - occupied;
         stats.submitted = if stopped {
             // Exact: every accepted job has been started, aborted by its handle before it
@@ -149,16 +157,43 @@ impl<E, O: Send + 'static> Shared<E, O> {
         stats
     }
 
-    /// Adds a worker to an elastic pool, for a worker that took a job and sees more waiting
+    /// Adds workers to an elastic pool, for a worker that took a job and sees more waiting
     /// with none idle: the submitter of the job it sees may have looked while this worker
     /// still counted as idle.
     pub(crate) fn grow_if_jobs_wait(&self) {
-        let live = || self.live_workers.count();
-        if self.roster.should_grow(live)
-            && !self.queue_rx.is_empty()
-            && let Some(pool) = self.grower.get().and_then(Weak::upgrade)
-        {
-            pool.grow_if_jobs_wait();
+        if self.roster.should_grow() && !self.queue_rx.is_empty() {
+            self.refill();
+        }
+    }
+
+    /// For a worker that has just given its seat up: if that seat is wanted again (a resize
+    /// up raced its leaving), or jobs wait in an elastic pool with no idle worker, the pool
+    /// spawns workers for them. The leaving worker never takes a seat back itself, so that
+    /// each seat's task handle is its worker's.
+    pub(crate) fn after_leaving(&self) {
+        if self.queue_tx.is_closed() {
+            return;
+        }
+        let jobs_wait = || self.roster.should_grow() && !self.queue_rx.is_empty();
+        if self.roster.has_unfilled_seat() || jobs_wait() {
+            self.refill();
+        }
+    }
+
+    /// Whether a worker whose seat is no longer wanted should still take a job: the workers
+    /// of the wanted seats all run jobs that wait to submit into this full queue, so only a
+    /// worker that takes a job can make the room they wait for. The bound gives way to the
+    /// deadlock it would cause.
+    pub(crate) fn own_jobs_need_a_retiring_worker(&self) -> bool {
+        // The size first: a job whose submit saw the size before the shrink counted itself
+        // waiting before it looked, so this worker, having seen the new size, sees it.
+        let size = self.roster.size();
+        self.own_jobs_waiting.workers_waiting() >= size && !self.queue_rx.is_empty()
+    }
+
+    fn refill(&self) {
+        if let Some(pool) = self.refiller.get().and_then(Weak::upgrade) {
+            pool.refill();
         }
     }
 

@@ -279,7 +279,12 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         if own_job.is_none() {
             *own_job = waiting.enter();
         }
-        own_job.is_some() && waiting.workers_waiting() >= self.shared().live_workers.count()
+        // Workers that can make room: live ones, but not more than the size. A worker above
+        // it (retiring after a shrink) helps only if it sees this job waiting, which it does
+        // whenever this job saw the size it retires under (both sides are SeqCst).
+        let shared = self.shared();
+        let able = shared.live_workers.count().min(shared.roster.size());
+        own_job.is_some() && waiting.workers_waiting() >= able
     }
 
     pub(crate) fn try_enqueue<J>(

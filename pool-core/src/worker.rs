@@ -13,6 +13,7 @@ use crate::envelope::Envelope;
 use crate::own_job::JobFuture;
 use crate::panic_message::panic_message;
 use crate::reply::Reply;
+use crate::roster::Roster;
 use crate::shared::{Shared, UNNAMED};
 use crate::wait_group::Alive;
 use crate::{Executor, JobContext, JobError, JobId, JobProcessor, JobStatus};
@@ -39,6 +40,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
     let exported =
         timings.map(|_| crate::metrics_export::JobHistograms::new(&shared.identity.name));
     let roster = &shared.roster;
+    let seated = Seated::new(roster, worker_id);
     let mut since_yield = 0_u32;
     loop {
         // A receive from a non-empty queue never suspends, and quick jobs may not either: a
@@ -51,7 +53,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             future::yield_now().await;
         }
         // Checked before each job, holding none: a shrink retires a busy worker here.
-        if !roster.is_wanted(worker_id) && roster.leave_unwanted(worker_id) {
+        if !roster.is_wanted(worker_id) && !shared.own_jobs_need_a_retiring_worker() {
             break;
         }
         // A queue with jobs needs no receive future: only an empty one is waited on.
@@ -61,12 +63,8 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
                 Woke::Job(envelope) => envelope,
                 Woke::Closed => break,
                 Woke::Unwanted => continue,
-                Woke::Expired => {
-                    if roster.leave_idle(worker_id, || !shared.queue_rx.is_empty()) {
-                        break;
-                    }
-                    continue;
-                }
+                // A job that came in meanwhile gets a new worker: see `after_leaving`.
+                Woke::Expired => break,
             },
             Err(TryRecvError::Closed) => break,
         };
@@ -80,7 +78,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         }
         // Taken just as a shrink took this seat away: back to the queue, for a worker that
         // stays. If the queue is full or closed, this worker runs it first.
-        let envelope = if roster.is_wanted(worker_id) {
+        let envelope = if roster.is_wanted(worker_id) || shared.own_jobs_need_a_retiring_worker() {
             envelope
         } else {
             match shared.queue_tx.try_send(envelope) {
@@ -154,7 +152,28 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             publish(shared, counters, status).await;
         }
     }
+    drop(seated);
+    shared.after_leaving();
     tracing::trace!(pool = %shared.identity.name, worker_id, "worker stopped");
+}
+
+/// A worker's seat, given up when its task ends however it ends: returned, or dropped by
+/// its runtime (then nobody refills the seat: the pool is going away with its runtime).
+struct Seated<'a> {
+    roster: &'a Roster,
+    seat: usize,
+}
+
+impl<'a> Seated<'a> {
+    fn new(roster: &'a Roster, seat: usize) -> Self {
+        Self { roster, seat }
+    }
+}
+
+impl Drop for Seated<'_> {
+    fn drop(&mut self) {
+        self.roster.leave(self.seat);
+    }
 }
 
 /// What an idle worker woke up for.

@@ -33,6 +33,8 @@ macro_rules! conformance_suite {
             resize_under_each_shutdown_mode,
             concurrent_resizes_lose_nothing,
             max_workers_below_workers_is_a_typed_error,
+            a_shrink_never_strands_a_job_submitting_into_its_own_pool,
+            growth_fills_a_seat_freed_while_a_shrink_takes_effect,
             an_elastic_pool_grows_when_jobs_wait_and_retires_idle_workers,
             an_elastic_pool_keeps_busy_workers_and_its_minimum,
             elastic_configuration_is_checked,

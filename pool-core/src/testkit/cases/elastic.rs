@@ -10,11 +10,23 @@ use futures_lite::future;
 
 use crate::testkit::cases::assert_adds_up;
 use crate::testkit::{Gate, Harness, Latch, blocker, builder, eventually};
-use crate::{BoxError, BuildError, PoolStats, job_fn};
+use crate::{BoxError, BuildError, PoolStats, WorkerPool, job_fn};
 
 /// Short, so that the case is quick; the case waits for the retirements it causes, never for
 /// a time.
 const IDLE: Duration = Duration::from_millis(20);
+
+/// A started elastic pool of `1..=workers`, whose idle workers retire after [`IDLE`].
+fn started_elastic<H: Harness>(workers: usize) -> WorkerPool<H::Executor, ()> {
+    let pool = builder::<H, ()>()
+        .workers(workers)
+        .min_workers(1)
+        .idle_timeout(IDLE)
+        .build()
+        .unwrap();
+    pool.start().unwrap();
+    pool
+}
 
 /// Checks what an elastic pool's stats promise at every read while it runs.
 fn assert_elastic_rules(stats: &PoolStats) {
@@ -29,13 +41,7 @@ fn assert_elastic_rules(stats: &PoolStats) {
 /// which they can only if four workers run them), never above it, and its idle workers retire
 /// back to the minimum; it grows again for the next burst.
 pub async fn an_elastic_pool_grows_when_jobs_wait_and_retires_idle_workers<H: Harness>() {
-    let pool = builder::<H, ()>()
-        .workers(4)
-        .min_workers(1)
-        .idle_timeout(IDLE)
-        .build()
-        .unwrap();
-    pool.start().unwrap();
+    let pool = started_elastic::<H>(4);
     let stats = pool.stats();
     assert_eq!(
         (stats.live_workers, stats.min_workers, stats.workers),
@@ -68,13 +74,7 @@ pub async fn an_elastic_pool_grows_when_jobs_wait_and_retires_idle_workers<H: Ha
 /// A busy worker never retires however long it runs, the minimum never retires, and a
 /// `shutdown_now` of an elastic pool hands back its queue as any pool's does.
 pub async fn an_elastic_pool_keeps_busy_workers_and_its_minimum<H: Harness>() {
-    let pool = builder::<H, ()>()
-        .workers(3)
-        .min_workers(1)
-        .idle_timeout(IDLE)
-        .build()
-        .unwrap();
-    pool.start().unwrap();
+    let pool = started_elastic::<H>(3);
     let (started, long_gate, short_gate) = (Arc::new(Latch::new(3)), Gate::new(), Gate::new());
     let long_seat = Arc::new(AtomicUsize::new(usize::MAX));
     let long = {
@@ -137,6 +137,41 @@ pub async fn an_elastic_pool_keeps_busy_workers_and_its_minimum<H: Harness>() {
         "every job ran or came back: {:?}",
         report.stats
     );
+}
+
+/// Jobs wait while workers retired by a shrink still hold their seats: growth waits for
+/// them, and when the last leaves, the free seat below the new size is filled for the job
+/// (which must not wait behind a worker that may never finish).
+pub async fn growth_fills_a_seat_freed_while_a_shrink_takes_effect<H: Harness>() {
+    let pool = started_elastic::<H>(4);
+    let gates: Arc<Vec<Gate>> = Arc::new((0..4).map(|_| Gate::new()).collect());
+    let started = Arc::new(Latch::new(4));
+    for _ in 0..4 {
+        let (gates, started) = (Arc::clone(&gates), Arc::clone(&started));
+        let job = job_fn("held by its seat", move |ctx| async move {
+            started.count_down();
+            gates[ctx.worker_id()].wait().await;
+            Ok::<_, BoxError>(())
+        });
+        pool.submit_detached(job).await.unwrap();
+    }
+    started.wait().await;
+    pool.resize(2).unwrap();
+    // Seat 1 (wanted) finishes and idles out; seats 2 and 3 (unwanted) still run.
+    gates[1].open();
+    eventually(|| pool.stats().live_workers == 3).await;
+    let late = pool
+        .submit(job_fn("late", |_ctx| async { Ok::<_, BoxError>(()) }))
+        .await
+        .unwrap();
+    gates[2].open();
+    gates[3].open();
+    // Seat 0 still holds its job: only a new worker in seat 1 can run this one.
+    late.await.unwrap();
+    gates[0].open();
+    let report = pool.shutdown().await.unwrap();
+    assert_adds_up(&report.stats);
+    assert_eq!(report.stats.completed, 5);
 }
 
 /// An elastic pool's settings are checked at build.

@@ -105,6 +105,14 @@ pub async fn resize_under_load_keeps_the_bound<H: Harness>() {
     let reader = async {
         while !producer_done.is_open() {
             bound.check(&gauge, "a reader");
+            let stats = pool.stats();
+            assert!(
+                stats.min_workers <= stats.workers
+                    && stats.workers <= stats.max_workers
+                    && stats.busy + stats.waiting_for_reader + stats.idle == stats.live_workers
+                    && stats.live_workers <= stats.max_workers,
+                "{stats:?}"
+            );
             future::yield_now().await;
         }
     };
@@ -404,6 +412,61 @@ pub async fn concurrent_resizes_lose_nothing<H: Harness>() {
         if round % 2 == 1 {
             assert_eq!(ran, accepted, "a graceful shutdown runs every job");
         }
+    }
+}
+
+/// A job that submits into its own full pool while a shrink retires the other worker is
+/// never stranded: the retiring worker makes room before it leaves, or the submit is told
+/// it would deadlock. Both interleavings are correct; a hang is not.
+pub async fn a_shrink_never_strands_a_job_submitting_into_its_own_pool<H: Harness>() {
+    for round in 0..8 {
+        let pool = Arc::new(
+            builder::<H, ()>()
+                .workers(2)
+                .queue_capacity(1)
+                .build()
+                .unwrap(),
+        );
+        pool.start().unwrap();
+        let (started, go, release) = (Arc::new(Latch::new(2)), Gate::new(), Gate::new());
+        let mut handles = Vec::new();
+        for _ in 0..2 {
+            let (started, go, release) = (Arc::clone(&started), go.clone(), release.clone());
+            let own = Arc::clone(&pool);
+            let job = job_fn("two roles", move |ctx| async move {
+                started.count_down();
+                if ctx.worker_id() == 0 {
+                    go.wait().await;
+                    match own
+                        .submit_detached(job_fn("inner", |_ctx| async { Ok(()) }))
+                        .await
+                    {
+                        Ok(_) => {}
+                        Err(refused) => assert!(refused.is_would_deadlock(), "{refused}"),
+                    }
+                } else {
+                    release.wait().await;
+                }
+                Ok::<_, BoxError>(())
+            });
+            handles.push(pool.submit(job).await.unwrap());
+        }
+        started.wait().await;
+        // The queue is full, and only seat 0 is wanted.
+        pool.submit_detached(job_fn("queued", |_ctx| async { Ok(()) }))
+            .await
+            .unwrap();
+        pool.resize(1).unwrap();
+        go.open();
+        for _ in 0..round * 4 {
+            future::yield_now().await;
+        }
+        release.open();
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        let report = pool.shutdown().await.unwrap();
+        assert_adds_up(&report.stats);
     }
 }
 
