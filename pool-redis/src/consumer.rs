@@ -1,0 +1,431 @@
+//! A consumer: one per process, reading a queue through the group into a local pool.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_channel::{Receiver, Sender};
+use futures_lite::future;
+use pool_core::{CancellationToken, Executor, JobId, Results, WorkerPool};
+use redis::Client;
+
+use crate::connection::Link;
+use crate::error::{client, unreachable};
+use crate::group::ensure_group;
+use crate::queue::GROUP;
+use crate::stats::Counters;
+use crate::{ConsumerStats, Queue, QueueError, Registry, RetryPolicy};
+
+/// Builds a [`Consumer`]; from [`Consumer::builder`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `connect` is called"]
+pub struct ConsumerBuilder<E> {
+    url: String,
+    queue: Queue,
+    registry: Registry,
+    executor: E,
+    pub(crate) config: Config,
+    name: Option<String>,
+}
+
+/// The settings a running consumer reads.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) workers: usize,
+    pub(crate) prefetch: usize,
+    pub(crate) read_batch: usize,
+    pub(crate) visibility: Duration,
+    pub(crate) block: Duration,
+    pub(crate) reclaim_every: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) outcomes_ttl: Option<Duration>,
+    pub(crate) job_timeout: Option<Duration>,
+}
+
+impl<E: Executor + Clone> ConsumerBuilder<E> {
+    /// Local workers: at most this many jobs run at once in this process. Default 8.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.config.workers = workers;
+        self
+    }
+
+    /// Entries held beyond the running ones, queued locally so that a worker never waits for
+    /// a round trip. Default: as many as the workers. Every held entry is under lease.
+    pub fn prefetch(mut self, prefetch: usize) -> Self {
+        self.config.prefetch = prefetch;
+        self
+    }
+
+    /// The most entries one read asks for. Default 100 (never more than the free room).
+    pub fn read_batch(mut self, batch: usize) -> Self {
+        self.config.read_batch = batch.max(1);
+        self
+    }
+
+    /// How long an entry may go without its holder's lease renewal before another consumer
+    /// may reclaim it. Held entries are renewed every third of it. Default 30 s.
+    pub fn visibility_timeout(mut self, timeout: Duration) -> Self {
+        self.config.visibility = timeout;
+        self
+    }
+
+    /// How often this consumer looks for entries to reclaim (lapsed leases, back-offs that
+    /// have passed, entries released by a stopping consumer). Default 1 s.
+    pub fn reclaim_every(mut self, period: Duration) -> Self {
+        self.config.reclaim_every = period;
+        self
+    }
+
+    /// How failed jobs are retried. Default [`RetryPolicy::default`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// Keeps each job's outcome for `ttl`, for [`Producer::wait_outcome`](crate::Producer::wait_outcome).
+    pub fn keep_outcomes(mut self, ttl: Duration) -> Self {
+        self.config.outcomes_ttl = Some(ttl);
+        self
+    }
+
+    /// Stops a job that runs longer than `limit` (a failed run, retried).
+    pub fn job_timeout(mut self, limit: Duration) -> Self {
+        self.config.job_timeout = Some(limit);
+        self
+    }
+
+    /// The consumer's name in the group. Default: host, process id and a random suffix, new
+    /// on every start. A name is never reused: a process that restarts must not take over
+    /// the entries its previous life held (the living reclaim them).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Connects, creates the queue's group if needed, checks the name, and starts the local
+    /// pool. Then call [`Consumer::run`].
+    ///
+    /// # Errors
+    ///
+    /// [`QueueError::Unreachable`] if Redis does not answer, [`QueueError::NameInUse`], or a
+    /// pool setting out of range ([`QueueError::Config`]).
+    pub async fn connect(self) -> Result<Consumer<E>, QueueError> {
+        let client = client(&self.url)?;
+        let mut commands = Link::commands(&client);
+        let connection = commands.get().await.map_err(unreachable(&self.url))?;
+        ensure_group(connection, &self.queue).await?;
+        let name = match self.name {
+            Some(name) => {
+                if crate::status::consumer_exists(connection, &self.queue, &name).await? {
+                    return Err(QueueError::NameInUse(name));
+                }
+                name
+            }
+            None => default_name(),
+        };
+        let config = self.config;
+        let held_at_most = config.workers + config.prefetch;
+        let pool = WorkerPool::<E, String>::with_executor(self.executor.clone())
+            .name(format!("{}/{name}", self.queue.name()))
+            .workers(config.workers)
+            .queue_capacity(held_at_most.max(1));
+        let pool = match config.job_timeout {
+            Some(limit) => pool.job_timeout(limit),
+            None => pool,
+        };
+        let (pool, results) = pool
+            .build_with_results(held_at_most.max(1))
+            .map_err(|error| QueueError::Config(error.to_string()))?;
+        pool.start()
+            .map_err(|error| QueueError::Config(error.to_string()))?;
+        let (slots_tx, slots_rx) = async_channel::bounded(held_at_most.max(1));
+        tracing::info!(queue = %self.queue.name(), consumer = %name, workers = config.workers, "consumer connected");
+        Ok(Consumer {
+            shared: Arc::new(Shared {
+                queue: self.queue,
+                name,
+                client,
+                registry: self.registry,
+                executor: self.executor,
+                config,
+                pool,
+                results,
+                held: Mutex::default(),
+                slots: Slots {
+                    take: slots_tx,
+                    give: slots_rx,
+                },
+                counters: Counters::default(),
+                stopping: CancellationToken::new(),
+                reading_done: CancellationToken::new(),
+                settled: CancellationToken::new(),
+                finished: CancellationToken::new(),
+            }),
+        })
+    }
+}
+
+/// A consumer of a queue: reads entries through the queue's group (as one named consumer)
+/// into a local [`WorkerPool`], acknowledges each job once it ran to success, retries failed
+/// ones, dead-letters those out of attempts, renews the lease of every entry it holds, and
+/// reclaims entries whose holder's lease lapsed. Clones share it.
+///
+/// Drive it with [`run`](Self::run); stop it from another task with a shutdown, which
+/// returns once `run` has settled every entry it held.
+pub struct Consumer<E: Executor> {
+    pub(crate) shared: Arc<Shared<E>>,
+}
+
+/// What the parts of a running consumer share.
+pub(crate) struct Shared<E: Executor> {
+    pub(crate) queue: Queue,
+    pub(crate) name: String,
+    pub(crate) client: Client,
+    pub(crate) registry: Registry,
+    pub(crate) executor: E,
+    pub(crate) config: Config,
+    pub(crate) pool: WorkerPool<E, String>,
+    pub(crate) results: Results<String>,
+    /// The entries held, by the local job that runs each.
+    pub(crate) held: Mutex<HashMap<JobId, crate::Job>>,
+    pub(crate) slots: Slots,
+    pub(crate) counters: Counters,
+    /// Set by a shutdown: stop reading and reclaiming.
+    pub(crate) stopping: CancellationToken,
+    pub(crate) reading_done: CancellationToken,
+    /// Every local job's outcome has been acted on.
+    pub(crate) settled: CancellationToken,
+    /// `run` has returned.
+    pub(crate) finished: CancellationToken,
+}
+
+/// Room for held entries: a reader takes a slot per entry before it reads, and the entry's
+/// settlement gives it back, so a consumer never holds (and leases) more than it can run soon.
+pub(crate) struct Slots {
+    take: Sender<()>,
+    give: Receiver<()>,
+}
+
+impl Slots {
+    /// Takes up to `wanted` slots, waiting for the first; `None` if `stop` fires first.
+    pub(crate) async fn take(&self, wanted: usize, stop: &CancellationToken) -> Option<usize> {
+        let first = async { self.take.send(()).await.ok() };
+        let stopped = async {
+            stop.cancelled().await;
+            None
+        };
+        future::or(stopped, first).await?;
+        let mut taken = 1;
+        while taken < wanted && self.take.try_send(()).is_ok() {
+            taken += 1;
+        }
+        Some(taken)
+    }
+
+    /// Takes up to `wanted` slots that are free now.
+    pub(crate) fn take_free(&self, wanted: usize) -> usize {
+        let mut taken = 0;
+        while taken < wanted && self.take.try_send(()).is_ok() {
+            taken += 1;
+        }
+        taken
+    }
+
+    /// Gives `n` slots back.
+    pub(crate) fn give(&self, n: usize) {
+        for _ in 0..n {
+            let _ = self.give.try_recv();
+        }
+    }
+}
+
+impl<E: Executor + Clone> Consumer<E> {
+    /// A consumer of `queue` at Redis `url`, running the job types of `registry` on a local
+    /// pool on `executor`.
+    pub fn builder(
+        url: impl Into<String>,
+        queue: Queue,
+        registry: Registry,
+        executor: E,
+    ) -> ConsumerBuilder<E> {
+        ConsumerBuilder {
+            url: url.into(),
+            queue,
+            registry,
+            executor,
+            config: Config {
+                workers: 8,
+                prefetch: 8,
+                read_batch: 100,
+                visibility: Duration::from_secs(30),
+                block: Duration::from_secs(1),
+                reclaim_every: Duration::from_secs(1),
+                retry: RetryPolicy::default(),
+                outcomes_ttl: None,
+                job_timeout: None,
+            },
+            name: None,
+        }
+    }
+
+    /// The consumer's name in the group.
+    pub fn name(&self) -> &str {
+        &self.shared.name
+    }
+
+    /// Its counts so far.
+    pub fn stats(&self) -> ConsumerStats {
+        self.shared.counters.snapshot(self.shared.held().len())
+    }
+
+    /// Reads, runs and settles jobs until a shutdown has settled everything it held; returns
+    /// the final counts. Call it once, from a task of its own.
+    pub async fn run(&self) -> ConsumerStats {
+        let shared = &*self.shared;
+        let reading = async {
+            shared.read_until_stopped().await;
+            shared.reading_done.cancel();
+        };
+        let settling = async {
+            shared.settle_until_drained().await;
+            shared.settled.cancel();
+        };
+        future::zip(
+            future::zip(reading, settling),
+            future::zip(shared.renew_until_settled(), shared.reclaim_until_stopped()),
+        )
+        .await;
+        shared.leave_group_if_idle().await;
+        shared.finished.cancel();
+        let stats = self.stats();
+        tracing::info!(queue = %shared.queue.name(), consumer = %shared.name, ?stats, "consumer stopped");
+        stats
+    }
+
+    /// Stops reading, lets the local pool finish every job it holds, settles them, and
+    /// returns once [`run`](Self::run) has.
+    pub async fn shutdown(&self) -> ConsumerStats {
+        self.stop(Stop::Graceful).await
+    }
+
+    /// Stops reading and gives the entries read but not started back to the group at once,
+    /// without charging an attempt, so that another consumer takes them within about its
+    /// reclaim period; running jobs see cancellation and are settled as they end.
+    pub async fn shutdown_now(&self) -> ConsumerStats {
+        self.stop(Stop::Now).await
+    }
+
+    /// As [`shutdown`](Self::shutdown) for up to `timeout`, then as
+    /// [`shutdown_now`](Self::shutdown_now); jobs still running past the local pool's grace
+    /// period are aborted, and retried (their attempt counts).
+    pub async fn shutdown_timeout(&self, timeout: Duration) -> ConsumerStats {
+        self.stop(Stop::Deadline(timeout)).await
+    }
+
+    async fn stop(&self, how: Stop) -> ConsumerStats {
+        let shared = &*self.shared;
+        shared.stopping.cancel();
+        let pool = &shared.pool;
+        // A second call finds the pool stopped already, and waits as the first does.
+        let _ = match how {
+            Stop::Graceful => pool.shutdown().await,
+            Stop::Now => pool.shutdown_now().await,
+            Stop::Deadline(timeout) => pool.shutdown_timeout(timeout).await,
+        };
+        shared.finished.cancelled().await;
+        self.stats()
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Stop {
+    Graceful,
+    Now,
+    Deadline(Duration),
+}
+
+impl<E: Executor> Clone for Consumer<E> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<E: Executor> std::fmt::Debug for Consumer<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer")
+            .field("queue", &self.shared.queue.name())
+            .field("name", &self.shared.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: Executor> Shared<E> {
+    pub(crate) fn held(&self) -> MutexGuard<'_, HashMap<JobId, crate::Job>> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits `period`, or less if the consumer is stopping.
+    pub(crate) async fn pause(&self, period: Duration) {
+        future::or(self.executor.sleep(period), self.stopping.cancelled()).await;
+    }
+
+    /// Removes this consumer from the group once it holds nothing: consumer names are never
+    /// reused, so a gone one would only clutter `XINFO`.
+    async fn leave_group_if_idle(&self) {
+        let mut link = Link::commands(&self.client);
+        let Ok(connection) = link.get().await else {
+            return;
+        };
+        // DELCONSUMER drops a consumer's pending entries from the group, where nobody would
+        // ever reclaim them: only a consumer that holds none leaves. (One that could not
+        // settle, Redis being down, stays listed until its entries are reclaimed.)
+        let held: redis::RedisResult<Vec<redis::Value>> = redis::cmd("XPENDING")
+            .arg(self.queue.jobs_key())
+            .arg(GROUP)
+            .arg("-")
+            .arg("+")
+            .arg(1)
+            .arg(&self.name)
+            .query_async(connection)
+            .await;
+        match held {
+            Ok(held) if held.is_empty() => {
+                let _: redis::RedisResult<u64> = redis::cmd("XGROUP")
+                    .arg("DELCONSUMER")
+                    .arg(self.queue.jobs_key())
+                    .arg(GROUP)
+                    .arg(&self.name)
+                    .query_async(connection)
+                    .await;
+            }
+            Ok(_) => {
+                tracing::warn!(consumer = %self.name, "stopped holding entries: the living will reclaim them");
+            }
+            Err(error) => {
+                tracing::warn!(consumer = %self.name, %error, "could not leave the group")
+            }
+        }
+    }
+}
+
+/// A name no other process has used: host, process id, and a random suffix.
+fn default_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|host| host.trim().to_owned())
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| "host".to_owned());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &suffix[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn default_names_differ() {
+        assert_ne!(super::default_name(), super::default_name());
+    }
+}

@@ -1,0 +1,78 @@
+//! What a remote job is: a serde payload with a stable kind name, and what it does.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use pool_core::{BoxError, JobContext};
+
+/// A job that travels through Redis: its payload is JSON, its `KIND` names its type on the
+/// wire (keep it stable across deploys: producers and consumers of different versions meet
+/// on the queue), and `run` does it on a consumer's local pool.
+///
+/// Delivery is at least once: a job may run again after its consumer crashed, or after its
+/// lease was lost. Use [`RemoteContext::job_key`] to make its effect idempotent.
+///
+/// # Examples
+///
+/// ```
+/// use pool_redis::{RemoteContext, RemoteJob};
+/// use pool_core::BoxError;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct SendWelcome {
+///     user: u64,
+/// }
+///
+/// impl RemoteJob for SendWelcome {
+///     const KIND: &'static str = "send-welcome";
+///     type Output = String;
+///
+///     async fn run(self, ctx: RemoteContext) -> Result<String, BoxError> {
+///         // The key is the same on every delivery of this job: an idempotency key.
+///         Ok(format!("mail {} to user {}", ctx.job_key(), self.user))
+///     }
+/// }
+/// ```
+pub trait RemoteJob: Serialize + DeserializeOwned + Send + 'static {
+    /// The job's type on the wire.
+    const KIND: &'static str;
+    /// What it produces, kept as JSON if the queue keeps outcomes.
+    type Output: Serialize + Send + 'static;
+
+    /// Does the job.
+    fn run(self, ctx: RemoteContext)
+    -> impl Future<Output = Result<Self::Output, BoxError>> + Send;
+}
+
+/// What a remote job knows of itself as it runs.
+#[derive(Clone, Debug)]
+pub struct RemoteContext {
+    pub(crate) key: Uuid,
+    pub(crate) attempt: u32,
+    pub(crate) local: JobContext,
+}
+
+impl RemoteContext {
+    /// The key the producer gave the job: the same on every delivery, for idempotency.
+    pub fn job_key(&self) -> Uuid {
+        self.key
+    }
+
+    /// Which delivery this is: 1 the first time, counted by Redis (a run that crashed its
+    /// process counts too).
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The local pool's context: its cancellation token says the consumer is stopping.
+    pub fn local(&self) -> &JobContext {
+        &self.local
+    }
+
+    /// Whether the consumer is stopping now: a long job may stop and be retried elsewhere.
+    pub fn is_cancelled(&self) -> bool {
+        self.local.is_cancelled()
+    }
+}

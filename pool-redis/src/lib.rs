@@ -1,0 +1,59 @@
+//! Scale out: many worker processes on many machines sharing one durable queue on Redis
+//! Streams, each running its jobs on an ordinary local [`WorkerPool`](pool_core::WorkerPool)
+//! of any backend.
+//!
+//! - **Producers** ([`Producer`]) enqueue typed jobs ([`RemoteJob`]: a serde payload, a
+//!   stable kind name) under a key (a UUID) that every delivery of the job sees.
+//! - **Consumers** ([`Consumer`], one per process) read through the queue's consumer group
+//!   into a local pool, at most as many entries as they can run soon, and renew the lease of
+//!   every entry they hold. A [`Registry`] maps kind names to job types.
+//! - **At least once.** An entry is acknowledged (and deleted) only after its job ran to
+//!   success. A consumer that dies leaves its entries pending; the living reclaim them once
+//!   their lease lapses (the visibility timeout). Exactly once is impossible across a crash:
+//!   make jobs idempotent with their key.
+//! - **Retries and dead letters.** A failed run is retried after an exponential back-off, up
+//!   to [`RetryPolicy::max_attempts`] deliveries counted by Redis (a run that crashed its
+//!   process counts); then the job goes to the dead letters ([`DeadLetters`]) with its last
+//!   error. Entries that cannot run (an unknown kind, an undecodable payload) go there at
+//!   once, with the reason: a consumer never crash-loops on them, and an operator re-queues
+//!   them once a consumer that knows them is deployed.
+//!
+//! Redis settings: `appendonly yes` (a restart keeps the queue), `maxmemory-policy
+//! noeviction` (an evicted entry is a lost job). A queue's keys share the hash tag `{name}`,
+//! so it works on Redis Cluster. The commands used exist in Redis 7.0.
+#![forbid(unsafe_code)]
+
+mod connection;
+mod consumer;
+mod dead_letters;
+mod error;
+mod group;
+mod job;
+mod lease;
+mod outcome;
+mod queue;
+mod reading;
+mod reclaim;
+mod registry;
+mod retry;
+mod scripts;
+mod settle;
+mod stats;
+mod status;
+mod wire;
+
+pub use consumer::{Consumer, ConsumerBuilder};
+pub use dead_letters::DeadLetters;
+pub use error::QueueError;
+pub use job::{RemoteContext, RemoteJob};
+pub use outcome::RemoteOutcome;
+pub use producer::Producer;
+pub use queue::Queue;
+pub use registry::Registry;
+pub use retry::RetryPolicy;
+pub use stats::{ConsumerInfo, ConsumerStats, QueueStats};
+pub use status::queue_stats;
+pub use wire::DeadLetter;
+pub(crate) use wire::Job;
+
+mod producer;

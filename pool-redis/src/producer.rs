@@ -1,0 +1,170 @@
+//! Enqueueing jobs, from any process, and waiting for a job's outcome.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Client};
+use uuid::Uuid;
+
+use crate::error::{client, unreachable};
+use crate::group::ensure_group;
+use crate::wire::{KEY, KIND, PAYLOAD};
+use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
+
+/// Puts jobs on a queue. Cheap to clone (clones share one multiplexed connection).
+///
+/// # Examples
+///
+/// ```no_run
+/// # use pool_redis::{Producer, Queue, RemoteContext, RemoteJob};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Serialize, Deserialize)] struct Thumbnail { path: String }
+/// # impl RemoteJob for Thumbnail {
+/// #     const KIND: &'static str = "thumbnail";
+/// #     type Output = ();
+/// #     async fn run(self, _ctx: RemoteContext) -> Result<(), pool_core::BoxError> { Ok(()) }
+/// # }
+/// # async fn demo() -> Result<(), pool_redis::QueueError> {
+/// let producer = Producer::connect("redis://127.0.0.1:6379", Queue::new("images")).await?;
+/// let key = producer.enqueue(&Thumbnail { path: "cat.png".into() }).await?;
+/// println!("queued as {key}");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Producer {
+    queue: Queue,
+    client: Client,
+    connection: Mutex<MultiplexedConnection>,
+}
+
+impl Producer {
+    /// Connects to Redis at `url` and makes sure the queue exists.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueError::BadUrl`], or [`QueueError::Unreachable`] if Redis does not answer.
+    pub async fn connect(url: &str, queue: Queue) -> Result<Self, QueueError> {
+        let client = client(url)?;
+        let mut connection = connect(&client, Some(Duration::from_secs(10)))
+            .await
+            .map_err(unreachable(url))?;
+        ensure_group(&mut connection, &queue).await?;
+        Ok(Self {
+            queue,
+            client,
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// The queue it puts jobs on.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    /// Enqueues `job` under a new key, and returns the key.
+    ///
+    /// # Errors
+    ///
+    /// If the job cannot be encoded, or Redis refuses or cannot be reached.
+    pub async fn enqueue<J: RemoteJob>(&self, job: &J) -> Result<Uuid, QueueError> {
+        let keys = self.enqueue_many(std::slice::from_ref(job)).await?;
+        Ok(keys[0])
+    }
+
+    /// Enqueues `jobs` in one round trip (pipelined), and returns their keys in order.
+    ///
+    /// # Errors
+    ///
+    /// As [`enqueue`](Self::enqueue); if Redis fails midway, some of the jobs may be queued.
+    pub async fn enqueue_many<J: RemoteJob>(&self, jobs: &[J]) -> Result<Vec<Uuid>, QueueError> {
+        let mut pipe = redis::pipe();
+        let mut keys = Vec::with_capacity(jobs.len());
+        let stream = self.queue.jobs_key();
+        for job in jobs {
+            let key = Uuid::new_v4();
+            let payload = serde_json::to_string(job)?;
+            pipe.cmd("XADD")
+                .arg(&stream)
+                .arg("*")
+                .arg(KIND)
+                .arg(J::KIND)
+                .arg(KEY)
+                .arg(key.to_string())
+                .arg(PAYLOAD)
+                .arg(payload)
+                .ignore();
+            keys.push(key);
+        }
+        let mut connection = self.connection();
+        let sent: redis::RedisResult<()> = pipe.query_async(&mut connection).await;
+        if let Err(error) = sent {
+            self.reconnect_if_broken(&error).await;
+            return Err(error.into());
+        }
+        Ok(keys)
+    }
+
+    /// Waits up to `timeout` for the outcome of the job `key`, if the consumers keep outcomes
+    /// ([`ConsumerBuilder::keep_outcomes`](crate::ConsumerBuilder::keep_outcomes)). `None`
+    /// if none came in time.
+    ///
+    /// # Errors
+    ///
+    /// If Redis fails, or the outcome kept is not one this crate wrote.
+    pub async fn wait_outcome(
+        &self,
+        key: Uuid,
+        timeout: Duration,
+    ) -> Result<Option<RemoteOutcome>, QueueError> {
+        // A connection of its own: the wait blocks on the server, for longer than any
+        // response timeout, and must not hold up other commands.
+        let mut connection = connect(&self.client, None).await?;
+        let list = self.queue.result_key(&key);
+        // Moves the outcome from the list's end to its start: it stays for other waiters.
+        let outcome: Option<String> = redis::cmd("BLMOVE")
+            .arg(&list)
+            .arg(&list)
+            .arg("RIGHT")
+            .arg("LEFT")
+            .arg(timeout.as_secs_f64())
+            .query_async(&mut connection)
+            .await?;
+        outcome
+            .map(|text| serde_json::from_str(&text).map_err(QueueError::from))
+            .transpose()
+    }
+
+    fn connection(&self) -> MultiplexedConnection {
+        self.connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Opens the connection again after it broke, so that the next call may succeed.
+    async fn reconnect_if_broken(&self, error: &redis::RedisError) {
+        if !crate::connection::is_connection_error(error) {
+            return;
+        }
+        if let Ok(fresh) = connect(&self.client, Some(Duration::from_secs(10))).await {
+            *self
+                .connection
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
+        }
+    }
+}
+
+async fn connect(
+    client: &Client,
+    response_timeout: Option<Duration>,
+) -> redis::RedisResult<MultiplexedConnection> {
+    let config = AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(5)))
+        .set_response_timeout(response_timeout);
+    client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+}

@@ -1,0 +1,43 @@
+//! The Redis keys of one queue. They share one hash tag, `{name}`, so that on Redis Cluster
+//! every key of a queue lives in one slot and the queue's scripts may touch them all.
+
+/// The consumer group every consumer of a queue reads through.
+pub(crate) const GROUP: &str = "workers";
+
+/// A named queue: a stream of jobs, its dead letters, and the results of its jobs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queue {
+    name: String,
+}
+
+impl Queue {
+    /// The queue called `name`. Producers and consumers that name the same queue share it.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
+    }
+
+    /// The queue's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The stream of jobs.
+    pub fn jobs_key(&self) -> String {
+        format!("{{{}}}:jobs", self.name)
+    }
+
+    /// The stream of dead letters.
+    pub fn dead_key(&self) -> String {
+        format!("{{{}}}:dead", self.name)
+    }
+
+    /// The last error of each job that failed and waits to be retried, by job key.
+    pub(crate) fn errors_key(&self) -> String {
+        format!("{{{}}}:errors", self.name)
+    }
+
+    /// Where a job's outcome is kept, if the queue keeps outcomes.
+    pub fn result_key(&self, job_key: &uuid::Uuid) -> String {
+        format!("{{{}}}:result:{job_key}", self.name)
+    }
+}

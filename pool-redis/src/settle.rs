@@ -1,0 +1,174 @@
+//! Acting on each local job's outcome: acknowledge a success, retry a failure after its
+//! back-off, dead-letter one out of attempts, give back one that never started.
+
+use pool_core::{Executor, JobErrorKind, JobStatus};
+
+use crate::RemoteOutcome;
+use crate::connection::Link;
+use crate::consumer::Shared;
+use crate::queue::GROUP;
+use crate::reading::idle_ms;
+use crate::scripts;
+use crate::stats::Counters;
+use crate::wire::Job;
+
+/// Outcomes acted on together, at most: successes share one script call.
+const SETTLE_BATCH: usize = 256;
+
+/// What becomes of a held entry once its local job ended.
+enum Settlement {
+    Acknowledge(RemoteOutcome),
+    Retry(String),
+    DeadLetter(String),
+    Release,
+}
+
+impl<E: Executor> Shared<E> {
+    /// Settles outcomes as the local pool reports them, until its results stream ends (the
+    /// pool has stopped, and every outcome was read).
+    pub(crate) async fn settle_until_drained(&self) {
+        let mut commands = Link::commands(&self.client);
+        while let Some(first) = self.results.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < SETTLE_BATCH && !self.results.is_empty() {
+                match self.results.recv().await {
+                    Some(status) => batch.push(status),
+                    None => break,
+                }
+            }
+            self.settle(&mut commands, batch).await;
+        }
+    }
+
+    async fn settle(&self, commands: &mut Link, statuses: Vec<JobStatus<String>>) {
+        let mut acknowledged = Vec::new();
+        let settled = statuses.len();
+        for status in statuses {
+            let Some(job) = self.held().remove(&status.id) else {
+                continue;
+            };
+            match self.settlement(&job, status.outcome) {
+                Settlement::Acknowledge(outcome) => acknowledged.push((job, outcome)),
+                Settlement::Retry(error) => self.retry(commands, &job, &error).await,
+                Settlement::DeadLetter(error) => self.dead_letter(commands, &job, &error, "").await,
+                Settlement::Release => self.release(commands, &job).await,
+            }
+        }
+        self.acknowledge(commands, &acknowledged).await;
+        self.slots.give(settled);
+    }
+
+    fn settlement(&self, job: &Job, outcome: Result<String, pool_core::JobError>) -> Settlement {
+        let error = match outcome {
+            Ok(output) => {
+                let value = serde_json::from_str(&output).unwrap_or(serde_json::Value::Null);
+                return Settlement::Acknowledge(RemoteOutcome::Completed(value));
+            }
+            Err(error) => error,
+        };
+        match error.kind() {
+            // Never started (a stop-now handed it back), or stopped when asked to by a
+            // shutdown: not the job's fault, no attempt charged.
+            JobErrorKind::NotStarted | JobErrorKind::Cancelled => Settlement::Release,
+            _ if job.deliveries >= self.config.retry.max_attempts => {
+                Settlement::DeadLetter(format!("{error} (attempt {})", job.deliveries))
+            }
+            _ => Settlement::Retry(error.to_string()),
+        }
+    }
+
+    /// Leaves a failed entry pending until its back-off has passed; any consumer then
+    /// reclaims it (the reclaim counts its next delivery).
+    async fn retry(&self, commands: &mut Link, job: &Job, error: &str) {
+        let visibility = self.config.visibility;
+        let backoff = self.config.retry.backoff(job.deliveries, visibility);
+        let idle = idle_ms(visibility.saturating_sub(backoff));
+        let kept: Option<u64> = self
+            .with_retries(commands, |mut connection| {
+                let mut invocation = scripts::RETRY.prepare_invoke();
+                invocation
+                    .key(self.queue.jobs_key())
+                    .key(self.queue.errors_key())
+                    .arg(GROUP)
+                    .arg(&self.name)
+                    .arg(&job.id)
+                    .arg(idle)
+                    .arg(job.key.to_string())
+                    .arg(error);
+                async move { invocation.invoke_async::<u64>(&mut connection).await }
+            })
+            .await;
+        match kept {
+            Some(1) => {
+                Counters::add(&self.counters.retried, 1);
+                tracing::debug!(job = %job.key, attempt = job.deliveries, error, ?backoff, "failed: retried after its back-off");
+            }
+            Some(_) => Counters::add(&self.counters.leases_lost, 1),
+            None => {}
+        }
+    }
+
+    /// Acknowledges and deletes successful entries, in one script call, after keeping their
+    /// outcomes if asked to.
+    async fn acknowledge(&self, commands: &mut Link, jobs: &[(Job, RemoteOutcome)]) {
+        if jobs.is_empty() {
+            return;
+        }
+        for (job, outcome) in jobs {
+            self.keep_outcome(commands, job, outcome).await;
+        }
+        let acked: Option<u64> = self
+            .with_retries(commands, |mut connection| {
+                let mut invocation = scripts::ACK.prepare_invoke();
+                invocation
+                    .key(self.queue.jobs_key())
+                    .key(self.queue.errors_key())
+                    .arg(GROUP);
+                for (job, _) in jobs {
+                    invocation.arg(&job.id).arg(job.key.to_string());
+                }
+                async move { invocation.invoke_async::<u64>(&mut connection).await }
+            })
+            .await;
+        if let Some(acked) = acked {
+            Counters::add(&self.counters.acknowledged, acked);
+            // An entry no longer pending was settled by a consumer that reclaimed it.
+            Counters::add(&self.counters.leases_lost, jobs.len() as u64 - acked);
+        }
+    }
+
+    /// Keeps a job's outcome for the producer, if the consumer keeps outcomes.
+    pub(crate) async fn keep_outcome(
+        &self,
+        commands: &mut Link,
+        job: &Job,
+        outcome: &RemoteOutcome,
+    ) {
+        let Some(ttl) = self.config.outcomes_ttl else {
+            return;
+        };
+        let Ok(text) = serde_json::to_string(outcome) else {
+            return;
+        };
+        let list = self.queue.result_key(&job.key);
+        let ttl_ms = idle_ms(ttl);
+        let _: Option<()> = self
+            .with_retries(commands, |mut connection| {
+                let mut pipe = redis::pipe();
+                pipe.atomic()
+                    .cmd("DEL")
+                    .arg(&list)
+                    .ignore()
+                    .cmd("RPUSH")
+                    .arg(&list)
+                    .arg(&text)
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(&list)
+                    .arg(ttl_ms)
+                    .ignore();
+                async move { pipe.query_async::<()>(&mut connection).await }
+            })
+            .await;
+    }
+}

@@ -1,0 +1,93 @@
+//! What a consumer has done, and what a queue holds.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// A consumer's counts since it started, from [`Consumer::stats`](crate::Consumer::stats).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConsumerStats {
+    /// Entries taken from the queue: read new, or reclaimed.
+    pub read: u64,
+    /// Of `read`, entries reclaimed from a consumer whose lease lapsed.
+    pub reclaimed: u64,
+    /// Jobs that ran to success and were acknowledged (and deleted) by this consumer.
+    pub acknowledged: u64,
+    /// Failed runs left for a retry after their back-off.
+    pub retried: u64,
+    /// Entries moved to the dead letters by this consumer.
+    pub dead_lettered: u64,
+    /// Entries given back to the group unstarted, without charging an attempt (a shutdown).
+    pub released: u64,
+    /// Lease renewals: one per held entry per renewal round.
+    pub lease_renewals: u64,
+    /// Held entries found reclaimed by another consumer (this one's lease had lapsed): their
+    /// outcome here is not acted on, except a success, which is acknowledged.
+    pub leases_lost: u64,
+    /// Entries a reclaim found deleted from the stream while pending: counted, then gone.
+    pub deleted_while_pending: u64,
+    /// Entries held now: queued or running on the local pool.
+    pub held: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) read: AtomicU64,
+    pub(crate) reclaimed: AtomicU64,
+    pub(crate) acknowledged: AtomicU64,
+    pub(crate) retried: AtomicU64,
+    pub(crate) dead_lettered: AtomicU64,
+    pub(crate) released: AtomicU64,
+    pub(crate) lease_renewals: AtomicU64,
+    pub(crate) leases_lost: AtomicU64,
+    pub(crate) deleted_while_pending: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self, held: usize) -> ConsumerStats {
+        let at = |counter: &AtomicU64| counter.load(Relaxed);
+        ConsumerStats {
+            read: at(&self.read),
+            reclaimed: at(&self.reclaimed),
+            acknowledged: at(&self.acknowledged),
+            retried: at(&self.retried),
+            dead_lettered: at(&self.dead_lettered),
+            released: at(&self.released),
+            lease_renewals: at(&self.lease_renewals),
+            leases_lost: at(&self.leases_lost),
+            deleted_while_pending: at(&self.deleted_while_pending),
+            held: held as u64,
+        }
+    }
+}
+
+/// What a queue holds now, from [`queue_stats`](crate::queue_stats).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueStats {
+    /// Entries in the job stream: waiting, or held by a consumer.
+    pub length: u64,
+    /// Entries delivered and not yet acknowledged.
+    pub pending: u64,
+    /// Entries never delivered yet.
+    pub undelivered: u64,
+    /// Each consumer of the group.
+    pub consumers: Vec<ConsumerInfo>,
+    /// Entries in the dead-letter stream.
+    pub dead_letters: u64,
+}
+
+/// One consumer of a queue's group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConsumerInfo {
+    /// Its name.
+    pub name: String,
+    /// Entries it holds.
+    pub pending: u64,
+    /// Milliseconds since it last read or claimed.
+    pub idle_ms: u64,
+}
