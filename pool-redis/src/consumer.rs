@@ -114,15 +114,20 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         let mut commands = Link::commands(&client);
         let connection = commands.get().await.map_err(unreachable(&self.url))?;
         ensure_group(connection, &self.queue).await?;
-        let name = match self.name {
-            Some(name) => {
-                if crate::status::consumer_exists(connection, &self.queue, &name).await? {
-                    return Err(QueueError::NameInUse(name));
-                }
-                name
-            }
-            None => default_name(),
-        };
+        let name = self.name.unwrap_or_else(default_name);
+        // Registers the name now (so `status` lists the consumer before it reads), and says
+        // whether it was new: a check and a claim in one step, so two processes started
+        // with one name cannot both pass.
+        let created: u64 = redis::cmd("XGROUP")
+            .arg("CREATECONSUMER")
+            .arg(self.queue.jobs_key())
+            .arg(GROUP)
+            .arg(&name)
+            .query_async(connection)
+            .await?;
+        if created == 0 {
+            return Err(QueueError::NameInUse(name));
+        }
         let config = self.config;
         let held_at_most = config.workers + config.prefetch;
         let pool = WorkerPool::<E, String>::with_executor(self.executor.clone())
@@ -222,15 +227,6 @@ impl Slots {
         Some(taken)
     }
 
-    /// Takes up to `wanted` slots that are free now.
-    pub(crate) fn take_free(&self, wanted: usize) -> usize {
-        let mut taken = 0;
-        while taken < wanted && self.take.try_send(()).is_ok() {
-            taken += 1;
-        }
-        taken
-    }
-
     /// Gives `n` slots back.
     pub(crate) fn give(&self, n: usize) {
         for _ in 0..n {
@@ -290,9 +286,11 @@ impl<E: Executor + Clone> Consumer<E> {
             shared.settle_until_drained().await;
             shared.settled.cancel();
         };
+        // Boxed: together the three loops are a large future, too large for the stack of a
+        // thread that runs it in place (`block_on`) in a debug build.
         future::zip(
-            future::zip(reading, settling),
-            future::zip(shared.renew_until_settled(), shared.reclaim_until_stopped()),
+            future::zip(Box::pin(reading), Box::pin(settling)),
+            Box::pin(shared.renew_until_settled()),
         )
         .await;
         shared.leave_group_if_idle().await;

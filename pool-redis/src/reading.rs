@@ -1,7 +1,7 @@
 //! Reading new entries into the local pool, and taking in any entry (new or reclaimed): run
 //! it, or dead-letter it if it cannot run.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pool_core::{Executor, TrySubmitError};
 use redis::RedisResult;
@@ -19,20 +19,31 @@ use crate::wire::{Entry, Job};
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 impl<E: Executor> Shared<E> {
-    /// Reads new entries while there is room for them, until a shutdown.
+    /// Reads new entries while there is room for them, and reclaims lapsed ones every
+    /// reclaim period, until a shutdown.
     pub(crate) async fn read_until_stopped(&self) {
         // Its own connection, with no response timeout: see `Link`.
         let mut reads = Link::blocking(&self.client);
         let mut commands = Link::commands(&self.client);
         let mut backoff = Backoff::default();
+        let (mut cursor, mut reclaim_at) = ("0-0".to_owned(), Instant::now());
         loop {
             let room = self.config.read_batch;
-            let Some(taken) = self.slots.take(room, &self.stopping).await else {
+            let Some(mut taken) = self.slots.take(room, &self.stopping).await else {
                 break;
             };
             if self.stopping.is_cancelled() {
                 self.slots.give(taken);
                 break;
+            }
+            // Reclaiming first, with the room just taken: entries nobody runs wait longer
+            // than new ones already.
+            if Instant::now() >= reclaim_at {
+                taken -= self.reclaim_into(&mut commands, &mut cursor, taken).await;
+                reclaim_at = Instant::now() + self.config.reclaim_every;
+                if taken == 0 {
+                    continue;
+                }
             }
             // Never cancelled once sent: entries a dropped `XREADGROUP` was given would sit in
             // this consumer's pending list with nobody running them. A shutdown waits for the
@@ -65,7 +76,9 @@ impl<E: Executor> Shared<E> {
 
     async fn read(&self, link: &mut Link, count: usize) -> RedisResult<Vec<Entry>> {
         let connection = link.get().await?;
-        let block_ms = u64::try_from(self.config.block.as_millis()).unwrap_or(u64::MAX);
+        // Not longer than the reclaim period: the reader reclaims between reads.
+        let block = self.config.block.min(self.config.reclaim_every);
+        let block_ms = idle_ms(block).max(1);
         let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
             .arg("GROUP")
             .arg(GROUP)

@@ -1,5 +1,6 @@
 //! Taking over entries nobody is running: a crashed consumer's, a failed job's once its
-//! back-off has passed, or one a stopping consumer released.
+//! back-off has passed, or one a stopping consumer released. The reader does it between
+//! reads, with the room it took for them.
 
 use pool_core::Executor;
 use redis::Value;
@@ -14,41 +15,34 @@ use crate::stats::Counters;
 use crate::wire::Entry;
 
 impl<E: Executor> Shared<E> {
-    /// Every reclaim period, while there is room, reclaims entries idle past the visibility
-    /// timeout, following `XAUTOCLAIM`'s cursor through the pending list; until a shutdown.
-    pub(crate) async fn reclaim_until_stopped(&self) {
-        let mut commands = Link::commands(&self.client);
-        let mut cursor = "0-0".to_owned();
-        while !self.stopping.is_cancelled() {
-            self.pause(self.config.reclaim_every).await;
-            if self.stopping.is_cancelled() {
+    /// Reclaims entries idle past the visibility timeout into the `room` slots the caller
+    /// took, following `XAUTOCLAIM`'s cursor through the pending list, and takes them in.
+    /// Returns how many slots it used.
+    pub(crate) async fn reclaim_into(
+        &self,
+        commands: &mut Link,
+        cursor: &mut String,
+        room: usize,
+    ) -> usize {
+        let mut used = 0;
+        while used < room {
+            let Some((next, entries)) = self.reclaim(commands, cursor, room - used).await else {
+                break;
+            };
+            let found = entries.len();
+            used += found;
+            Counters::add(&self.counters.read, found as u64);
+            Counters::add(&self.counters.reclaimed, found as u64);
+            for entry in entries {
+                self.take_in(commands, entry).await;
+            }
+            let walked_through = next == "0-0";
+            *cursor = next;
+            if walked_through || found == 0 {
                 break;
             }
-            // Until the pending list is walked through, or there is no more room.
-            loop {
-                let taken = self.slots.take_free(self.config.read_batch);
-                if taken == 0 {
-                    break;
-                }
-                let Some((next, entries)) = self.reclaim(&mut commands, &cursor, taken).await
-                else {
-                    self.slots.give(taken);
-                    break;
-                };
-                self.slots.give(taken - entries.len());
-                let found = entries.len();
-                Counters::add(&self.counters.read, found as u64);
-                Counters::add(&self.counters.reclaimed, found as u64);
-                for entry in entries {
-                    self.take_in(&mut commands, entry).await;
-                }
-                let walked_through = next == "0-0";
-                cursor = next;
-                if walked_through || found == 0 || self.stopping.is_cancelled() {
-                    break;
-                }
-            }
         }
+        used
     }
 
     /// One `XAUTOCLAIM` step: the next cursor and the entries claimed, with their counts.

@@ -34,7 +34,21 @@ async fn read_stats(
         .query_async(connection)
         .await?;
     let consumers = consumers(connection, queue).await?;
-    let pending = consumers.iter().map(|consumer| consumer.pending).sum();
+    // The group's own count: a consumer removed while holding entries (never by this
+    // crate) would leave entries pending that no listed consumer shows.
+    let summary: RedisResult<Vec<Value>> = redis::cmd("XPENDING")
+        .arg(queue.jobs_key())
+        .arg(GROUP)
+        .query_async(connection)
+        .await;
+    let pending = match summary {
+        Ok(summary) => summary
+            .first()
+            .and_then(|count| redis::from_redis_value_ref(count).ok())
+            .unwrap_or(0),
+        Err(error) if crate::group::is_no_group(&error) => 0,
+        Err(error) => return Err(error),
+    };
     let groups: Vec<Value> = redis::cmd("XINFO")
         .arg("GROUPS")
         .arg(queue.jobs_key())
@@ -79,18 +93,6 @@ async fn consumers(
             idle_ms: field(consumer, "idle").unwrap_or(0),
         })
         .collect())
-}
-
-/// Whether a consumer called `name` is in the queue's group.
-pub(crate) async fn consumer_exists(
-    connection: &mut MultiplexedConnection,
-    queue: &Queue,
-    name: &str,
-) -> RedisResult<bool> {
-    Ok(consumers(connection, queue)
-        .await?
-        .iter()
-        .any(|consumer| consumer.name == name))
 }
 
 /// The value of `name` in an `XINFO` reply (a flat list of names and values, or a map).

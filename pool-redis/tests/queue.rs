@@ -1,0 +1,395 @@
+//! The distributed queue against a real redis-server, on every runtime.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_lite::future;
+use pool_core::testkit::Harness;
+use pool_redis::{
+    Consumer, ConsumerBuilder, DeadLetters, Producer, Queue, QueueError, Registry, RemoteOutcome,
+    RetryPolicy, queue_stats,
+};
+use redis::AsyncCommands;
+use support::server::{RedisServer, free_port};
+use support::{Probe, eventually, runs};
+
+/// A consumer of `queue` for the probes, quick to retry and reclaim.
+fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor> {
+    Consumer::builder(
+        url,
+        queue.clone(),
+        Registry::new().register::<Probe>(),
+        H::executor(),
+    )
+    .workers(4)
+    .visibility_timeout(Duration::from_millis(600))
+    .reclaim_every(Duration::from_millis(50))
+    .retry(RetryPolicy {
+        max_attempts: 3,
+        first_backoff: Duration::from_millis(20),
+    })
+}
+
+/// A test's name, unique per runtime: the probes record under it.
+fn test_name<H: Harness>(case: &str) -> String {
+    format!("{case}/{}", std::any::type_name::<H>())
+}
+
+async fn drained(url: &str, queue: &Queue) -> bool {
+    let stats = queue_stats(url, queue).await.unwrap();
+    stats.length == 0 && stats.pending == 0
+}
+
+/// Every job runs once, on its first attempt, and is acknowledged and deleted: the stream
+/// ends empty, nothing pending, and the consumer leaves the group when it stops.
+pub async fn every_job_runs_and_is_acknowledged<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue, test) = (server.url(), Queue::new("basic"), test_name::<H>("basic"));
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let jobs: Vec<Probe> = (0..200).map(|_| Probe::new(&test)).collect();
+    let keys = producer.enqueue_many(&jobs).await.unwrap();
+    let consumer = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let body = async {
+        eventually("the queue to drain", || drained(&url, &queue)).await;
+        consumer.shutdown().await
+    };
+    let (_, stats) = future::zip(consumer.run(), body).await;
+    assert_eq!((stats.read, stats.acknowledged, stats.held), (200, 200, 0));
+    let mut ran: Vec<_> = runs(&test);
+    ran.sort();
+    let mut expected: Vec<_> = keys.iter().map(|key| (*key, 1)).collect();
+    expected.sort();
+    assert_eq!(ran, expected, "each job once, on attempt 1");
+    let queue_now = queue_stats(&url, &queue).await.unwrap();
+    assert_eq!((queue_now.length, queue_now.dead_letters), (0, 0));
+    assert!(queue_now.consumers.is_empty(), "{queue_now:?}");
+}
+
+/// A flaky job succeeds on its third attempt; a poison job is dead-lettered after its third,
+/// with its error and attempts; re-queued, it runs (and fails) again.
+pub async fn failures_retry_then_dead_letter<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue, test) = (
+        server.url(),
+        Queue::new("retries"),
+        test_name::<H>("retries"),
+    );
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let flaky = producer
+        .enqueue(&Probe {
+            fail_before_attempt: 3,
+            ..Probe::new(&test)
+        })
+        .await
+        .unwrap();
+    let poison = producer
+        .enqueue(&Probe {
+            poison: true,
+            ..Probe::new(&test)
+        })
+        .await
+        .unwrap();
+    let consumer = consumer::<H>(&url, &queue)
+        .keep_outcomes(Duration::from_secs(60))
+        .connect()
+        .await
+        .unwrap();
+    let dead = DeadLetters::connect(&url, queue.clone()).await.unwrap();
+    let body = async {
+        eventually("the queue to drain", || drained(&url, &queue)).await;
+        let letters = dead.list(10).await.unwrap();
+        assert_eq!(letters.len(), 1, "{letters:?}");
+        let letter = &letters[0];
+        assert_eq!(
+            (letter.kind.as_str(), letter.key.as_str()),
+            ("probe", &*poison.to_string())
+        );
+        assert_eq!(letter.attempts, 3);
+        assert!(letter.error.contains("poison"), "{letter:?}");
+        let outcome = producer
+            .wait_outcome(flaky, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(outcome, Some(RemoteOutcome::Completed(3.into())));
+        let outcome = producer
+            .wait_outcome(poison, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, Some(RemoteOutcome::DeadLettered { .. })),
+            "{outcome:?}"
+        );
+        // Re-queued, it runs three more times.
+        assert!(dead.requeue(&letter.id).await.unwrap());
+        assert!(!dead.requeue(&letter.id).await.unwrap(), "once");
+        eventually("the poison to come back", || async {
+            dead.list(10).await.unwrap().len() == 1 && drained(&url, &queue).await
+        })
+        .await;
+        consumer.shutdown().await
+    };
+    let (_, stats) = future::zip(consumer.run(), body).await;
+    let ran = runs(&test);
+    let attempts = |key| -> Vec<u32> {
+        ran.iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, a)| *a)
+            .collect()
+    };
+    assert_eq!(attempts(flaky), [1, 2, 3]);
+    assert_eq!(attempts(poison), [1, 2, 3, 1, 2, 3]);
+    assert_eq!(
+        (stats.acknowledged, stats.dead_lettered, stats.retried),
+        (1, 2, 6)
+    );
+}
+
+/// Entries no consumer can run are dead-lettered at once with the reason, never retried.
+pub async fn entries_that_cannot_run_are_dead_lettered_with_the_reason<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue) = (server.url(), Queue::new("bad-input"));
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    drop(producer);
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    let key = uuid::Uuid::new_v4().to_string();
+    let entries: [&[(&str, &str)]; 3] = [
+        &[("kind", "nobody-knows"), ("key", &key), ("payload", "{}")],
+        &[("kind", "probe"), ("key", &key), ("payload", "not json")],
+        &[("hello", "world")],
+    ];
+    for fields in entries {
+        let _: String = raw.xadd(queue.jobs_key(), "*", fields).await.unwrap();
+    }
+    let consumer = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let dead = DeadLetters::connect(&url, queue.clone()).await.unwrap();
+    let body = async {
+        eventually("three dead letters", || async {
+            dead.list(10).await.unwrap().len() == 3
+        })
+        .await;
+        eventually("the queue to drain", || drained(&url, &queue)).await;
+        consumer.shutdown().await
+    };
+    let (_, stats) = future::zip(consumer.run(), body).await;
+    let letters = dead.list(10).await.unwrap();
+    assert!(letters[0].error.contains("unknown kind"), "{letters:?}");
+    assert!(
+        letters[1].error.contains("undecodable payload"),
+        "{letters:?}"
+    );
+    assert!(letters[2].error.contains("malformed"), "{letters:?}");
+    assert!(
+        letters.iter().all(|letter| letter.attempts == 1),
+        "{letters:?}"
+    );
+    assert_eq!(
+        (stats.dead_lettered, stats.retried, stats.acknowledged),
+        (3, 0, 0)
+    );
+}
+
+/// A consumer that read entries and died (here: read them and vanished) leaves them
+/// pending; a living consumer reclaims them once their lease lapses, and they run as
+/// attempt 2.
+pub async fn a_dead_consumers_entries_are_reclaimed<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue, test) = (
+        server.url(),
+        Queue::new("reclaim"),
+        test_name::<H>("reclaim"),
+    );
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let jobs: Vec<Probe> = (0..20).map(|_| Probe::new(&test)).collect();
+    let keys = producer.enqueue_many(&jobs).await.unwrap();
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("workers")
+        .arg("died-holding-them")
+        .arg("COUNT")
+        .arg(20)
+        .arg("STREAMS")
+        .arg(queue.jobs_key())
+        .arg(">")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let consumer = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let body = async {
+        eventually("the queue to drain", || drained(&url, &queue)).await;
+        consumer.shutdown().await
+    };
+    let (_, stats) = future::zip(consumer.run(), body).await;
+    assert_eq!((stats.reclaimed, stats.acknowledged), (20, 20));
+    let ran = runs(&test);
+    assert_eq!(ran.len(), 20);
+    assert!(
+        ran.iter()
+            .all(|(key, attempt)| keys.contains(key) && *attempt == 2),
+        "{ran:?}"
+    );
+}
+
+/// `shutdown_now` gives back what it read but had not started (and the job that stopped at
+/// its cancellation) without charging an attempt: another consumer runs them all as attempt
+/// 1.
+pub async fn shutdown_now_releases_unstarted_entries<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue, test) = (
+        server.url(),
+        Queue::new("release"),
+        test_name::<H>("release"),
+    );
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let mut jobs = vec![Probe {
+        until_cancelled: true,
+        ..Probe::new(&test)
+    }];
+    jobs.extend((0..5).map(|_| Probe::new(&test)));
+    let keys = producer.enqueue_many(&jobs).await.unwrap();
+    let first = consumer::<H>(&url, &queue)
+        .workers(1)
+        .prefetch(10)
+        .connect()
+        .await
+        .unwrap();
+    let body = async {
+        // The first job holds the one worker; the rest wait in the local queue.
+        eventually("the first job to start and the rest to be held", || async {
+            runs(&test).len() == 1 && first.stats().held == 6
+        })
+        .await;
+        first.shutdown_now().await
+    };
+    let (_, stats) = future::zip(first.run(), body).await;
+    assert_eq!(
+        (stats.released, stats.acknowledged, stats.retried),
+        (6, 0, 0)
+    );
+    let second = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let body = async {
+        eventually("the five to complete", || async {
+            second.stats().acknowledged == 5
+        })
+        .await;
+        second.shutdown_now().await
+    };
+    let (_, stats) = future::zip(second.run(), body).await;
+    // The cancelled job runs again (and waits for cancellation again): it is released
+    // again by this shutdown; the five others complete, each on attempt 1.
+    assert_eq!(stats.acknowledged, 5);
+    let ran = runs(&test);
+    let first_attempts: HashMap<_, _> = ran.iter().map(|(key, attempt)| (*key, *attempt)).collect();
+    assert_eq!(first_attempts.len(), keys.len());
+    assert!(
+        ran.iter().all(|(_, attempt)| *attempt == 1),
+        "no attempt charged: {ran:?}"
+    );
+}
+
+/// A job three times longer than the visibility timeout keeps its lease by renewal: a second
+/// consumer, reclaiming all along, never runs it.
+pub async fn a_long_job_keeps_its_lease<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue, test) = (server.url(), Queue::new("lease"), test_name::<H>("lease"));
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let long = Probe {
+        work_ms: 1_800,
+        ..Probe::new(&test)
+    };
+    let key = producer.enqueue(&long).await.unwrap();
+    let holder = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let rival = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let body = async {
+        eventually("the queue to drain", || drained(&url, &queue)).await;
+        let rival_stats = rival.shutdown().await;
+        let holder_stats = holder.shutdown().await;
+        (holder_stats, rival_stats)
+    };
+    let ((_, _), (holder_stats, rival_stats)) =
+        future::zip(future::zip(holder.run(), rival.run()), body).await;
+    assert_eq!(runs(&test), [(key, 1)], "ran once");
+    let (by_holder, by_rival) = if holder_stats.acknowledged == 1 {
+        (holder_stats, rival_stats)
+    } else {
+        (rival_stats, holder_stats)
+    };
+    assert!(by_holder.lease_renewals >= 2, "{by_holder:?}");
+    assert_eq!((by_rival.reclaimed, by_holder.leases_lost), (0, 0));
+}
+
+/// Bad input at the edges: an unreachable Redis is a typed error at start, and a consumer
+/// name already in the group is refused.
+pub async fn bad_input_is_a_typed_error<H: Harness>() {
+    let nowhere = format!("redis://127.0.0.1:{}", free_port());
+    let refused = Producer::connect(&nowhere, Queue::new("q"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, QueueError::Unreachable { .. }),
+        "{refused}"
+    );
+    let refused = consumer::<H>(&nowhere, &Queue::new("q"))
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, QueueError::Unreachable { .. }),
+        "{refused}"
+    );
+    let refused = Producer::connect("http://not-redis", Queue::new("q"))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, QueueError::BadUrl { .. }), "{refused}");
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue) = (server.url(), Queue::new("names"));
+    let named = consumer::<H>(&url, &queue)
+        .name("worker-a")
+        .connect()
+        .await
+        .unwrap();
+    let body = async {
+        let listed = queue_stats(&url, &queue).await.unwrap().consumers;
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].name, "worker-a");
+        let taken = consumer::<H>(&url, &queue)
+            .name("worker-a")
+            .connect()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(taken, QueueError::NameInUse(ref name) if name == "worker-a"),
+            "{taken}"
+        );
+        named.shutdown().await
+    };
+    future::zip(named.run(), body).await;
+}
+
+on_every_runtime!(
+    every_job_runs_and_is_acknowledged,
+    failures_retry_then_dead_letter,
+    entries_that_cannot_run_are_dead_lettered_with_the_reason,
+    a_dead_consumers_entries_are_reclaimed,
+    shutdown_now_releases_unstarted_entries,
+    a_long_job_keeps_its_lease,
+    bad_input_is_a_typed_error,
+);

@@ -1,0 +1,107 @@
+//! What the pool-redis tests share: a Redis server, the runtimes, and a job that records its
+//! runs.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod runtimes;
+pub mod server;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use pool_core::{BoxError, Cancelled};
+use pool_redis::{RemoteContext, RemoteJob};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A job's key and the attempt it ran as.
+pub type Run = (Uuid, u32);
+
+/// Every run of a [`Probe`], by test.
+static RUNS: Mutex<Option<HashMap<String, Vec<Run>>>> = Mutex::new(None);
+
+/// A job that records each run under its test's name, then does what it was told.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Probe {
+    pub test: String,
+    /// Fails every attempt before this one.
+    pub fail_before_attempt: u32,
+    /// Fails every attempt.
+    pub poison: bool,
+    /// Works this long (a sleep on a thread, so on any runtime).
+    pub work_ms: u64,
+    /// Waits for the consumer's cancellation, then stops.
+    pub until_cancelled: bool,
+}
+
+impl Probe {
+    pub fn new(test: &str) -> Self {
+        Self {
+            test: test.to_owned(),
+            ..Self::default()
+        }
+    }
+}
+
+impl RemoteJob for Probe {
+    const KIND: &'static str = "probe";
+    type Output = u32;
+
+    async fn run(self, ctx: RemoteContext) -> Result<u32, BoxError> {
+        record(&self.test, ctx.job_key(), ctx.attempt());
+        if self.until_cancelled {
+            ctx.local().cancelled().await;
+            return Err(Cancelled.into());
+        }
+        if self.work_ms > 0 {
+            sleep(Duration::from_millis(self.work_ms)).await;
+        }
+        if self.poison {
+            return Err("poison: fails every time".into());
+        }
+        if ctx.attempt() < self.fail_before_attempt {
+            return Err(format!("flaky: attempt {} fails", ctx.attempt()).into());
+        }
+        Ok(ctx.attempt())
+    }
+}
+
+fn record(test: &str, key: Uuid, attempt: u32) {
+    let mut runs = RUNS.lock().unwrap_or_else(PoisonError::into_inner);
+    runs.get_or_insert_with(HashMap::new)
+        .entry(test.to_owned())
+        .or_default()
+        .push((key, attempt));
+}
+
+/// The runs a test's probes recorded so far.
+pub fn runs(test: &str) -> Vec<Run> {
+    let runs = RUNS.lock().unwrap_or_else(PoisonError::into_inner);
+    runs.as_ref()
+        .and_then(|runs| runs.get(test).cloned())
+        .unwrap_or_default()
+}
+
+/// A sleep on a thread of its own: the same on every runtime.
+pub async fn sleep(duration: Duration) {
+    let (done, wait) = async_channel::bounded::<()>(1);
+    std::thread::spawn(move || {
+        std::thread::sleep(duration);
+        let _ = done.try_send(());
+    });
+    let _ = wait.recv().await;
+}
+
+/// Waits until `condition` holds, asking again every 20 ms: the state waited for is in
+/// Redis, which has no events to wait on. Fails after 60 s, saying what it waited for.
+pub async fn eventually<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !condition().await {
+        assert!(Instant::now() < deadline, "waited 60 s for: {what}");
+        sleep(Duration::from_millis(20)).await;
+    }
+}
