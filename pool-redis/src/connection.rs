@@ -69,3 +69,49 @@ pub(crate) fn is_connection_error(error: &RedisError) -> bool {
         || error.is_timeout()
         || error.is_unrecoverable_error()
 }
+
+/// One multiplexed connection shared by many tasks (clones of it pipeline their commands on
+/// one socket), opened again after it breaks.
+#[derive(Debug)]
+pub(crate) struct SharedConnection {
+    client: Client,
+    connection: std::sync::Mutex<Option<MultiplexedConnection>>,
+}
+
+impl SharedConnection {
+    pub(crate) fn new(client: &Client, connection: MultiplexedConnection) -> Self {
+        Self {
+            client: client.clone(),
+            connection: std::sync::Mutex::new(Some(connection)),
+        }
+    }
+
+    /// The connection (a clone: cheap), opened again if it broke.
+    pub(crate) async fn get(&self) -> RedisResult<MultiplexedConnection> {
+        if let Some(connection) = self.lock().clone() {
+            return Ok(connection);
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(Duration::from_secs(10)));
+        let connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        *self.lock() = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// Notes a failed command: a broken connection is opened again by the next `get`.
+    pub(crate) fn failed(&self, error: &RedisError) {
+        if is_connection_error(error) {
+            *self.lock() = None;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<MultiplexedConnection>> {
+        self.connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

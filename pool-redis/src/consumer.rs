@@ -9,7 +9,7 @@ use futures_lite::future;
 use pool_core::{CancellationToken, Executor, JobId, Results, WorkerPool};
 use redis::Client;
 
-use crate::connection::Link;
+use crate::connection::{Link, SharedConnection};
 use crate::error::{client, unreachable};
 use crate::group::ensure_group;
 use crate::queue::GROUP;
@@ -144,6 +144,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         pool.start()
             .map_err(|error| QueueError::Config(error.to_string()))?;
         let (slots_tx, slots_rx) = async_channel::bounded(held_at_most.max(1));
+        let runs = Arc::new(SharedConnection::new(&client, connection.clone()));
         tracing::info!(queue = %self.queue.name(), consumer = %name, workers = config.workers, "consumer connected");
         Ok(Consumer {
             shared: Arc::new(Shared {
@@ -161,6 +162,8 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                     give: slots_rx,
                 },
                 counters: Counters::default(),
+                runs,
+                isolation: Arc::default(),
                 stopping: CancellationToken::new(),
                 reading_done: CancellationToken::new(),
                 settled: CancellationToken::new(),
@@ -195,6 +198,10 @@ pub(crate) struct Shared<E: Executor> {
     pub(crate) held: Mutex<HashMap<JobId, crate::Job>>,
     pub(crate) slots: Slots,
     pub(crate) counters: Counters,
+    /// The connection the local jobs count their starts on.
+    pub(crate) runs: Arc<SharedConnection>,
+    /// Runs share it; a job suspected of crashing its process holds it alone.
+    pub(crate) isolation: Arc<async_lock::RwLock<()>>,
     /// Set by a shutdown: stop reading and reclaiming.
     pub(crate) stopping: CancellationToken,
     pub(crate) reading_done: CancellationToken,

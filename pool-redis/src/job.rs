@@ -60,8 +60,8 @@ impl RemoteContext {
         self.key
     }
 
-    /// Which delivery this is: 1 the first time, counted by Redis (a run that crashed its
-    /// process counts too).
+    /// Which run this is: 1 the first time. Counted in Redis before the run starts, so a run
+    /// that crashed its process counts too.
     pub fn attempt(&self) -> u32 {
         self.attempt
     }

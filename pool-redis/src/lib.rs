@@ -12,9 +12,10 @@
 //!   their lease lapses (the visibility timeout). Exactly once is impossible across a crash:
 //!   make jobs idempotent with their key.
 //! - **Retries and dead letters.** A failed run is retried after an exponential back-off, up
-//!   to [`RetryPolicy::max_attempts`] deliveries counted by Redis (a run that crashed its
-//!   process counts); then the job goes to the dead letters ([`DeadLetters`]) with its last
-//!   error. Entries that cannot run (an unknown kind, an undecodable payload) go there at
+//!   to [`RetryPolicy::max_attempts`] runs; then the job goes to the dead letters
+//!   ([`DeadLetters`]) with its last error. Each run is counted in Redis before it starts, so
+//!   a run that crashes its process counts (as does one whose process is killed), and a
+//!   delivery to a consumer that died before starting the job does not. Entries that cannot run (an unknown kind, an undecodable payload) go there at
 //!   once, with the reason: a consumer never crash-loops on them, and an operator re-queues
 //!   them once a consumer that knows them is deployed.
 //!

@@ -36,6 +36,11 @@ impl Queue {
         format!("{{{}}}:errors", self.name)
     }
 
+    /// How many times each held job has started, by job key: its attempts.
+    pub(crate) fn runs_key(&self) -> String {
+        format!("{{{}}}:runs", self.name)
+    }
+
     /// Where a job's outcome is kept, if the queue keeps outcomes.
     pub fn result_key(&self, job_key: &uuid::Uuid) -> String {
         format!("{{{}}}:result:{job_key}", self.name)

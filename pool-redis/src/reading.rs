@@ -1,6 +1,7 @@
 //! Reading new entries into the local pool, and taking in any entry (new or reclaimed): run
 //! it, or dead-letter it if it cannot run.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pool_core::{Executor, TrySubmitError};
@@ -11,9 +12,13 @@ use crate::connection::Link;
 use crate::consumer::Shared;
 use crate::group::{ensure_group, is_no_group};
 use crate::queue::GROUP;
+use crate::registry::StartCount;
 use crate::scripts;
 use crate::stats::Counters;
 use crate::wire::{Entry, Job};
+
+/// Deliveries per allowed attempt after which an entry that never started is dead-lettered.
+const RUNAWAY_DELIVERIES: u32 = 4;
 
 /// The longest wait between attempts to reach Redis again.
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -119,20 +124,34 @@ impl<E: Executor> Shared<E> {
             key,
             payload,
             deliveries: entry.deliveries,
+            attempt: Arc::default(),
         };
+        // Attempts count runs (see `StartCount`); deliveries that never started one cost
+        // nothing. Only an entry delivered over and over without ever starting (consumers
+        // dying with it queued, again and again) is given up on here.
         let max = self.config.retry.max_attempts;
-        if job.deliveries > max {
+        if job.deliveries > max.saturating_mul(RUNAWAY_DELIVERIES) {
             let reason = format!(
-                "delivered {} times, more than max_attempts {max}: its last run never finished (did it crash its process?)",
+                "delivered {} times without an outcome: its consumers keep dying",
                 job.deliveries
             );
             self.dead_letter(commands, &job, "", &reason).await;
             self.slots.give(1);
             return;
         }
+        let start = StartCount {
+            connection: Arc::clone(&self.runs),
+            runs_key: self.queue.runs_key(),
+            errors_key: self.queue.errors_key(),
+            job_key: job.key,
+            max_attempts: max,
+            redelivered: job.deliveries > 1,
+            isolation: Arc::clone(&self.isolation),
+            attempt: Arc::clone(&job.attempt),
+        };
         let local = match self
             .registry
-            .decode(&job.kind, &job.payload, job.key, job.deliveries)
+            .decode(&job.kind, &job.payload, job.key, start)
         {
             Ok(local) => local,
             Err(undecodable) => {
@@ -164,6 +183,7 @@ impl<E: Executor> Shared<E> {
             key: entry.key.unwrap_or_default(),
             payload: entry.payload.clone().unwrap_or_default(),
             deliveries: entry.deliveries,
+            attempt: Arc::default(),
         };
         self.dead_letter(commands, &job, reason, "").await;
     }
@@ -184,6 +204,7 @@ impl<E: Executor> Shared<E> {
                     .key(self.queue.jobs_key())
                     .key(self.queue.dead_key())
                     .key(self.queue.errors_key())
+                    .key(self.queue.runs_key())
                     .arg(GROUP)
                     .arg(&self.name)
                     .arg(&job.id)

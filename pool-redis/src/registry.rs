@@ -3,15 +3,20 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use pool_core::{BoxError, JobContext, JobProcessor, async_trait};
 use uuid::Uuid;
 
-use crate::{RemoteContext, RemoteJob};
+use async_lock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-type Run = Box<dyn FnOnce(JobContext) -> Pin<Box<dyn Future<Output = Outcome> + Send>> + Send>;
+use crate::connection::SharedConnection;
+use crate::{RemoteContext, RemoteJob, scripts};
+
+type Run = Box<dyn FnOnce(JobContext, u32) -> Pin<Box<dyn Future<Output = Outcome> + Send>> + Send>;
 type Outcome = Result<String, BoxError>;
-type Decode = Box<dyn Fn(&str, Uuid, u32) -> Result<Run, String> + Send + Sync>;
+type Decode = Box<dyn Fn(&str, Uuid) -> Result<Run, String> + Send + Sync>;
 
 /// The job types a consumer runs, by their [`RemoteJob::KIND`].
 ///
@@ -45,9 +50,9 @@ impl Registry {
     /// Adds `J`, known by its `KIND` (a later registration of the same kind replaces it).
     #[must_use]
     pub fn register<J: RemoteJob>(mut self) -> Self {
-        let decode: Decode = Box::new(|payload, key, attempt| {
+        let decode: Decode = Box::new(|payload, key| {
             let job: J = serde_json::from_str(payload).map_err(|error| error.to_string())?;
-            let run: Run = Box::new(move |local| {
+            let run: Run = Box::new(move |local, attempt| {
                 Box::pin(async move {
                     let ctx = RemoteContext {
                         key,
@@ -75,16 +80,17 @@ impl Registry {
         kind: &str,
         payload: &str,
         key: Uuid,
-        attempt: u32,
+        start: StartCount,
     ) -> Result<LocalJob, Undecodable> {
         let decode = self
             .decoders
             .get(kind)
             .ok_or_else(|| Undecodable::UnknownKind(kind.to_owned()))?;
-        let run = decode(payload, key, attempt).map_err(Undecodable::BadPayload)?;
+        let run = decode(payload, key).map_err(Undecodable::BadPayload)?;
         Ok(LocalJob {
             name: kind.to_owned(),
             run: Some(run),
+            start,
         })
     }
 }
@@ -119,6 +125,90 @@ impl fmt::Display for Undecodable {
 pub(crate) struct LocalJob {
     name: String,
     run: Option<Run>,
+    start: StartCount,
+}
+
+/// Counting a job's start in Redis before it runs, so that its attempts are its runs: a
+/// delivery to a consumer that died before starting it costs nothing, and a run that kills
+/// its process counts (it was counted first).
+///
+/// A process that dies takes every run in it down, so each of them is charged. To charge
+/// the job that crashed it and not its neighbours, a job that started before and never
+/// reported an outcome (a *suspect*) runs alone: it waits for the runs under way to end,
+/// and no other starts until it ends. Once a crash has happened, its jobs are reclaimed as
+/// suspects, and the one that crashes again dies alone.
+pub(crate) struct StartCount {
+    pub(crate) connection: Arc<SharedConnection>,
+    pub(crate) runs_key: String,
+    pub(crate) errors_key: String,
+    pub(crate) job_key: Uuid,
+    pub(crate) max_attempts: u32,
+    /// Delivered before: it may be a suspect.
+    pub(crate) redelivered: bool,
+    /// Shared by every run of the consumer; a suspect holds it alone.
+    pub(crate) isolation: Arc<RwLock<()>>,
+    /// Where the attempt is left for the settlement.
+    pub(crate) attempt: Arc<AtomicU32>,
+}
+
+/// The right to run: shared by ordinary runs, held alone by a suspect's.
+enum RunPermit<'a> {
+    Shared(#[allow(dead_code)] RwLockReadGuard<'a, ()>),
+    Alone(#[allow(dead_code)] RwLockWriteGuard<'a, ()>),
+}
+
+impl StartCount {
+    /// Waits for the right to run: alone for a suspect.
+    async fn permit(&self) -> Result<RunPermit<'_>, BoxError> {
+        if self.redelivered && self.is_suspect().await? {
+            tracing::info!(job = %self.job_key, "started before without an outcome: runs alone");
+            return Ok(RunPermit::Alone(self.isolation.write().await));
+        }
+        Ok(RunPermit::Shared(self.isolation.read().await))
+    }
+
+    async fn is_suspect(&self) -> Result<bool, BoxError> {
+        let mut connection = self.connection.get().await?;
+        let mut invocation = scripts::SUSPECT.prepare_invoke();
+        invocation
+            .key(&self.runs_key)
+            .key(&self.errors_key)
+            .arg(self.job_key.to_string());
+        match invocation.invoke_async::<u32>(&mut connection).await {
+            Ok(suspect) => Ok(suspect == 1),
+            Err(error) => {
+                self.connection.failed(&error);
+                Err(error.into())
+            }
+        }
+    }
+
+    /// The attempt this start is, or the runs so far if no attempt is left.
+    async fn count(&self) -> Result<Result<u32, u32>, BoxError> {
+        let mut connection = self.connection.get().await?;
+        let mut invocation = scripts::START.prepare_invoke();
+        invocation
+            .key(&self.runs_key)
+            .arg(self.job_key.to_string())
+            .arg(self.max_attempts);
+        let counted: i64 = match invocation.invoke_async(&mut connection).await {
+            Ok(counted) => counted,
+            Err(error) => {
+                self.connection.failed(&error);
+                return Err(error.into());
+            }
+        };
+        let runs = u32::try_from(counted.unsigned_abs()).unwrap_or(u32::MAX);
+        Ok(if counted > 0 { Ok(runs) } else { Err(runs) })
+    }
+}
+
+/// A held job that has run `max_attempts` times already, each run ending with its process
+/// (it never reported an outcome): it is dead-lettered instead of run again.
+#[derive(Debug, thiserror::Error)]
+#[error("started {runs} times and no run finished: did each crash its process?")]
+pub(crate) struct OutOfAttempts {
+    pub(crate) runs: u32,
 }
 
 #[async_trait]
@@ -131,6 +221,12 @@ impl JobProcessor for LocalJob {
 
     async fn process(&mut self, ctx: &JobContext) -> Result<String, BoxError> {
         let run = self.run.take().ok_or("a remote job runs once")?;
-        run(ctx.clone()).await
+        let _permit = self.start.permit().await?;
+        let attempt = match self.start.count().await? {
+            Ok(attempt) => attempt,
+            Err(runs) => return Err(OutOfAttempts { runs }.into()),
+        };
+        self.start.attempt.store(attempt, Ordering::Release);
+        run(ctx.clone(), attempt).await
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// Failed runs are retried up to `max_attempts` deliveries in all, each after an exponential
+/// Failed runs are retried up to `max_attempts` runs in all, each after an exponential
 /// back-off; the last failure sends the job to the dead letters.
 ///
 /// The back-off is kept by Redis, not by the consumer: a failed entry stays pending with its
@@ -10,8 +10,11 @@ use std::time::Duration;
 /// consumer. So it is at most the visibility timeout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Deliveries in all, the first included. A job that crashes its process on every run
-    /// counts too: Redis counts its deliveries.
+    /// Runs in all, the first included. Each run is counted in Redis before it starts: a
+    /// job that crashes its process on every run uses its attempts up, and so does one that
+    /// is in a process killed that often (set it above how often a job may be caught in a
+    /// crash or a kill), while a delivery to a consumer that died before starting it costs
+    /// nothing.
     pub max_attempts: u32,
     /// The wait before the second delivery; it doubles for each one after.
     pub first_backoff: Duration,
@@ -28,9 +31,9 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// The wait before the delivery after `deliveries` failed ones, at most `cap`.
-    pub(crate) fn backoff(&self, deliveries: u32, cap: Duration) -> Duration {
-        let doublings = deliveries.saturating_sub(1).min(31);
+    /// The wait before the run after `attempt` failed, at most `cap`.
+    pub(crate) fn backoff(&self, attempt: u32, cap: Duration) -> Duration {
+        let doublings = attempt.saturating_sub(1).min(31);
         self.first_backoff.saturating_mul(1 << doublings).min(cap)
     }
 }

@@ -42,7 +42,8 @@ return lost
 });
 
 /// Acknowledges finished entries and deletes them (a stream is never trimmed by length: only
-/// finished entries leave it). KEYS: jobs, errors. ARGV: group, then id and job key pairs.
+/// finished entries leave it). KEYS: jobs, errors, runs. ARGV: group, then id and job key
+/// pairs.
 /// Returns how many were still pending (acknowledged by this call).
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -52,6 +53,7 @@ for i = 2, #ARGV, 2 do
   acked = acked + redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
   redis.call('XDEL', KEYS[1], ARGV[i])
   redis.call('HDEL', KEYS[2], ARGV[i + 1])
+  redis.call('HDEL', KEYS[3], ARGV[i + 1])
 end
 return acked
 ",
@@ -89,8 +91,9 @@ return 1
 });
 
 /// Moves a held entry to the dead letters, with its last error (the given one, or the one a
-/// failed run kept), then acknowledges and deletes it. KEYS: jobs, dead, errors. ARGV: group,
-/// consumer, id, kind, job key, payload, error (empty: the kept one), reason. Returns 1 or 0.
+/// failed run kept), then acknowledges and deletes it. KEYS: jobs, dead, errors, runs. ARGV:
+/// group, consumer, id, kind, job key, payload, error (empty: the kept one), reason. Returns
+/// 1 or 0.
 pub(crate) static DEAD_LETTER: LazyLock<Script> = LazyLock::new(|| {
     with_holder(
         r"
@@ -101,12 +104,40 @@ if error == '' then
   error = redis.call('HGET', KEYS[3], ARGV[5]) or 'no error recorded'
   error = ARGV[8] .. ': ' .. error
 end
+local attempts = redis.call('HGET', KEYS[4], ARGV[5]) or 0
 redis.call('XADD', KEYS[2], '*', 'kind', ARGV[4], 'key', ARGV[5], 'payload', ARGV[6],
-  'attempts', deliveries, 'error', error)
+  'attempts', attempts, 'error', error)
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
 redis.call('XDEL', KEYS[1], ARGV[3])
 redis.call('HDEL', KEYS[3], ARGV[5])
+redis.call('HDEL', KEYS[4], ARGV[5])
 return 1
+",
+    )
+});
+
+/// Whether a held job is suspected of crashing its process: it started before, and no run
+/// reported an outcome (a failed run keeps its error). KEYS: runs, errors. ARGV: job key.
+/// Returns 1 or 0.
+pub(crate) static SUSPECT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if runs > 0 and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 1 end
+return 0
+",
+    )
+});
+
+/// Counts a start of a held job, unless it has used up its attempts. KEYS: runs. ARGV: job
+/// key, max attempts. Returns the attempt this start is, or minus the runs so far if none is
+/// left.
+pub(crate) static START: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if runs >= tonumber(ARGV[2]) then return -runs end
+return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 ",
     )
 });

@@ -1,6 +1,8 @@
 //! Acting on each local job's outcome: acknowledge a success, retry a failure after its
 //! back-off, dead-letter one out of attempts, give back one that never started.
 
+use std::sync::atomic::Ordering;
+
 use pool_core::{Executor, JobErrorKind, JobStatus};
 
 use crate::RemoteOutcome;
@@ -8,6 +10,7 @@ use crate::connection::Link;
 use crate::consumer::Shared;
 use crate::queue::GROUP;
 use crate::reading::idle_ms;
+use crate::registry::OutOfAttempts;
 use crate::scripts;
 use crate::stats::Counters;
 use crate::wire::Job;
@@ -50,6 +53,13 @@ impl<E: Executor> Shared<E> {
             match self.settlement(&job, status.outcome) {
                 Settlement::Acknowledge(outcome) => acknowledged.push((job, outcome)),
                 Settlement::Retry(error) => self.retry(commands, &job, &error).await,
+                Settlement::DeadLetter(error) if error.is_empty() => {
+                    let reason = format!(
+                        "started {} times and no run finished (did each crash its process?); last error",
+                        self.config.retry.max_attempts
+                    );
+                    self.dead_letter(commands, &job, "", &reason).await;
+                }
                 Settlement::DeadLetter(error) => self.dead_letter(commands, &job, &error, "").await,
                 Settlement::Release => self.release(commands, &job).await,
             }
@@ -66,12 +76,17 @@ impl<E: Executor> Shared<E> {
             }
             Err(error) => error,
         };
+        let out_of_attempts =
+            std::error::Error::source(&error).is_some_and(|source| source.is::<OutOfAttempts>());
+        let attempt = job.attempt.load(Ordering::Acquire);
         match error.kind() {
+            // Its earlier runs each ended with their process.
+            _ if out_of_attempts => Settlement::DeadLetter(String::new()),
             // Never started (a stop-now handed it back), or stopped when asked to by a
-            // shutdown: not the job's fault, no attempt charged.
+            // shutdown: not the job's fault. (A started run counted its attempt.)
             JobErrorKind::NotStarted | JobErrorKind::Cancelled => Settlement::Release,
-            _ if job.deliveries >= self.config.retry.max_attempts => {
-                Settlement::DeadLetter(format!("{error} (attempt {})", job.deliveries))
+            _ if attempt >= self.config.retry.max_attempts => {
+                Settlement::DeadLetter(format!("{error} (attempt {attempt})"))
             }
             _ => Settlement::Retry(error.to_string()),
         }
@@ -81,7 +96,8 @@ impl<E: Executor> Shared<E> {
     /// reclaims it (the reclaim counts its next delivery).
     async fn retry(&self, commands: &mut Link, job: &Job, error: &str) {
         let visibility = self.config.visibility;
-        let backoff = self.config.retry.backoff(job.deliveries, visibility);
+        let attempt = job.attempt.load(Ordering::Acquire).max(1);
+        let backoff = self.config.retry.backoff(attempt, visibility);
         let idle = idle_ms(visibility.saturating_sub(backoff));
         let kept: Option<u64> = self
             .with_retries(commands, |mut connection| {
@@ -101,7 +117,7 @@ impl<E: Executor> Shared<E> {
         match kept {
             Some(1) => {
                 Counters::add(&self.counters.retried, 1);
-                tracing::debug!(job = %job.key, attempt = job.deliveries, error, ?backoff, "failed: retried after its back-off");
+                tracing::debug!(job = %job.key, attempt, error, ?backoff, "failed: retried after its back-off");
             }
             Some(_) => Counters::add(&self.counters.leases_lost, 1),
             None => {}
@@ -123,6 +139,7 @@ impl<E: Executor> Shared<E> {
                 invocation
                     .key(self.queue.jobs_key())
                     .key(self.queue.errors_key())
+                    .key(self.queue.runs_key())
                     .arg(GROUP);
                 for (job, _) in jobs {
                     invocation.arg(&job.id).arg(job.key.to_string());

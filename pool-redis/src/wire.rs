@@ -41,6 +41,9 @@ pub(crate) struct Job {
     pub(crate) key: Uuid,
     pub(crate) payload: String,
     pub(crate) deliveries: u32,
+    /// The attempt its local job started as (0 until it starts): set by the worker that
+    /// runs it, read when it is settled.
+    pub(crate) attempt: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// A job that will not run again unless re-queued: why, and what it was.
