@@ -147,10 +147,11 @@ impl<E: Executor> Shared<E> {
                 async move { invocation.invoke_async::<u64>(&mut connection).await }
             })
             .await;
-        if let Some(acked) = acked {
-            Counters::add(&self.counters.acknowledged, acked);
-            // An entry no longer pending was settled by a consumer that reclaimed it.
-            Counters::add(&self.counters.leases_lost, jobs.len() as u64 - acked);
+        // An entry found no longer pending was acknowledged already: by this consumer, if
+        // a dropped connection lost the reply to a first try, or by a rival that reclaimed
+        // it after a lapse (which renewal reports). Either way the job ran to success here.
+        if acked.is_some() {
+            Counters::add(&self.counters.acknowledged, jobs.len() as u64);
         }
     }
 

@@ -3,6 +3,11 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// A consumer's counts since it started, from [`Consumer::stats`](crate::Consumer::stats).
+///
+/// A command whose reply a dropped connection lost is sent again; a retry, dead letter or
+/// release that had been carried out the first time then finds the entry no longer held, and
+/// counts under `leases_lost` instead. The queue's own state is right either way: each of
+/// these steps checks who holds the entry, in one script.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConsumerStats {
@@ -10,7 +15,7 @@ pub struct ConsumerStats {
     pub read: u64,
     /// Of `read`, entries reclaimed from a consumer whose lease lapsed.
     pub reclaimed: u64,
-    /// Jobs that ran to success and were acknowledged (and deleted) by this consumer.
+    /// Jobs that ran to success here, and are acknowledged (and deleted).
     pub acknowledged: u64,
     /// Failed runs left for a retry after their back-off.
     pub retried: u64,
