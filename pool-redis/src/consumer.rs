@@ -40,6 +40,15 @@ pub(crate) struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) outcomes_ttl: Option<Duration>,
     pub(crate) job_timeout: Option<Duration>,
+    pub(crate) forget_after: Duration,
+}
+
+impl Config {
+    /// How long a consumer holding nothing must have been idle to count as gone: never less
+    /// than ten reclaim periods, in which a live consumer reads ten times.
+    pub(crate) fn gone_after(&self) -> Duration {
+        self.forget_after.max(self.reclaim_every.saturating_mul(10))
+    }
 }
 
 impl<E: Executor + Clone> ConsumerBuilder<E> {
@@ -85,6 +94,14 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
     /// Keeps each job's outcome for `ttl`, for [`Producer::wait_outcome`](crate::Producer::wait_outcome).
     pub fn keep_outcomes(mut self, ttl: Duration) -> Self {
         self.config.outcomes_ttl = Some(ttl);
+        self
+    }
+
+    /// Removes from the group the consumers that hold nothing and have been idle this long:
+    /// processes that died (their entries reclaimed by now). Default 10 minutes; never less
+    /// than ten reclaim periods.
+    pub fn forget_consumers_after(mut self, idle: Duration) -> Self {
+        self.config.forget_after = idle;
         self
     }
 
@@ -266,6 +283,7 @@ impl<E: Executor + Clone> Consumer<E> {
                 retry: RetryPolicy::default(),
                 outcomes_ttl: None,
                 job_timeout: None,
+                forget_after: Duration::from_secs(600),
             },
             name: None,
         }

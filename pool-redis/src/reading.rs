@@ -32,6 +32,7 @@ impl<E: Executor> Shared<E> {
         let mut commands = Link::commands(&self.client);
         let mut backoff = Backoff::default();
         let (mut cursor, mut reclaim_at) = ("0-0".to_owned(), Instant::now());
+        let mut forget_at = Instant::now() + self.config.gone_after() / 2;
         loop {
             let room = self.config.read_batch;
             let Some(mut taken) = self.slots.take(room, &self.stopping).await else {
@@ -46,6 +47,10 @@ impl<E: Executor> Shared<E> {
             if Instant::now() >= reclaim_at {
                 taken -= self.reclaim_into(&mut commands, &mut cursor, taken).await;
                 reclaim_at = Instant::now() + self.config.reclaim_every;
+                if Instant::now() >= forget_at {
+                    self.forget_gone_consumers(&mut commands).await;
+                    forget_at = Instant::now() + self.config.gone_after() / 2;
+                }
                 if taken == 0 {
                     continue;
                 }

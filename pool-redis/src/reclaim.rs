@@ -45,6 +45,37 @@ impl<E: Executor> Shared<E> {
         used
     }
 
+    /// Removes from the group the consumers that hold nothing and have not read for
+    /// [`gone_after`](crate::consumer::Config::gone_after): processes that died after their
+    /// entries were reclaimed. Names are never reused, so without this they would pile up. A consumer that
+    /// holds entries is never removed (that would drop them from the group), and a live one
+    /// reads every reclaim period, so it is never that idle (and a read would add it again).
+    pub(crate) async fn forget_gone_consumers(&self, commands: &mut Link) {
+        let gone_after = idle_ms(self.config.gone_after());
+        let Ok(connection) = commands.get().await else {
+            return;
+        };
+        let Ok(consumers) = crate::status::consumers(connection, &self.queue).await else {
+            return;
+        };
+        for consumer in consumers {
+            if consumer.pending > 0 || consumer.idle_ms < gone_after || consumer.name == self.name {
+                continue;
+            }
+            // The script re-checks both under Redis's single thread: nothing changes between
+            // the check and the removal.
+            let mut invocation = scripts::FORGET.prepare_invoke();
+            invocation
+                .key(self.queue.jobs_key())
+                .arg(GROUP)
+                .arg(&consumer.name)
+                .arg(gone_after);
+            if let Ok(1) = invocation.invoke_async::<u64>(connection).await {
+                tracing::info!(queue = %self.queue.name(), consumer = %consumer.name, "removed a consumer gone from the group");
+            }
+        }
+    }
+
     /// One `XAUTOCLAIM` step: the next cursor and the entries claimed, with their counts.
     async fn reclaim(
         &self,

@@ -159,6 +159,27 @@ return {reply, counts}
     )
 });
 
+/// Removes a consumer from the group if it still holds nothing and is still idle past the
+/// threshold. KEYS: jobs. ARGV: group, consumer, idle ms. Returns 1 if removed.
+pub(crate) static FORGET: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local fields = {}
+  for i = 1, #consumer, 2 do fields[consumer[i]] = consumer[i + 1] end
+  if fields['name'] == ARGV[2] then
+    if fields['pending'] == 0 and fields['idle'] >= tonumber(ARGV[3]) then
+      redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+      return 1
+    end
+    return 0
+  end
+end
+return 0
+",
+    )
+});
+
 /// Moves a dead letter back to the job stream, as a new entry with its deliveries counted
 /// from zero. KEYS: dead, jobs. ARGV: dead letter id. Returns the new entry's id, or false.
 pub(crate) static REQUEUE: LazyLock<Script> = LazyLock::new(|| {

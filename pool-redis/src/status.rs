@@ -71,7 +71,7 @@ async fn read_stats(
 }
 
 /// The group's consumers; none if the group does not exist yet.
-async fn consumers(
+pub(crate) async fn consumers(
     connection: &mut MultiplexedConnection,
     queue: &Queue,
 ) -> RedisResult<Vec<ConsumerInfo>> {

@@ -305,6 +305,149 @@ pub async fn shutdown_now_releases_unstarted_entries<H: Harness>() {
     }
 }
 
+/// A graceful shutdown mid-run stops reading, lets the jobs it holds finish, acknowledges
+/// them, and leaves the group holding nothing; the rest of the queue waits for others.
+pub async fn a_graceful_shutdown_settles_what_it_holds<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue, test) = (
+        server.url(),
+        Queue::new("graceful"),
+        test_name::<H>("graceful"),
+    );
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let job = Probe {
+        work_ms: 20,
+        ..Probe::new(&test)
+    };
+    producer.enqueue_many(&vec![job; 100]).await.unwrap();
+    let consumer = consumer::<H>(&url, &queue)
+        .workers(2)
+        .prefetch(2)
+        .connect()
+        .await
+        .unwrap();
+    let body = async {
+        eventually("some jobs to run", || async {
+            consumer.stats().acknowledged >= 10
+        })
+        .await;
+        consumer.shutdown().await
+    };
+    let (_, stats) = future::zip(consumer.run(), body).await;
+    assert_eq!(stats.held, 0);
+    assert_eq!(
+        stats.acknowledged, stats.read,
+        "every job read ran and was acknowledged"
+    );
+    assert_eq!(runs(&test).len() as u64, stats.read);
+    let left = queue_stats(&url, &queue).await.unwrap();
+    assert_eq!(
+        (left.pending, left.length),
+        (0, 100 - stats.acknowledged),
+        "{left:?}"
+    );
+    assert!(left.consumers.is_empty(), "it left the group: {left:?}");
+}
+
+/// `shutdown_timeout`: jobs that end within the timeout are settled as usual; one that runs
+/// on is cancelled at the deadline, and given back for another consumer.
+pub async fn shutdown_timeout_cancels_at_the_deadline<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue, test) = (
+        server.url(),
+        Queue::new("deadline"),
+        test_name::<H>("deadline"),
+    );
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let stuck = producer
+        .enqueue(&Probe {
+            until_cancelled: true,
+            ..Probe::new(&test)
+        })
+        .await
+        .unwrap();
+    let consumer = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let body = async {
+        eventually("the job to start", || async { !runs(&test).is_empty() }).await;
+        consumer.shutdown_timeout(Duration::from_millis(100)).await
+    };
+    let (_, stats) = future::zip(consumer.run(), body).await;
+    assert_eq!((stats.released, stats.held), (1, 0), "{stats:?}");
+    let left = queue_stats(&url, &queue).await.unwrap();
+    assert_eq!(
+        (left.length, left.pending),
+        (1, 1),
+        "given back, for another: {left:?}"
+    );
+    assert_eq!(runs(&test), [(stuck, 1)]);
+}
+
+/// Consumers that hold nothing and have been idle past the threshold (processes that died)
+/// are removed from the group; one that holds entries is kept, however idle.
+pub async fn gone_consumers_are_forgotten<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue) = (server.url(), Queue::new("forget"));
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    producer
+        .enqueue(&Probe::new("forget-unused"))
+        .await
+        .unwrap();
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    for gone in ["gone-1", "gone-2"] {
+        let _: u64 = redis::cmd("XGROUP")
+            .arg("CREATECONSUMER")
+            .arg(queue.jobs_key())
+            .arg("workers")
+            .arg(gone)
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+    }
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("workers")
+        .arg("holder")
+        .arg("COUNT")
+        .arg(1)
+        .arg("STREAMS")
+        .arg(queue.jobs_key())
+        .arg(">")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let consumer = consumer::<H>(&url, &queue)
+        .visibility_timeout(Duration::from_secs(60))
+        .reclaim_every(Duration::from_millis(20))
+        .forget_consumers_after(Duration::from_millis(200))
+        .connect()
+        .await
+        .unwrap();
+    let body = async {
+        eventually("the gone consumers to be removed", || async {
+            let mut names: Vec<String> = queue_stats(&url, &queue)
+                .await
+                .unwrap()
+                .consumers
+                .into_iter()
+                .map(|consumer| consumer.name)
+                .collect();
+            names.sort();
+            names == ["holder".to_owned(), consumer.name().to_owned()]
+                || names == [consumer.name().to_owned(), "holder".to_owned()]
+        })
+        .await;
+        consumer.shutdown().await
+    };
+    future::zip(consumer.run(), body).await;
+}
+
 /// A job three times longer than the visibility timeout keeps its lease by renewal: a second
 /// consumer, reclaiming all along, never runs it.
 pub async fn a_long_job_keeps_its_lease<H: Harness>() {
@@ -396,4 +539,7 @@ on_every_runtime!(
     shutdown_now_releases_unstarted_entries,
     a_long_job_keeps_its_lease,
     bad_input_is_a_typed_error,
+    a_graceful_shutdown_settles_what_it_holds,
+    shutdown_timeout_cancels_at_the_deadline,
+    gone_consumers_are_forgotten,
 );
