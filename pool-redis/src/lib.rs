@@ -19,6 +19,56 @@
 //!   once, with the reason: a consumer never crash-loops on them, and an operator re-queues
 //!   them once a consumer that knows them is deployed.
 //!
+//! # Examples
+//!
+//! A producer and a consumer (they would be in different processes, on different machines):
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use pool_redis::{Consumer, Producer, Queue, Registry, RemoteContext, RemoteJob, RemoteOutcome};
+//! use pool_tokio::TokioExecutor;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Square(u64);
+//!
+//! impl RemoteJob for Square {
+//!     const KIND: &'static str = "square";
+//!     type Output = u64;
+//!
+//!     async fn run(self, _ctx: RemoteContext) -> Result<u64, pool_core::BoxError> {
+//!         Ok(self.0 * self.0)
+//!     }
+//! }
+//!
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let Some(server) = pool_redis::doc_support::DocServer::start() else { return Ok(()) };
+//! # let url = server.url();
+//! // let url = "redis://127.0.0.1:6379";
+//! let queue = Queue::new("squares");
+//! let producer = Producer::connect(&url, queue.clone()).await?;
+//! let key = producer.enqueue(&Square(12)).await?;
+//!
+//! let consumer = Consumer::builder(&url, queue, Registry::new().register::<Square>(), TokioExecutor::default())
+//!     .workers(4)
+//!     .keep_outcomes(Duration::from_secs(60))
+//!     .connect()
+//!     .await?;
+//! let running = tokio::spawn({
+//!     let consumer = consumer.clone();
+//!     async move { consumer.run().await }
+//! });
+//! let outcome = producer.wait_outcome(key, Duration::from_secs(10)).await?;
+//! assert_eq!(outcome, Some(RemoteOutcome::Completed(144.into())));
+//! let stats = consumer.shutdown().await; // stops reading, drains, acknowledges
+//! assert_eq!(stats.acknowledged, 1);
+//! running.await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Redis settings: `appendonly yes` (a restart keeps the queue), `maxmemory-policy
 //! noeviction` (an evicted entry is a lost job). A queue's keys share the hash tag `{name}`,
 //! so it works on Redis Cluster. The commands used exist in Redis 7.0.
@@ -27,6 +77,8 @@
 mod connection;
 mod consumer;
 mod dead_letters;
+#[doc(hidden)]
+pub mod doc_support;
 mod error;
 mod group;
 mod job;

@@ -16,7 +16,7 @@ use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
 /// # use pool_redis::{Producer, Queue, RemoteContext, RemoteJob};
 /// # use serde::{Deserialize, Serialize};
 /// # #[derive(Serialize, Deserialize)] struct Thumbnail { path: String }
@@ -25,10 +25,19 @@ use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
 /// #     type Output = ();
 /// #     async fn run(self, _ctx: RemoteContext) -> Result<(), pool_core::BoxError> { Ok(()) }
 /// # }
-/// # async fn demo() -> Result<(), pool_redis::QueueError> {
-/// let producer = Producer::connect("redis://127.0.0.1:6379", Queue::new("images")).await?;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), pool_redis::QueueError> {
+/// # let Some(server) = pool_redis::doc_support::DocServer::start() else { return Ok(()) };
+/// # let url = server.url();
+/// // let url = "redis://127.0.0.1:6379";
+/// let producer = Producer::connect(&url, Queue::new("images")).await?;
 /// let key = producer.enqueue(&Thumbnail { path: "cat.png".into() }).await?;
 /// println!("queued as {key}");
+/// let keys = producer.enqueue_many(&[
+///     Thumbnail { path: "dog.png".into() },
+///     Thumbnail { path: "owl.png".into() },
+/// ]).await?; // one round trip
+/// assert_eq!(keys.len(), 2);
 /// # Ok(())
 /// # }
 /// ```
