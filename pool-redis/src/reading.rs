@@ -8,7 +8,7 @@ use pool_core::{Executor, TrySubmitError};
 use redis::RedisResult;
 use redis::streams::StreamReadReply;
 
-use crate::connection::Link;
+use crate::connection::{Link, is_connection_error};
 use crate::consumer::Shared;
 use crate::group::{ensure_group, is_no_group};
 use crate::queue::GROUP;
@@ -16,6 +16,9 @@ use crate::registry::StartCount;
 use crate::scripts;
 use crate::stats::Counters;
 use crate::wire::{Entry, Job};
+
+/// Tries of a command that Redis refuses for a reason other than the connection.
+const COMMAND_ERROR_TRIES: u32 = 3;
 
 /// Deliveries per allowed attempt after which an entry that never started is dead-lettered.
 const RUNAWAY_DELIVERIES: u32 = 4;
@@ -286,6 +289,18 @@ impl<E: Executor> Shared<E> {
                 Err(error) => {
                     link.failed(&error);
                     tracing::warn!(queue = %self.queue.name(), %error, attempt, "a queue command failed: trying again");
+                    if is_no_group(&error) {
+                        // Redis lost the group (restarted without its data): the entries it
+                        // knew are gone with it; new ones need the group back.
+                        if let Ok(connection) = link.get().await {
+                            let _ = ensure_group(connection, &self.queue).await;
+                        }
+                    } else if !is_connection_error(&error) && attempt >= COMMAND_ERROR_TRIES {
+                        // Not the connection, and not going away by itself: given up on. The
+                        // entry stays pending, for a reclaim after the visibility timeout.
+                        tracing::error!(queue = %self.queue.name(), %error, "a queue command keeps failing: given up");
+                        return None;
+                    }
                     if self.stopping.is_cancelled() && attempt >= 5 {
                         return None;
                     }

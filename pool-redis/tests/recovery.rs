@@ -147,7 +147,58 @@ pub async fn dropped_connections_are_opened_again<H: Harness>() {
     assert_eq!(stats.acknowledged, 400, "{stats:?}");
 }
 
+/// The queue's stream (and so its group) is deleted under a running consumer, as a Redis
+/// that restarted without its data would have it: the consumer creates the group again and
+/// runs what is enqueued next.
+pub async fn a_lost_group_is_created_again<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue, test) = (
+        server.url(),
+        Queue::new("nogroup"),
+        test_name::<H>("nogroup"),
+    );
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let consumer = Consumer::builder(
+        &url,
+        queue.clone(),
+        Registry::new().register::<Probe>(),
+        H::executor(),
+    )
+    .reclaim_every(Duration::from_millis(50))
+    .connect()
+    .await
+    .unwrap();
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let body = async {
+        let first = producer.enqueue(&Probe::new(&test)).await.unwrap();
+        eventually("the first job to run", || async {
+            consumer.stats().acknowledged == 1
+        })
+        .await;
+        let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+        let _: u64 = redis::cmd("DEL")
+            .arg(queue.jobs_key())
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+        // Enqueued into a stream with no group: the group the consumer creates again starts
+        // at the stream's start, so this job is delivered too.
+        let second = producer.enqueue(&Probe::new(&test)).await.unwrap();
+        eventually("the job after the loss to run", || async {
+            runs(&test).iter().any(|(key, _)| *key == second)
+        })
+        .await;
+        consumer.shutdown().await;
+        first
+    };
+    let (_, first) = future::zip(consumer.run(), body).await;
+    assert!(runs(&test).iter().any(|(key, _)| *key == first));
+}
+
 on_every_runtime!(
     a_redis_restart_loses_no_job,
-    dropped_connections_are_opened_again
+    dropped_connections_are_opened_again,
+    a_lost_group_is_created_again,
 );
