@@ -349,10 +349,12 @@ pub async fn a_graceful_shutdown_settles_what_it_holds<H: Harness>() {
     let left = queue_stats(&url, &queue).await.unwrap();
     assert_eq!(
         (left.pending, left.length),
-        (0, 100 - stats.acknowledged),
-        "{left:?}"
+        (stats.released, 100 - stats.acknowledged),
+        "only what it gave back is pending, for another to take: {left:?}"
     );
-    assert!(left.consumers.is_empty(), "it left the group: {left:?}");
+    if stats.released == 0 {
+        assert!(left.consumers.is_empty(), "it left the group: {left:?}");
+    }
 }
 
 /// `shutdown_timeout`: jobs that end within the timeout are settled as usual; one that runs
