@@ -1,6 +1,7 @@
 //! A consumer: one per process, reading a queue through the group into a local pool.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -132,19 +133,6 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         let connection = commands.get().await.map_err(unreachable(&self.url))?;
         ensure_group(connection, &self.queue).await?;
         let name = self.name.unwrap_or_else(default_name);
-        // Registers the name now (so `status` lists the consumer before it reads), and says
-        // whether it was new: a check and a claim in one step, so two processes started
-        // with one name cannot both pass.
-        let created: u64 = redis::cmd("XGROUP")
-            .arg("CREATECONSUMER")
-            .arg(self.queue.jobs_key())
-            .arg(GROUP)
-            .arg(&name)
-            .query_async(connection)
-            .await?;
-        if created == 0 {
-            return Err(QueueError::NameInUse(name));
-        }
         let config = self.config;
         let held_at_most = config.workers + config.prefetch;
         let pool = WorkerPool::<E, String>::with_executor(self.executor.clone())
@@ -158,6 +146,19 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         let (pool, results) = pool
             .build_with_results(held_at_most.max(1))
             .map_err(|error| QueueError::Config(error.to_string()))?;
+        // Registers the name once the settings are known good (so `status` lists the
+        // consumer before it reads), and says whether it was new: a check and a claim in one step, so two processes started
+        // with one name cannot both pass.
+        let created: u64 = redis::cmd("XGROUP")
+            .arg("CREATECONSUMER")
+            .arg(self.queue.jobs_key())
+            .arg(GROUP)
+            .arg(&name)
+            .query_async(connection)
+            .await?;
+        if created == 0 {
+            return Err(QueueError::NameInUse(name));
+        }
         pool.start()
             .map_err(|error| QueueError::Config(error.to_string()))?;
         let (slots_tx, slots_rx) = async_channel::bounded(held_at_most.max(1));
@@ -185,6 +186,8 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                 reading_done: CancellationToken::new(),
                 settled: CancellationToken::new(),
                 finished: CancellationToken::new(),
+                run_started: AtomicBool::new(false),
+                renewing: async_lock::RwLock::new(()),
             }),
         })
     }
@@ -226,6 +229,12 @@ pub(crate) struct Shared<E: Executor> {
     pub(crate) settled: CancellationToken,
     /// `run` has returned.
     pub(crate) finished: CancellationToken,
+    /// `run` was called, or a shutdown drives the consumer because it was not.
+    pub(crate) run_started: AtomicBool,
+    /// Held (shared) by a lease renewal round from its copy of the held ids to its reply;
+    /// taken alone by a settlement that gives an entry back or retries it, so that a renewal
+    /// sent before cannot reset the idle time those set.
+    pub(crate) renewing: async_lock::RwLock<()>,
 }
 
 /// Room for held entries: a reader takes a slot per entry before it reads, and the entry's
@@ -300,9 +309,22 @@ impl<E: Executor + Clone> Consumer<E> {
     }
 
     /// Reads, runs and settles jobs until a shutdown has settled everything it held; returns
-    /// the final counts. Call it once, from a task of its own.
+    /// the final counts. Call it from a task of its own; a second call waits for the first.
+    /// A shutdown of a consumer that was never run settles what it holds itself.
     pub async fn run(&self) -> ConsumerStats {
+        if self.shared.run_started.swap(true, Ordering::AcqRel) {
+            // Running already (a second call), or driven by a shutdown: wait for it.
+            self.shared.finished.cancelled().await;
+            return self.stats();
+        }
+        self.drive().await
+    }
+
+    /// The consumer's loops, to their end. Whatever way it ends (returned, or dropped by its
+    /// caller), a waiting shutdown hears of it.
+    async fn drive(&self) -> ConsumerStats {
         let shared = &*self.shared;
+        let _finished = shared.finished.clone().drop_guard();
         let reading = async {
             shared.read_until_stopped().await;
             shared.reading_done.cancel();
@@ -319,7 +341,6 @@ impl<E: Executor + Clone> Consumer<E> {
         )
         .await;
         shared.leave_group_if_idle().await;
-        shared.finished.cancel();
         let stats = self.stats();
         tracing::info!(queue = %shared.queue.name(), consumer = %shared.name, ?stats, "consumer stopped");
         stats
@@ -348,15 +369,49 @@ impl<E: Executor + Clone> Consumer<E> {
     async fn stop(&self, how: Stop) -> ConsumerStats {
         let shared = &*self.shared;
         shared.stopping.cancel();
-        let pool = &shared.pool;
-        // A second call finds the pool stopped already, and waits as the first does.
-        let _ = match how {
-            Stop::Graceful => pool.shutdown().await,
-            Stop::Now => pool.shutdown_now().await,
-            Stop::Deadline(timeout) => pool.shutdown_timeout(timeout).await,
+        // Nobody ran the consumer: the shutdown drives it, to settle what the pool holds.
+        let drive_here = !shared.run_started.swap(true, Ordering::AcqRel);
+        let driving = async {
+            if drive_here {
+                self.drive().await;
+            }
         };
+        future::zip(self.stop_pool(how), driving).await;
         shared.finished.cancelled().await;
         self.stats()
+    }
+
+    /// Stops the local pool as `how` says. A later, harsher call escalates one under way
+    /// (the pool refuses a second shutdown, so its token is cancelled instead, as the pool
+    /// documents): a second Ctrl-C stops now.
+    async fn stop_pool(&self, how: Stop) {
+        let shared = &*self.shared;
+        let pool = &shared.pool;
+        match how {
+            Stop::Graceful => {
+                let _ = pool.shutdown().await;
+            }
+            Stop::Now => {
+                if pool.shutdown_now().await.is_err() {
+                    pool.cancellation_token().cancel();
+                }
+            }
+            Stop::Deadline(timeout) => {
+                if pool.shutdown_timeout(timeout).await.is_err() {
+                    let expired = async {
+                        shared.executor.sleep(timeout).await;
+                        true
+                    };
+                    let finished = async {
+                        shared.finished.cancelled().await;
+                        false
+                    };
+                    if future::or(finished, expired).await {
+                        pool.cancellation_token().cancel();
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -402,29 +457,19 @@ impl<E: Executor> Shared<E> {
             return;
         };
         // DELCONSUMER drops a consumer's pending entries from the group, where nobody would
-        // ever reclaim them: only a consumer that holds none leaves. (One that could not
-        // settle, Redis being down, stays listed until its entries are reclaimed.)
-        let held: redis::RedisResult<Vec<redis::Value>> = redis::cmd("XPENDING")
-            .arg(self.queue.jobs_key())
+        // ever reclaim them: only a consumer that holds none leaves, checked and removed in
+        // one script (a claim sent earlier cannot land in between). One that could not settle,
+        // Redis being down, stays listed until its entries are reclaimed.
+        let mut invocation = crate::scripts::FORGET.prepare_invoke();
+        invocation
+            .key(self.queue.jobs_key())
             .arg(GROUP)
-            .arg("-")
-            .arg("+")
-            .arg(1)
             .arg(&self.name)
-            .query_async(connection)
-            .await;
-        match held {
-            Ok(held) if held.is_empty() => {
-                let _: redis::RedisResult<u64> = redis::cmd("XGROUP")
-                    .arg("DELCONSUMER")
-                    .arg(self.queue.jobs_key())
-                    .arg(GROUP)
-                    .arg(&self.name)
-                    .query_async(connection)
-                    .await;
-            }
+            .arg(0);
+        match invocation.invoke_async::<u64>(connection).await {
+            Ok(1) => {}
             Ok(_) => {
-                tracing::warn!(consumer = %self.name, "stopped holding entries: the living will reclaim them");
+                tracing::warn!(consumer = %self.name, "stopped holding entries: the living will reclaim them")
             }
             Err(error) => {
                 tracing::warn!(consumer = %self.name, %error, "could not leave the group")

@@ -32,6 +32,9 @@ impl<E: Executor> Shared<E> {
             if future::or(settled, waited).await {
                 return;
             }
+            // From the copy to the last reply: a settlement that gives an entry back waits,
+            // so that this round cannot renew it after it was given back.
+            let _round = self.renewing.read().await;
             let ids: Vec<String> = self.held().values().map(|job| job.id.clone()).collect();
             for chunk in ids.chunks(RENEW_CHUNK) {
                 self.renew(&mut commands, chunk).await;

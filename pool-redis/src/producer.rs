@@ -137,7 +137,8 @@ impl Producer {
             .arg(&list)
             .arg("RIGHT")
             .arg("LEFT")
-            .arg(timeout.as_secs_f64())
+            // Redis reads 0 as "forever": the shortest wait it knows instead.
+            .arg(timeout.as_secs_f64().max(0.001))
             .query_async(&mut connection)
             .await?;
         outcome

@@ -14,6 +14,9 @@ use crate::scripts;
 use crate::stats::Counters;
 use crate::wire::Entry;
 
+/// `XAUTOCLAIM` steps per reclaim period, at most.
+const MAX_STEPS: u32 = 16;
+
 impl<E: Executor> Shared<E> {
     /// Reclaims entries idle past the visibility timeout into the `room` slots the caller
     /// took, following `XAUTOCLAIM`'s cursor through the pending list, and takes them in.
@@ -25,7 +28,12 @@ impl<E: Executor> Shared<E> {
         room: usize,
     ) -> usize {
         let mut used = 0;
-        while used < room {
+        // Each step looks at no more than ten times its count of pending entries: steps that
+        // find nothing walk on, up to a bound per period, so that a long pending list (back-
+        // offs still running) does not hide the reclaimable entries behind it for long.
+        let mut steps = 0;
+        while used < room && steps < MAX_STEPS {
+            steps += 1;
             let Some((next, entries)) = self.reclaim(commands, cursor, room - used).await else {
                 break;
             };
@@ -38,7 +46,7 @@ impl<E: Executor> Shared<E> {
             }
             let walked_through = next == "0-0";
             *cursor = next;
-            if walked_through || found == 0 {
+            if walked_through {
                 break;
             }
         }

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use pool_core::{BoxError, JobContext, JobProcessor, async_trait};
+use pool_core::{BoxError, Cancelled, JobContext, JobProcessor, async_trait};
 use uuid::Uuid;
 
 use async_lock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -221,7 +221,17 @@ impl JobProcessor for LocalJob {
 
     async fn process(&mut self, ctx: &JobContext) -> Result<String, BoxError> {
         let run = self.run.take().ok_or("a remote job runs once")?;
-        let _permit = self.start.permit().await?;
+        // A stop while it waits for its turn (behind a suspect, or for one): it never
+        // started, so it is given back uncharged.
+        let permit = async { Some(self.start.permit().await) };
+        let stopped = async {
+            ctx.cancelled().await;
+            None
+        };
+        let Some(permit) = futures_lite::future::or(stopped, permit).await else {
+            return Err(Cancelled.into());
+        };
+        let _permit = permit?;
         let attempt = match self.start.count().await? {
             Ok(attempt) => attempt,
             Err(runs) => return Err(OutOfAttempts { runs }.into()),

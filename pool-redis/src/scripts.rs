@@ -52,7 +52,7 @@ local acked = 0
 for i = 2, #ARGV, 2 do
   acked = acked + redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
   redis.call('XDEL', KEYS[1], ARGV[i])
-  redis.call('HDEL', KEYS[2], ARGV[i + 1])
+  redis.call('HDEL', KEYS[2], ARGV[i + 1], ARGV[i + 1] .. ':run')
   redis.call('HDEL', KEYS[3], ARGV[i + 1])
 end
 return acked
@@ -61,16 +61,16 @@ return acked
 });
 
 /// Leaves a failed entry pending, to be reclaimed after its back-off, its delivery count
-/// kept (the reclaim counts the next delivery), and keeps its error for the dead letter.
-/// KEYS: jobs, errors. ARGV: group, consumer, id, idle ms, job key, error. Returns 1, or 0 if
-/// not held.
+/// kept (the reclaim counts the next delivery), and keeps its error (and which run it was)
+/// for the dead letter. KEYS: jobs, errors, runs. ARGV: group, consumer, id, idle ms, job
+/// key, error. Returns 1, or 0 if not held.
 pub(crate) static RETRY: LazyLock<Script> = LazyLock::new(|| {
     with_holder(
         r"
 local deliveries = deliveries_if_held(KEYS[1], ARGV[1], ARGV[3], ARGV[2])
 if not deliveries then return 0 end
 redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'RETRYCOUNT', deliveries, 'JUSTID')
-redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
+redis.call('HSET', KEYS[2], ARGV[5], ARGV[6], ARGV[5] .. ':run', redis.call('HGET', KEYS[3], ARGV[5]) or 0)
 return 1
 ",
     )
@@ -109,21 +109,22 @@ redis.call('XADD', KEYS[2], '*', 'kind', ARGV[4], 'key', ARGV[5], 'payload', ARG
   'attempts', attempts, 'error', error)
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
 redis.call('XDEL', KEYS[1], ARGV[3])
-redis.call('HDEL', KEYS[3], ARGV[5])
+redis.call('HDEL', KEYS[3], ARGV[5], ARGV[5] .. ':run')
 redis.call('HDEL', KEYS[4], ARGV[5])
 return 1
 ",
     )
 });
 
-/// Whether a held job is suspected of crashing its process: it started before, and no run
-/// reported an outcome (a failed run keeps its error). KEYS: runs, errors. ARGV: job key.
-/// Returns 1 or 0.
+/// Whether a held job is suspected of crashing its process: its last run started and never
+/// reported an outcome (a failed run keeps its error, and which run it was). KEYS: runs,
+/// errors. ARGV: job key. Returns 1 or 0.
 pub(crate) static SUSPECT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if runs > 0 and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 1 end
+local reported = tonumber(redis.call('HGET', KEYS[2], ARGV[1] .. ':run') or '0')
+if runs > reported then return 1 end
 return 0
 ",
     )

@@ -52,7 +52,11 @@ impl<E: Executor> Shared<E> {
             };
             match self.settlement(&job, status.outcome) {
                 Settlement::Acknowledge(outcome) => acknowledged.push((job, outcome)),
-                Settlement::Retry(error) => self.retry(commands, &job, &error).await,
+                Settlement::Retry(error) => {
+                    // No renewal round that copied it may land after this.
+                    let _alone = self.renewing.write().await;
+                    self.retry(commands, &job, &error).await;
+                }
                 Settlement::DeadLetter(error) if error.is_empty() => {
                     let reason = format!(
                         "started {} times and no run finished (did each crash its process?); last error",
@@ -61,7 +65,10 @@ impl<E: Executor> Shared<E> {
                     self.dead_letter(commands, &job, "", &reason).await;
                 }
                 Settlement::DeadLetter(error) => self.dead_letter(commands, &job, &error, "").await,
-                Settlement::Release => self.release(commands, &job).await,
+                Settlement::Release => {
+                    let _alone = self.renewing.write().await;
+                    self.release(commands, &job).await;
+                }
             }
         }
         self.acknowledge(commands, &acknowledged).await;
@@ -105,6 +112,7 @@ impl<E: Executor> Shared<E> {
                 invocation
                     .key(self.queue.jobs_key())
                     .key(self.queue.errors_key())
+                    .key(self.queue.runs_key())
                     .arg(GROUP)
                     .arg(&self.name)
                     .arg(&job.id)

@@ -392,6 +392,47 @@ pub async fn shutdown_timeout_cancels_at_the_deadline<H: Harness>() {
     assert_eq!(runs(&test), [(stuck, 1)]);
 }
 
+/// A shutdown of a consumer nobody ran returns (it settles what the pool holds itself), and
+/// a harsher shutdown escalates one under way: a graceful stop waiting for a job that only
+/// stops when cancelled ends once `shutdown_now` is called beside it.
+pub async fn shutdowns_return_and_escalate<H: Harness>() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let (url, queue, test) = (
+        server.url(),
+        Queue::new("escalate"),
+        test_name::<H>("escalate"),
+    );
+    let never_run = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let stats = never_run.shutdown().await;
+    assert_eq!((stats.read, stats.held), (0, 0));
+    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    producer
+        .enqueue(&Probe {
+            until_cancelled: true,
+            ..Probe::new(&test)
+        })
+        .await
+        .unwrap();
+    let consumer = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let body = async {
+        eventually("the job to start", || async { !runs(&test).is_empty() }).await;
+        let graceful = consumer.shutdown();
+        let harsher = async {
+            eventually("the graceful stop to begin", || async {
+                consumer.stats().read == 1
+            })
+            .await;
+            consumer.shutdown_now().await
+        };
+        future::zip(graceful, harsher).await
+    };
+    let (_, (graceful, now)) = future::zip(consumer.run(), body).await;
+    assert_eq!(graceful, now);
+    assert_eq!((now.released, now.held), (1, 0), "{now:?}");
+}
+
 /// Consumers that hold nothing and have been idle past the threshold (processes that died)
 /// are removed from the group; one that holds entries is kept, however idle.
 pub async fn gone_consumers_are_forgotten<H: Harness>() {
@@ -548,4 +589,5 @@ on_every_runtime!(
     a_graceful_shutdown_settles_what_it_holds,
     shutdown_timeout_cancels_at_the_deadline,
     gone_consumers_are_forgotten,
+    shutdowns_return_and_escalate,
 );
