@@ -12,7 +12,7 @@ use pool_redis::{
 };
 use redis::AsyncCommands;
 use support::server::{RedisServer, free_port};
-use support::{Probe, eventually, runs};
+use support::{Probe, Setup, eventually, runs};
 
 /// A consumer of `queue` for the probes, quick to retry and reclaim.
 fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor> {
@@ -44,11 +44,11 @@ async fn drained(url: &str, queue: &Queue) -> bool {
 /// Every job runs once, on its first attempt, and is acknowledged and deleted: the stream
 /// ends empty, nothing pending, and the consumer leaves the group when it stops.
 pub async fn every_job_runs_and_is_acknowledged<H: Harness>() {
-    let Some(server) = RedisServer::start() else {
+    let Some(setup) = Setup::start::<H>("basic").await else {
         return;
     };
-    let (url, queue, test) = (server.url(), Queue::new("basic"), test_name::<H>("basic"));
-    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
     let jobs: Vec<Probe> = (0..200).map(|_| Probe::new(&test)).collect();
     let keys = producer.enqueue_many(&jobs).await.unwrap();
     let consumer = consumer::<H>(&url, &queue).connect().await.unwrap();
@@ -71,15 +71,11 @@ pub async fn every_job_runs_and_is_acknowledged<H: Harness>() {
 /// A flaky job succeeds on its third attempt; a poison job is dead-lettered after its third,
 /// with its error and attempts; re-queued, it runs (and fails) again.
 pub async fn failures_retry_then_dead_letter<H: Harness>() {
-    let Some(server) = RedisServer::start() else {
+    let Some(setup) = Setup::start::<H>("retries").await else {
         return;
     };
-    let (url, queue, test) = (
-        server.url(),
-        Queue::new("retries"),
-        test_name::<H>("retries"),
-    );
-    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
     let flaky = producer
         .enqueue(&Probe {
             fail_before_attempt: 3,
@@ -201,15 +197,11 @@ pub async fn entries_that_cannot_run_are_dead_lettered_with_the_reason<H: Harnes
 /// pending; a living consumer reclaims them once their lease lapses. They run as attempt 1:
 /// the dead consumer never started them, and attempts count runs, not deliveries.
 pub async fn a_dead_consumers_entries_are_reclaimed<H: Harness>() {
-    let Some(server) = RedisServer::start() else {
+    let Some(setup) = Setup::start::<H>("reclaim").await else {
         return;
     };
-    let (url, queue, test) = (
-        server.url(),
-        Queue::new("reclaim"),
-        test_name::<H>("reclaim"),
-    );
-    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
     let jobs: Vec<Probe> = (0..20).map(|_| Probe::new(&test)).collect();
     let keys = producer.enqueue_many(&jobs).await.unwrap();
     let client = redis::Client::open(url.as_str()).unwrap();
@@ -245,15 +237,11 @@ pub async fn a_dead_consumers_entries_are_reclaimed<H: Harness>() {
 /// `shutdown_now` gives back what it read but had not started, without charging an
 /// attempt, and the job that stopped at its cancellation: another consumer runs them.
 pub async fn shutdown_now_releases_unstarted_entries<H: Harness>() {
-    let Some(server) = RedisServer::start() else {
+    let Some(setup) = Setup::start::<H>("release").await else {
         return;
     };
-    let (url, queue, test) = (
-        server.url(),
-        Queue::new("release"),
-        test_name::<H>("release"),
-    );
-    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
     let mut jobs = vec![Probe {
         until_cancelled: true,
         ..Probe::new(&test)
@@ -309,15 +297,11 @@ pub async fn shutdown_now_releases_unstarted_entries<H: Harness>() {
 /// them (gives back unstarted any that a read in flight brought as it stopped), and leaves
 /// the group holding nothing; the rest of the queue waits for others.
 pub async fn a_graceful_shutdown_settles_what_it_holds<H: Harness>() {
-    let Some(server) = RedisServer::start() else {
+    let Some(setup) = Setup::start::<H>("graceful").await else {
         return;
     };
-    let (url, queue, test) = (
-        server.url(),
-        Queue::new("graceful"),
-        test_name::<H>("graceful"),
-    );
-    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
     let job = Probe {
         work_ms: 20,
         ..Probe::new(&test)
@@ -360,15 +344,11 @@ pub async fn a_graceful_shutdown_settles_what_it_holds<H: Harness>() {
 /// `shutdown_timeout`: jobs that end within the timeout are settled as usual; one that runs
 /// on is cancelled at the deadline, and given back for another consumer.
 pub async fn shutdown_timeout_cancels_at_the_deadline<H: Harness>() {
-    let Some(server) = RedisServer::start() else {
+    let Some(setup) = Setup::start::<H>("deadline").await else {
         return;
     };
-    let (url, queue, test) = (
-        server.url(),
-        Queue::new("deadline"),
-        test_name::<H>("deadline"),
-    );
-    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
     let stuck = producer
         .enqueue(&Probe {
             until_cancelled: true,
@@ -498,11 +478,11 @@ pub async fn gone_consumers_are_forgotten<H: Harness>() {
 /// A job three times longer than the visibility timeout keeps its lease by renewal: a second
 /// consumer, reclaiming all along, never runs it.
 pub async fn a_long_job_keeps_its_lease<H: Harness>() {
-    let Some(server) = RedisServer::start() else {
+    let Some(setup) = Setup::start::<H>("lease").await else {
         return;
     };
-    let (url, queue, test) = (server.url(), Queue::new("lease"), test_name::<H>("lease"));
-    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
     let long = Probe {
         work_ms: 1_800,
         ..Probe::new(&test)

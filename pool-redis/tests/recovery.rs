@@ -9,7 +9,7 @@ use futures_lite::future;
 use pool_core::testkit::Harness;
 use pool_redis::{Consumer, Producer, Queue, QueueError, Registry, RetryPolicy, queue_stats};
 use support::server::RedisServer;
-use support::{Probe, eventually, runs};
+use support::{Probe, Setup, eventually, runs};
 
 fn test_name<H: Harness>(case: &str) -> String {
     format!("{case}/{}", std::any::type_name::<H>())
@@ -95,11 +95,11 @@ pub async fn a_redis_restart_loses_no_job<H: Harness>() {
 /// Every client's connection is dropped (`CLIENT KILL TYPE normal`) mid-run, twice: the
 /// consumer opens its connections again and every job runs once.
 pub async fn dropped_connections_are_opened_again<H: Harness>() {
-    let Some(server) = RedisServer::start() else {
+    let Some(setup) = Setup::start::<H>("drop").await else {
         return;
     };
-    let (url, queue, test) = (server.url(), Queue::new("drop"), test_name::<H>("drop"));
-    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
     let job = Probe {
         work_ms: 2,
         ..Probe::new(&test)
@@ -151,15 +151,11 @@ pub async fn dropped_connections_are_opened_again<H: Harness>() {
 /// that restarted without its data would have it: the consumer creates the group again and
 /// runs what is enqueued next.
 pub async fn a_lost_group_is_created_again<H: Harness>() {
-    let Some(server) = RedisServer::start() else {
+    let Some(setup) = Setup::start::<H>("nogroup").await else {
         return;
     };
-    let (url, queue, test) = (
-        server.url(),
-        Queue::new("nogroup"),
-        test_name::<H>("nogroup"),
-    );
-    let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
     let consumer = Consumer::builder(
         &url,
         queue.clone(),

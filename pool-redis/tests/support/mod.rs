@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use pool_core::testkit::Harness;
 use pool_core::{BoxError, Cancelled};
-use pool_redis::{RemoteContext, RemoteJob};
+use pool_redis::{Producer, Queue, RemoteContext, RemoteJob};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -103,5 +104,39 @@ where
     while !condition().await {
         assert!(Instant::now() < deadline, "waited 60 s for: {what}");
         sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What most cases start with: their own server, a queue, the name their probes record
+/// under (unique per runtime), and a producer. `None` where redis-server is missing.
+pub struct Setup {
+    pub server: server::RedisServer,
+    pub producer: Producer,
+    url: String,
+    queue: Queue,
+    test: String,
+}
+
+impl Setup {
+    pub async fn start<H: Harness>(case: &str) -> Option<Self> {
+        Self::on::<H>(server::RedisServer::start()?, case).await
+    }
+
+    pub async fn on<H: Harness>(server: server::RedisServer, case: &str) -> Option<Self> {
+        let (url, queue) = (server.url(), Queue::new(case));
+        let producer = Producer::connect(&url, queue.clone()).await.unwrap();
+        let test = format!("{case}/{}", std::any::type_name::<H>());
+        Some(Self {
+            server,
+            producer,
+            url,
+            queue,
+            test,
+        })
+    }
+
+    /// The URL, the queue and the probes' name.
+    pub fn names(&self) -> (String, Queue, String) {
+        (self.url.clone(), self.queue.clone(), self.test.clone())
     }
 }
