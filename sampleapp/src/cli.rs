@@ -14,6 +14,10 @@ use clap::{CommandFactory, Parser, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Args {
+    /// The distributed mode (a Redis queue shared by processes); without one, the local demo.
+    #[command(subcommand)]
+    pub command: Option<crate::distributed::Command>,
+
     /// The async runtime to run the pool on.
     #[arg(long, value_enum, default_value_t = Runtime::Tokio)]
     pub runtime: Runtime,
@@ -66,7 +70,7 @@ pub struct Args {
     pub job_timeout: Option<Duration>,
 
     /// Log level (error, warn, info, debug, trace) or a full filter; RUST_LOG wins if set.
-    #[arg(long, default_value = "info")]
+    #[arg(long, default_value = "info", global = true)]
     pub log_level: String,
 
     /// Print the summary as one JSON object on stdout.
@@ -155,7 +159,7 @@ pub struct MillisRange(pub RangeInclusive<u64>);
 /// The longest a simulated job may work: a typo must not make a run that never drains.
 pub const MAX_JOB_MS: u64 = 3_600_000;
 
-fn parse_range(text: &str) -> Result<MillisRange, String> {
+pub(crate) fn parse_range(text: &str) -> Result<MillisRange, String> {
     not_negative(text)?;
     let (min, max) = text
         .split_once("..")
@@ -189,12 +193,12 @@ fn not_negative(text: &str) -> Result<(), String> {
     }
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     not_negative(text)?;
     humantime::parse_duration(text).map_err(|error| format!("{text:?} is not a duration: {error}"))
 }
 
-fn parse_timeout(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     let timeout = parse_duration(text)?;
     if timeout.is_zero() {
         return Err("a job timeout must be longer than zero".to_owned());
@@ -202,7 +206,7 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(timeout)
 }
 
-fn parse_rate(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_rate(text: &str) -> Result<f64, String> {
     not_negative(text)?;
     let rate: f64 = text
         .parse()

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod distributed;
 pub mod job;
 pub mod log_writer;
 pub mod progress;

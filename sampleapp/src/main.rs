@@ -37,6 +37,9 @@ fn main() -> ExitCode {
         eprintln!("error: cannot handle Ctrl-C: {error}");
         return ExitCode::FAILURE;
     }
+    if let Some(command) = &args.command {
+        return sampleapp::distributed::run(command, &stop);
+    }
     let summary = match run_on(&args, &stop) {
         Ok(summary) => summary,
         Err(error) => {

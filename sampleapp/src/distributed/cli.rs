@@ -1,0 +1,95 @@
+//! The distributed subcommands' flags.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::cli::{MillisRange, Runtime};
+
+/// The distributed mode's subcommands; without one, the app runs its local demo.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Enqueue simulated jobs into a Redis queue, at a rate or as fast as Redis takes them.
+    Publish(PublishArgs),
+    /// Run a consumer: take jobs off the queue into a local pool, on any runtime. Ctrl-C
+    /// drains; a second Ctrl-C gives the unstarted jobs back to the queue at once.
+    Work(WorkArgs),
+    /// Show the queue: length, consumers with what they hold, dead letters, throughput.
+    Status(StatusArgs),
+}
+
+/// Where the queue is.
+#[derive(Clone, Debug, Args)]
+pub struct QueueArgs {
+    /// The Redis server.
+    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    pub redis: String,
+
+    /// The queue's name.
+    #[arg(long, default_value = "sampleapp")]
+    pub queue: String,
+
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `publish`'s flags.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Where the queue is.
+    #[command(flatten)]
+    pub queue: QueueArgs,
+
+    /// Stop after this many jobs [default: 10000 unless --duration is given].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Stop after this long, e.g. 10s.
+    #[arg(long, value_parser = crate::cli::parse_duration, allow_hyphen_values = true)]
+    pub duration: Option<Duration>,
+
+    /// Jobs per second; as fast as Redis takes them if not given.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub rate: Option<u64>,
+
+    /// How long each job works, in milliseconds: MIN..MAX.
+    #[arg(long, default_value = "1..5", value_parser = crate::cli::parse_range, allow_hyphen_values = true)]
+    pub job_ms: MillisRange,
+
+    /// The share of jobs that fail every attempt (they end as dead letters), from 0 to 1.
+    #[arg(long, default_value_t = 0.0, value_parser = crate::cli::parse_rate, allow_hyphen_values = true)]
+    pub fail_rate: f64,
+}
+
+/// `work`'s flags.
+#[derive(Debug, Args)]
+pub struct WorkArgs {
+    /// Where the queue is.
+    #[command(flatten)]
+    pub queue: QueueArgs,
+
+    /// The async runtime of this consumer.
+    #[arg(long, value_enum, default_value_t = Runtime::Tokio)]
+    pub runtime: Runtime,
+
+    /// Local workers: jobs this process runs at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub workers: u32,
+
+    /// How long a held job may go unrenewed before another consumer takes it over, e.g. 30s.
+    #[arg(long, default_value = "30s", value_parser = crate::cli::parse_timeout, allow_hyphen_values = true)]
+    pub visibility_timeout: Duration,
+
+    /// Runs a job gets before it is dead-lettered.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub max_attempts: u32,
+}
+
+/// `status`'s flags.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Where the queue is.
+    #[command(flatten)]
+    pub queue: QueueArgs,
+}

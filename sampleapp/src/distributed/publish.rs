@@ -1,0 +1,95 @@
+//! `publish`: enqueue simulated jobs, pipelined in batches, at a rate or as fast as Redis
+//! takes them, for a count or a duration, until Ctrl-C.
+
+use std::time::{Duration, Instant};
+
+use pool_redis::{Producer, Queue};
+use serde::Serialize;
+
+use super::PublishArgs;
+use super::sim_job::SimJob;
+use crate::stop::Stop;
+
+/// Jobs per pipelined round trip when publishing as fast as possible.
+const BATCH: u64 = 500;
+
+/// What `publish` did.
+#[derive(Debug, Serialize)]
+pub struct Published {
+    /// The queue's name.
+    pub queue: String,
+    /// Jobs enqueued.
+    pub published: u64,
+    /// How long it took.
+    pub seconds: f64,
+    /// Jobs enqueued per second.
+    pub jobs_per_second: f64,
+}
+
+/// Publishes as `args` says.
+///
+/// # Errors
+///
+/// If Redis cannot be reached or refuses the jobs.
+pub fn run(args: &PublishArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let published = runtime.block_on(publish(args, stop))?;
+    let text = format!(
+        "published {} jobs to {} in {:.2} s ({:.0} jobs/s)",
+        published.published, published.queue, published.seconds, published.jobs_per_second
+    );
+    super::print(args.queue.json, &published, &text);
+    Ok(())
+}
+
+async fn publish(args: &PublishArgs, stop: &Stop) -> Result<Published, pool_redis::QueueError> {
+    let producer = Producer::connect(&args.queue.redis, Queue::new(&args.queue.queue)).await?;
+    let count = match (args.count, args.duration) {
+        (Some(count), _) => count,
+        (None, Some(_)) => u64::MAX,
+        (None, None) => 10_000,
+    };
+    let started = Instant::now();
+    let until = args.duration.map(|duration| started + duration);
+    let mut rng = fastrand::Rng::new();
+    let mut published = 0;
+    while published < count
+        && !stop.drain.is_cancelled()
+        && until.is_none_or(|until| Instant::now() < until)
+    {
+        // At a rate, as many as are due now; else a full batch.
+        let due = match args.rate {
+            Some(rate) => {
+                let elapsed = started.elapsed().as_secs_f64();
+                let due = (elapsed * rate as f64) as u64 + 1;
+                if due <= published {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    continue;
+                }
+                due - published
+            }
+            None => BATCH,
+        };
+        let batch: Vec<SimJob> = (0..due.min(count - published).min(BATCH))
+            .map(|_| SimJob {
+                work_ms: rng.u64(args.job_ms.0.clone()),
+                fail: rng.f64() < args.fail_rate,
+            })
+            .collect();
+        producer.enqueue_many(&batch).await?;
+        published += batch.len() as u64;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(Published {
+        queue: args.queue.queue.clone(),
+        published,
+        seconds,
+        jobs_per_second: if seconds > 0.0 {
+            published as f64 / seconds
+        } else {
+            0.0
+        },
+    })
+}

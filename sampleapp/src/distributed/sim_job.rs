@@ -1,0 +1,48 @@
+//! The job the distributed mode publishes: it works a while (a sleep on the consumer's
+//! runtime), and fails if told to.
+
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use pool_core::{BoxError, Executor};
+use pool_redis::{RemoteContext, RemoteJob};
+use serde::{Deserialize, Serialize};
+
+type Sleep = Box<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// The consumer's runtime's sleep: a job is decoded from its payload alone, so it finds the
+/// runtime here. Set once by `work`.
+static SLEEP: OnceLock<Sleep> = OnceLock::new();
+
+/// Makes jobs sleep on `executor`'s runtime.
+pub fn sleep_on<E: Executor + Clone>(executor: E) {
+    let _ = SLEEP.set(Box::new(move |duration| {
+        let executor = executor.clone();
+        Box::pin(async move { executor.sleep(duration).await })
+    }));
+}
+
+/// A simulated job.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SimJob {
+    /// How long it works.
+    pub work_ms: u64,
+    /// Whether it fails, every time.
+    pub fail: bool,
+}
+
+impl RemoteJob for SimJob {
+    const KIND: &'static str = "sampleapp-sim";
+    type Output = u64;
+
+    async fn run(self, _ctx: RemoteContext) -> Result<u64, BoxError> {
+        if let Some(sleep) = SLEEP.get() {
+            sleep(Duration::from_millis(self.work_ms)).await;
+        }
+        if self.fail {
+            return Err("the job was published to fail".into());
+        }
+        Ok(self.work_ms)
+    }
+}

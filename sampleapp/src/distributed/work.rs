@@ -1,0 +1,115 @@
+//! `work`: a consumer process on the runtime asked for, until Ctrl-C (once: drain; twice:
+//! give the unstarted jobs back at once).
+
+use std::time::Duration;
+
+use futures_lite::future;
+use pool_async_std::AsyncStdExecutor;
+use pool_core::Executor;
+use pool_redis::{Consumer, ConsumerStats, Queue, Registry, RetryPolicy};
+use pool_smol::SmolExecutor;
+use pool_tokio::TokioExecutor;
+use serde::Serialize;
+
+use super::WorkArgs;
+use super::sim_job::{SimJob, sleep_on};
+use crate::cli::Runtime;
+use crate::stop::Stop;
+
+/// What a consumer did, for the summary.
+#[derive(Debug, Serialize)]
+pub struct Worked {
+    /// The queue's name.
+    pub queue: String,
+    /// The consumer's name in the group.
+    pub consumer: String,
+    /// The runtime it ran on.
+    pub runtime: String,
+    /// Entries taken from the queue (new or reclaimed).
+    pub read: u64,
+    /// Jobs that succeeded and were acknowledged.
+    pub acknowledged: u64,
+    /// Failed runs left for a retry.
+    pub retried: u64,
+    /// Jobs moved to the dead letters.
+    pub dead_lettered: u64,
+    /// Entries taken over from a consumer whose lease lapsed.
+    pub reclaimed: u64,
+    /// Unstarted entries given back by a stop-now.
+    pub released: u64,
+}
+
+/// Consumes as `args` says, until stopped.
+///
+/// # Errors
+///
+/// If Redis cannot be reached, or the runtime cannot be set up.
+pub fn run(args: &WorkArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Error>> {
+    let worked = match args.runtime {
+        Runtime::Tokio => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(work(TokioExecutor::default(), args, stop))?,
+        Runtime::AsyncStd => {
+            async_std::task::block_on(work(AsyncStdExecutor::default(), args, stop))?
+        }
+        Runtime::Smol => smol::block_on(work(SmolExecutor::default(), args, stop))?,
+    };
+    let text = format!(
+        "consumer {} on {}: read {}, acknowledged {}, retried {}, dead-lettered {}, reclaimed {}, released {}",
+        worked.consumer,
+        worked.runtime,
+        worked.read,
+        worked.acknowledged,
+        worked.retried,
+        worked.dead_lettered,
+        worked.reclaimed,
+        worked.released
+    );
+    super::print(args.queue.json, &worked, &text);
+    Ok(())
+}
+
+async fn work<E: Executor + Clone>(
+    executor: E,
+    args: &WorkArgs,
+    stop: &Stop,
+) -> Result<Worked, pool_redis::QueueError> {
+    sleep_on(executor.clone());
+    let registry = Registry::new().register::<SimJob>();
+    let consumer = Consumer::builder(
+        &args.queue.redis,
+        Queue::new(&args.queue.queue),
+        registry,
+        executor,
+    )
+    .workers(args.workers as usize)
+    .visibility_timeout(args.visibility_timeout)
+    .retry(RetryPolicy {
+        max_attempts: args.max_attempts,
+        first_backoff: Duration::from_millis(100),
+    })
+    .connect()
+    .await?;
+    tracing::info!(consumer = %consumer.name(), runtime = %args.runtime, "working (Ctrl-C drains, twice gives unstarted jobs back)");
+    let stopping = async {
+        stop.drain.cancelled().await;
+        let now = async {
+            stop.now.cancelled().await;
+            consumer.shutdown_now().await
+        };
+        future::or(consumer.shutdown(), now).await
+    };
+    let (_, stats): (ConsumerStats, ConsumerStats) = future::zip(consumer.run(), stopping).await;
+    Ok(Worked {
+        queue: args.queue.queue.clone(),
+        consumer: consumer.name().to_owned(),
+        runtime: args.runtime.to_string(),
+        read: stats.read,
+        acknowledged: stats.acknowledged,
+        retried: stats.retried,
+        dead_lettered: stats.dead_lettered,
+        reclaimed: stats.reclaimed,
+        released: stats.released,
+    })
+}
