@@ -41,6 +41,11 @@ impl Queue {
         format!("{{{}}}:runs", self.name)
     }
 
+    /// The queue's totals since it was created: jobs acknowledged and dead-lettered.
+    pub(crate) fn totals_key(&self) -> String {
+        format!("{{{}}}:totals", self.name)
+    }
+
     /// Where a job's outcome is kept, if the queue keeps outcomes.
     pub fn result_key(&self, job_key: &uuid::Uuid) -> String {
         format!("{{{}}}:result:{job_key}", self.name)

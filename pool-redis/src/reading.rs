@@ -213,6 +213,7 @@ impl<E: Executor> Shared<E> {
                     .key(self.queue.dead_key())
                     .key(self.queue.errors_key())
                     .key(self.queue.runs_key())
+                    .key(self.queue.totals_key())
                     .arg(GROUP)
                     .arg(&self.name)
                     .arg(&job.id)

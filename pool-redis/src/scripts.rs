@@ -42,8 +42,8 @@ return lost
 });
 
 /// Acknowledges finished entries and deletes them (a stream is never trimmed by length: only
-/// finished entries leave it). KEYS: jobs, errors, runs. ARGV: group, then id and job key
-/// pairs.
+/// finished entries leave it), and adds them to the queue's total. KEYS: jobs, errors, runs,
+/// totals. ARGV: group, then id and job key pairs.
 /// Returns how many were still pending (acknowledged by this call).
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -55,6 +55,7 @@ for i = 2, #ARGV, 2 do
   redis.call('HDEL', KEYS[2], ARGV[i + 1], ARGV[i + 1] .. ':run')
   redis.call('HDEL', KEYS[3], ARGV[i + 1])
 end
+if acked > 0 then redis.call('HINCRBY', KEYS[4], 'acknowledged', acked) end
 return acked
 ",
     )
@@ -91,7 +92,8 @@ return 1
 });
 
 /// Moves a held entry to the dead letters, with its last error (the given one, or the one a
-/// failed run kept), then acknowledges and deletes it. KEYS: jobs, dead, errors, runs. ARGV:
+/// failed run kept), then acknowledges and deletes it, and counts it in the queue's total.
+/// KEYS: jobs, dead, errors, runs, totals. ARGV:
 /// group, consumer, id, kind, job key, payload, error (empty: the kept one), reason. Returns
 /// 1 or 0.
 pub(crate) static DEAD_LETTER: LazyLock<Script> = LazyLock::new(|| {
@@ -111,6 +113,7 @@ redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
 redis.call('XDEL', KEYS[1], ARGV[3])
 redis.call('HDEL', KEYS[3], ARGV[5], ARGV[5] .. ':run')
 redis.call('HDEL', KEYS[4], ARGV[5])
+redis.call('HINCRBY', KEYS[5], 'dead_lettered', 1)
 return 1
 ",
     )

@@ -148,6 +148,7 @@ impl<E: Executor> Shared<E> {
                     .key(self.queue.jobs_key())
                     .key(self.queue.errors_key())
                     .key(self.queue.runs_key())
+                    .key(self.queue.totals_key())
                     .arg(GROUP);
                 for (job, _) in jobs {
                     invocation.arg(&job.id).arg(job.key.to_string());

@@ -83,6 +83,10 @@ pub struct QueueStats {
     pub consumers: Vec<ConsumerInfo>,
     /// Entries in the dead-letter stream.
     pub dead_letters: u64,
+    /// Jobs acknowledged since the queue was created, by every consumer.
+    pub acknowledged_total: u64,
+    /// Jobs dead-lettered since the queue was created (re-queued ones included).
+    pub dead_lettered_total: u64,
 }
 
 /// One consumer of a queue's group.

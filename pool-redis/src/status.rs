@@ -26,11 +26,15 @@ async fn read_stats(
     connection: &mut MultiplexedConnection,
     queue: &Queue,
 ) -> RedisResult<QueueStats> {
-    let (length, dead_letters): (u64, u64) = redis::pipe()
+    let (length, dead_letters, totals): (u64, u64, (Option<u64>, Option<u64>)) = redis::pipe()
         .cmd("XLEN")
         .arg(queue.jobs_key())
         .cmd("XLEN")
         .arg(queue.dead_key())
+        .cmd("HMGET")
+        .arg(queue.totals_key())
+        .arg("acknowledged")
+        .arg("dead_lettered")
         .query_async(connection)
         .await?;
     let consumers = consumers(connection, queue).await?;
@@ -67,6 +71,8 @@ async fn read_stats(
         undelivered,
         consumers,
         dead_letters,
+        acknowledged_total: totals.0.unwrap_or(0),
+        dead_lettered_total: totals.1.unwrap_or(0),
     })
 }
 

@@ -283,6 +283,13 @@ fn crash_test() {
             );
         }
         assert_eq!((stats.length, stats.pending), (0, 0), "{stats:?}");
+        // Acknowledged exactly once or dead-lettered exactly once: the queue's totals count
+        // each script that did it (an acknowledgement counts only an entry still pending).
+        assert_eq!(
+            (stats.acknowledged_total, stats.dead_lettered_total),
+            ((JOBS - poison.len()) as u64, poison.len() as u64),
+            "{stats:?}"
+        );
         // No two runs of a job at once while the first one's consumer was alive. A run's end
         // is the next end its consumer recorded for the job (one consumer may run a job
         // twice: a retry); a run with none died with its process.

@@ -92,4 +92,9 @@ pub struct StatusArgs {
     /// Where the queue is.
     #[command(flatten)]
     pub queue: QueueArgs,
+
+    /// The window the throughput is measured over (two looks this far apart); 0s for one
+    /// look and no throughput.
+    #[arg(long, default_value = "1s", value_parser = crate::cli::parse_duration, allow_hyphen_values = true)]
+    pub window: Duration,
 }

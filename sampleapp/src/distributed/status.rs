@@ -18,6 +18,12 @@ pub struct Status {
     pub pending: u64,
     /// Dead letters.
     pub dead_letters: u64,
+    /// Jobs acknowledged since the queue was created.
+    pub acknowledged_total: u64,
+    /// Jobs dead-lettered since the queue was created.
+    pub dead_lettered_total: u64,
+    /// Jobs acknowledged per second over the window (none for a window of 0).
+    pub acknowledged_per_second: Option<f64>,
     /// The group's consumers.
     pub consumers: Vec<ConsumerLine>,
 }
@@ -56,6 +62,9 @@ fn status_of(queue: &str, stats: &QueueStats) -> Status {
         undelivered: stats.undelivered,
         pending: stats.pending,
         dead_letters: stats.dead_letters,
+        acknowledged_total: stats.acknowledged_total,
+        dead_lettered_total: stats.dead_lettered_total,
+        acknowledged_per_second: None,
         consumers: stats
             .consumers
             .iter()
@@ -70,14 +79,19 @@ fn status_of(queue: &str, stats: &QueueStats) -> Status {
 
 fn text(status: &Status) -> String {
     let mut text = format!(
-        "queue {}: {} in the stream ({} waiting, {} held), {} dead letters, {} consumers",
+        "queue {}: {} in the stream ({} waiting, {} held), {} dead letters, {} consumers\n  since created: {} acknowledged, {} dead-lettered",
         status.queue,
         status.length,
         status.undelivered,
         status.pending,
         status.dead_letters,
-        status.consumers.len()
+        status.consumers.len(),
+        status.acknowledged_total,
+        status.dead_lettered_total
     );
+    if let Some(rate) = status.acknowledged_per_second {
+        text.push_str(&format!(", {rate:.0} acknowledged/s now"));
+    }
     for consumer in &status.consumers {
         text.push_str(&format!(
             "\n  {}: holds {}, idle {} ms",

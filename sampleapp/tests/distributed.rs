@@ -1,0 +1,167 @@
+//! End to end, the distributed mode as an operator runs it: a publisher, three workers (one
+//! per runtime) on one Redis queue, one worker killed with SIGKILL halfway and replaced, and
+//! the status at the end accounting for every job.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use pool_redis::doc_support::DocServer;
+use serde_json::Value;
+
+const JOBS: u64 = 3_000;
+
+fn sampleapp(url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sampleapp"));
+    command.env_remove("RUST_LOG").args(args).args([
+        "--redis",
+        url,
+        "--queue",
+        "e2e",
+        "--log-level",
+        "warn",
+    ]);
+    command
+}
+
+fn json_of(output: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(output);
+    serde_json::from_str(text.trim()).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
+}
+
+fn status(url: &str) -> Value {
+    let output = sampleapp(url, &["status", "--json", "--window", "0s"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    json_of(&output.stdout)
+}
+
+fn worker(url: &str, runtime: &str) -> Child {
+    sampleapp(
+        url,
+        &[
+            "work",
+            "--json",
+            "--runtime",
+            runtime,
+            "--workers",
+            "8",
+            "--visibility-timeout",
+            "2s",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap()
+}
+
+fn number(value: &Value, field: &str) -> u64 {
+    value[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{field} missing from {value}"))
+}
+
+#[test]
+fn publisher_workers_and_status_agree_on_every_job() {
+    let Some(server) = DocServer::start() else {
+        eprintln!("SKIPPED: redis-server is not installed");
+        return;
+    };
+    let url = server.url();
+    let published = sampleapp(
+        &url,
+        &[
+            "publish",
+            "--json",
+            "--count",
+            &JOBS.to_string(),
+            "--job-ms",
+            "1..3",
+            "--fail-rate",
+            "0.01",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(published.status.success(), "{published:?}");
+    assert_eq!(number(&json_of(&published.stdout), "published"), JOBS);
+
+    let mut workers: Vec<Child> = ["tokio", "async-std", "smol"]
+        .iter()
+        .map(|runtime| worker(&url, runtime))
+        .collect();
+    // Halfway, one worker dies with the jobs it holds; a new one takes its place.
+    let started = Instant::now();
+    while number(&status(&url), "length") > JOBS / 2 {
+        assert!(started.elapsed() < Duration::from_secs(120), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    workers[0].kill().unwrap();
+    workers[0].wait().unwrap();
+    workers[0] = worker(&url, "tokio");
+    loop {
+        let now = status(&url);
+        if number(&now, "length") == 0 && number(&now, "pending") == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the queue did not drain: {now}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut acknowledged = 0;
+    let mut dead_lettered = 0;
+    for (index, child) in workers.into_iter().enumerate() {
+        kill(
+            Pid::from_raw(i32::try_from(child.id()).unwrap()),
+            Signal::SIGINT,
+        )
+        .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "worker {index}: {output:?}");
+        let summary = json_of(&output.stdout);
+        acknowledged += number(&summary, "acknowledged");
+        dead_lettered += number(&summary, "dead_lettered");
+    }
+    let end = status(&url);
+    // Every job is accounted for: acknowledged once, or dead-lettered once, by whichever
+    // worker (the killed one's work is in the queue's totals, not in any summary).
+    assert_eq!(
+        number(&end, "acknowledged_total") + number(&end, "dead_lettered_total"),
+        JOBS,
+        "{end}"
+    );
+    assert_eq!(
+        number(&end, "dead_letters"),
+        number(&end, "dead_lettered_total"),
+        "{end}"
+    );
+    assert_eq!(
+        (number(&end, "length"), number(&end, "pending")),
+        (0, 0),
+        "{end}"
+    );
+    assert!(acknowledged <= number(&end, "acknowledged_total"));
+    assert!(dead_lettered <= number(&end, "dead_lettered_total"));
+    assert!(
+        end["consumers"].as_array().unwrap().len() <= 1,
+        "the living left the group: {end}"
+    );
+}
+
+#[test]
+fn an_unreachable_redis_is_a_clear_error() {
+    let output = sampleapp("redis://127.0.0.1:1", &["status"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot reach Redis at redis://127.0.0.1:1"),
+        "{stderr}"
+    );
+}
