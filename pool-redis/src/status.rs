@@ -88,7 +88,10 @@ pub(crate) async fn consumers(
         .query_async(connection)
         .await;
     let listed = match listed {
-        Err(error) if crate::group::is_no_group(&error) => return Ok(Vec::new()),
+        // No group yet, or no stream yet: a queue nobody has used.
+        Err(error) if crate::group::is_no_group(&error) || is_no_such_key(&error) => {
+            return Ok(Vec::new());
+        }
         other => other?,
     };
     Ok(listed
@@ -99,6 +102,11 @@ pub(crate) async fn consumers(
             idle_ms: field(consumer, "idle").unwrap_or(0),
         })
         .collect())
+}
+
+/// Whether `error` says the stream does not exist (`XINFO` on a missing key).
+fn is_no_such_key(error: &redis::RedisError) -> bool {
+    error.to_string().contains("no such key")
 }
 
 /// The value of `name` in an `XINFO` reply (a flat list of names and values, or a map).

@@ -527,6 +527,13 @@ pub async fn bad_input_is_a_typed_error<H: Harness>() {
         matches!(refused, QueueError::Unreachable { .. }),
         "{refused}"
     );
+    if let Some(server) = RedisServer::start() {
+        // A queue nobody has used yet is empty, not an error.
+        let unused = queue_stats(&server.url(), &Queue::new("unused"))
+            .await
+            .unwrap();
+        assert_eq!((unused.length, unused.consumers.len()), (0, 0));
+    }
     let refused = Producer::connect("http://not-redis", Queue::new("q"))
         .await
         .unwrap_err();
