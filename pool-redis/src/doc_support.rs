@@ -43,8 +43,9 @@ impl DocServer {
             .spawn()
             .ok()?;
         let server = Self { child, dir };
+        // Until it answers: the socket's file exists a moment before it accepts connections.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !server.dir.join("redis.sock").exists() {
+        while !answers(&server.dir.join("redis.sock")) {
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -55,6 +56,19 @@ impl DocServer {
     pub fn url(&self) -> String {
         format!("redis+unix://{}", self.dir.join("redis.sock").display())
     }
+}
+
+/// Whether a server on `socket` answers `PING`.
+fn answers(socket: &std::path::Path) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::os::unix::net::UnixStream::connect(socket) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut reply = [0_u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
 }
 
 impl Drop for DocServer {
