@@ -14,6 +14,7 @@ use crate::connection::{Link, SharedConnection};
 use crate::error::{client, unreachable};
 use crate::group::ensure_group;
 use crate::queue::GROUP;
+use crate::starts::Starts;
 use crate::stats::Counters;
 use crate::{ConsumerStats, Queue, QueueError, Registry, RetryPolicy};
 
@@ -181,6 +182,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                 },
                 counters: Counters::default(),
                 runs,
+                starts: Starts::new(),
                 isolation: Arc::default(),
                 stopping: CancellationToken::new(),
                 reading_done: CancellationToken::new(),
@@ -220,6 +222,8 @@ pub(crate) struct Shared<E: Executor> {
     pub(crate) counters: Counters,
     /// The connection the local jobs count their starts on.
     pub(crate) runs: Arc<SharedConnection>,
+    /// The starts waiting to be counted on `runs`.
+    pub(crate) starts: Starts,
     /// Runs share it; a job suspected of crashing its process holds it alone.
     pub(crate) isolation: Arc<async_lock::RwLock<()>>,
     /// Set by a shutdown: stop reading and reclaiming.
@@ -333,11 +337,19 @@ impl<E: Executor + Clone> Consumer<E> {
             shared.settle_until_drained().await;
             shared.settled.cancel();
         };
-        // Boxed: together the three loops are a large future, too large for the stack of a
+        // Every job's start is counted before it runs, until every outcome is settled.
+        let runs_key = shared.queue.runs_key();
+        let counting = shared.starts.count_until(
+            &shared.runs,
+            &runs_key,
+            shared.config.retry.max_attempts,
+            &shared.settled,
+        );
+        // Boxed: together the loops are a large future, too large for the stack of a
         // thread that runs it in place (`block_on`) in a debug build.
         future::zip(
             future::zip(Box::pin(reading), Box::pin(settling)),
-            Box::pin(shared.renew_until_settled()),
+            future::zip(Box::pin(shared.renew_until_settled()), Box::pin(counting)),
         )
         .await;
         shared.leave_group_if_idle().await;

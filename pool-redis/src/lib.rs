@@ -91,6 +91,7 @@ mod registry;
 mod retry;
 mod scripts;
 mod settle;
+mod starts;
 mod stats;
 mod status;
 mod wire;

@@ -152,7 +152,7 @@ impl<E: Executor> Shared<E> {
             runs_key: self.queue.runs_key(),
             errors_key: self.queue.errors_key(),
             job_key: job.key,
-            max_attempts: max,
+            starts: self.starts.clone(),
             redelivered: job.deliveries > 1,
             isolation: Arc::clone(&self.isolation),
             attempt: Arc::clone(&job.attempt),

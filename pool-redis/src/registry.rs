@@ -12,6 +12,7 @@ use uuid::Uuid;
 use async_lock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::connection::SharedConnection;
+use crate::starts::Starts;
 use crate::{RemoteContext, RemoteJob, scripts};
 
 type Run = Box<dyn FnOnce(JobContext, u32) -> Pin<Box<dyn Future<Output = Outcome> + Send>> + Send>;
@@ -142,7 +143,8 @@ pub(crate) struct StartCount {
     pub(crate) runs_key: String,
     pub(crate) errors_key: String,
     pub(crate) job_key: Uuid,
-    pub(crate) max_attempts: u32,
+    /// Where the start is counted, with the others of the moment.
+    pub(crate) starts: Starts,
     /// Delivered before: it may be a suspect.
     pub(crate) redelivered: bool,
     /// Shared by every run of the consumer; a suspect holds it alone.
@@ -185,21 +187,7 @@ impl StartCount {
 
     /// The attempt this start is, or the runs so far if no attempt is left.
     async fn count(&self) -> Result<Result<u32, u32>, BoxError> {
-        let mut connection = self.connection.get().await?;
-        let mut invocation = scripts::START.prepare_invoke();
-        invocation
-            .key(&self.runs_key)
-            .arg(self.job_key.to_string())
-            .arg(self.max_attempts);
-        let counted: i64 = match invocation.invoke_async(&mut connection).await {
-            Ok(counted) => counted,
-            Err(error) => {
-                self.connection.failed(&error);
-                return Err(error.into());
-            }
-        };
-        let runs = u32::try_from(counted.unsigned_abs()).unwrap_or(u32::MAX);
-        Ok(if counted > 0 { Ok(runs) } else { Err(runs) })
+        self.starts.count(self.job_key).await
     }
 }
 

@@ -133,15 +133,23 @@ return 0
     )
 });
 
-/// Counts a start of a held job, unless it has used up its attempts. KEYS: runs. ARGV: job
-/// key, max attempts. Returns the attempt this start is, or minus the runs so far if none is
-/// left.
+/// Counts job starts, each before its run: the attempt each one is, or minus its runs so far
+/// if it has used its attempts up (then it is not counted). KEYS: runs. ARGV: max attempts,
+/// then the job keys. Returns the counts in their order.
 pub(crate) static START: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if runs >= tonumber(ARGV[2]) then return -runs end
-return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+local max = tonumber(ARGV[1])
+local counts = {}
+for i = 2, #ARGV do
+  local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
+  if runs >= max then
+    counts[i - 1] = -runs
+  else
+    counts[i - 1] = redis.call('HINCRBY', KEYS[1], ARGV[i], 1)
+  end
+end
+return counts
 ",
     )
 });

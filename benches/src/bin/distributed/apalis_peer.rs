@@ -1,0 +1,83 @@
+//! apalis with its Redis backend, as its README shows it: `RedisStorage` pushed to, and a
+//! `WorkerBuilder` with `.concurrency(n).parallelize(tokio::spawn)` per process. Its
+//! settings are its defaults but the fetch batch, which is the one being compared, and a
+//! poll interval (its README's example has none, and then a worker that once finds the
+//! queue empty sleeps until its next heartbeat).
+
+use apalis::layers::WorkerBuilderExt;
+use apalis::prelude::{BoxDynError, TaskSink, WorkerBuilder};
+use apalis_core::backend::ext::BackendExt;
+use apalis_core::worker::ext::parallelize::ParallelizeExt;
+use apalis_redis::{Config, RedisStorage};
+use serde::{Deserialize, Serialize};
+
+use crate::system::{ConsumerSpec, PRODUCER_BATCH, announce_ready};
+
+/// How often an idle worker looks for tasks.
+const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// The same job as pool-redis runs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct BenchTask {
+    work_ms: u64,
+}
+
+async fn run_task(task: BenchTask) -> Result<(), BoxDynError> {
+    if task.work_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(task.work_ms)).await;
+    }
+    Ok(())
+}
+
+fn config(queue: &str, batch: usize) -> Config {
+    Config::default().queue(queue).batch_size(batch)
+}
+
+/// Runs a worker until the process is killed.
+pub(crate) async fn consume(spec: &ConsumerSpec) {
+    let connection = apalis_redis::connect(spec.url.as_str())
+        .await
+        .expect("apalis connects");
+    // A push only schedules a task; a worker finds it on its next fetch, and after a fetch
+    // that finds nothing it fetches again only when its poll strategy says. The interval is
+    // short, to favour throughput.
+    let storage = RedisStorage::<BenchTask>::new(connection)
+        .with_config(config(&spec.queue, spec.batch))
+        .poll_with_interval(POLL_INTERVAL);
+    announce_ready();
+    WorkerBuilder::new(format!("bench-{}", std::process::id()))
+        .backend(storage)
+        .concurrency(spec.workers)
+        .parallelize(tokio::spawn)
+        .build(run_task)
+        .run()
+        .await
+        .expect("the worker runs");
+}
+
+/// Pushes `jobs` jobs of `work_ms`, in bulk pushes of the producer's batch.
+pub(crate) async fn produce(url: &str, queue: &str, jobs: usize, work_ms: u64) {
+    let connection = apalis_redis::connect(url).await.expect("apalis connects");
+    let mut storage =
+        RedisStorage::<BenchTask>::new(connection).with_config(config(queue, PRODUCER_BATCH));
+    let mut sent = 0;
+    while sent < jobs {
+        let count = PRODUCER_BATCH.min(jobs - sent);
+        storage
+            .push_bulk(vec![BenchTask { work_ms }; count])
+            .await
+            .expect("Redis takes the jobs");
+        sent += count;
+    }
+}
+
+/// Jobs done so far: the size of apalis's set of done tasks.
+pub(crate) fn completed(connection: &mut redis::Connection, queue: &str) -> u64 {
+    redis::cmd("SCARD")
+        .arg(config(queue, 1).done_jobs_set())
+        .query(connection)
+        .expect("SCARD")
+}
+
+/// The command `completed` polls with, to take out of the server's counts.
+pub(crate) const POLL_COMMAND: &str = "scard";

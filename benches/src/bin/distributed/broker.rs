@@ -1,0 +1,37 @@
+//! The broker's own limit on this machine: entries of a job's size added to a stream with
+//! `XADD`, pipelined, from one connection, with nothing else running.
+
+use std::time::Instant;
+
+use crate::server::Server;
+
+/// `XADD`s per pipeline: deep enough that the round trip is not what is measured.
+const PIPELINE: usize = 1_000;
+
+/// Entries added per second, for `entries` entries shaped as pool-redis writes a job (kind,
+/// key, JSON payload).
+pub(crate) fn xadd_rate(server: &Server, entries: usize) -> f64 {
+    server.reset();
+    let mut connection = server.connection().expect("the server answers");
+    let started = Instant::now();
+    let mut added = 0;
+    while added < entries {
+        let count = PIPELINE.min(entries - added);
+        let mut pipe = redis::pipe();
+        for _ in 0..count {
+            pipe.cmd("XADD")
+                .arg("{xadd}:jobs")
+                .arg("*")
+                .arg("kind")
+                .arg("bench")
+                .arg("key")
+                .arg(uuid::Uuid::new_v4().to_string())
+                .arg("payload")
+                .arg(r#"{"work_ms":0}"#)
+                .ignore();
+        }
+        pipe.exec(&mut connection).expect("XADD");
+        added += count;
+    }
+    entries as f64 / started.elapsed().as_secs_f64()
+}

@@ -1,0 +1,114 @@
+//! The runner's child processes: the binary re-run as one consumer or one producer, so that
+//! each lives in its own process as it would in production.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+use crate::system::{ConsumerSpec, System};
+
+/// A child process, killed (by its PID) and reaped when dropped.
+pub(crate) struct ChildProcess {
+    child: Child,
+    output: BufReader<ChildStdout>,
+}
+
+impl ChildProcess {
+    /// Starts a consumer and waits until it says it is ready.
+    pub(crate) fn consumer(system: System, spec: &ConsumerSpec) -> Self {
+        let mut child = Self::spawn(&[
+            "consume",
+            system.name(),
+            &spec.url,
+            &spec.queue,
+            &spec.batch.to_string(),
+            &spec.workers.to_string(),
+        ]);
+        child.expect_line("ready");
+        child
+    }
+
+    /// Starts a producer of `jobs` jobs of `work_ms`; it exits when they are enqueued.
+    pub(crate) fn producer(
+        system: System,
+        url: &str,
+        queue: &str,
+        jobs: usize,
+        work_ms: u64,
+    ) -> Self {
+        Self::spawn(&[
+            "produce",
+            system.name(),
+            url,
+            queue,
+            &jobs.to_string(),
+            &work_ms.to_string(),
+        ])
+    }
+
+    fn spawn(args: &[&str]) -> Self {
+        let mut child = Command::new(std::env::current_exe().expect("the runner's own path"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the runner re-runs itself");
+        let output = BufReader::new(child.stdout.take().expect("a piped stdout"));
+        Self { child, output }
+    }
+
+    /// Whether it has exited (a consumer only exits if it failed).
+    pub(crate) fn has_exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Reads the child's next line, which must start with `prefix`; returns the rest.
+    pub(crate) fn expect_line(&mut self, prefix: &str) -> String {
+        let mut line = String::new();
+        self.output
+            .read_line(&mut line)
+            .expect("the child's output");
+        line.trim()
+            .strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("the child said {line:?}, not {prefix:?}"))
+            .trim()
+            .to_owned()
+    }
+}
+
+impl Drop for ChildProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The child's side: `consume <system> <url> <queue> <batch> <workers>` or
+/// `produce <system> <url> <queue> <jobs> <work_ms>`. A producer ends by printing its own
+/// CPU seconds.
+pub(crate) fn run(role: &str, args: &[String]) {
+    let arg = |index: usize| args.get(index).map_or("", String::as_str);
+    let number = |index: usize| arg(index).parse::<usize>().expect("a number");
+    let system = System::parse(arg(0)).expect("a system's name");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match role {
+        "consume" => {
+            let spec = ConsumerSpec {
+                url: arg(1).to_owned(),
+                queue: arg(2).to_owned(),
+                batch: number(3),
+                workers: number(4),
+            };
+            runtime.block_on(system.consume(&spec));
+        }
+        _ => {
+            runtime.block_on(system.produce(arg(1), arg(2), number(3), number(4) as u64));
+            println!("cpu {}", crate::process::cpu_seconds(std::process::id()));
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! distributed: `pool-redis` end to end on one machine, against the broker's own limit and
+//! against apalis with its Redis backend, on the same throwaway redis-server.
+//!
+//! Each round first measures pipelined `XADD` alone (the broker's limit here), then every
+//! setup: for each job (no-op, 1 ms sleep), number of consumer processes and read batch, each
+//! queue in turn. A setup starts its consumer processes (this binary re-run; tokio, 32 jobs
+//! at once each), waits until they are connected, starts a producer process alongside them,
+//! and times from the producer's start until Redis records the last job done. Redis's CPU,
+//! the consumers' and the producer's, and the commands Redis ran, are read around each run.
+//! The server is emptied between runs; rounds repeat the whole sequence, and the tables give
+//! medians and medians of per-round ratios.
+//!
+//! `memory` instead has one consumer drain streams of growing length and samples its
+//! resident memory.
+//!
+//! ```text
+//! cargo run --release -p benches --bin distributed -- [--jobs 20000] [--rounds 3]
+//!     [--consumers 1,2,4] [--batches 1,10,100] [--job-ms 0,1] [--workers 32]
+//!     [--systems pool-redis,apalis-redis]
+//! cargo run --release -p benches --bin distributed -- memory [--lengths 10000,100000,1000000]
+//! ```
+//!
+//! Needs `redis-server` on the PATH (`apt-get install -y redis-server`).
+#![allow(clippy::print_stdout, clippy::cast_precision_loss)]
+
+mod apalis_peer;
+mod broker;
+mod child;
+mod measure;
+mod memory;
+mod options;
+mod ours;
+mod process;
+mod report;
+mod server;
+mod system;
+
+use options::Options;
+use report::Round;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some(role @ ("consume" | "produce")) => child::run(role, &args[1..]),
+        Some("memory") => memory::run(&Options::parse(&args[1..])),
+        _ => throughput(&Options::parse(&args)),
+    }
+}
+
+fn throughput(options: &Options) {
+    let server = server::Server::start();
+    let setups = report::setups(options);
+    let mut rounds = Vec::new();
+    for round in 0..options.rounds {
+        let mut measured = Round {
+            xadd_per_second: broker::xadd_rate(&server, options.jobs),
+            ..Round::default()
+        };
+        eprintln!(
+            "round {}: XADD {:.0}/s",
+            round + 1,
+            measured.xadd_per_second
+        );
+        for setup in &setups {
+            let run = measure::measure(&server, setup);
+            let said = match &run {
+                Ok(run) => format!(
+                    "{:.0} jobs/s, Redis {:.2} cores",
+                    run.jobs_per_second, run.redis_cores
+                ),
+                Err(failure) => failure.clone(),
+            };
+            eprintln!(
+                "  {} job {} ms, {} consumers, batch {}: {said}",
+                setup.system.name(),
+                setup.work_ms,
+                setup.consumers,
+                setup.batch,
+            );
+            match run {
+                Ok(run) => measured.runs.insert(*setup, run),
+                Err(_) => measured.failures.insert(*setup),
+            };
+        }
+        rounds.push(measured);
+    }
+    report::print(options, &rounds);
+}

@@ -1,0 +1,84 @@
+//! The queues measured, each behind the same four operations, so that every measurement
+//! treats them alike.
+
+use std::io::Write;
+
+use crate::{apalis_peer, ours};
+
+/// Jobs per pipelined enqueue, for every producer.
+pub(crate) const PRODUCER_BATCH: usize = 100;
+
+/// A Redis-backed job queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum System {
+    /// This workspace's `pool-redis`.
+    Ours,
+    /// apalis 1.0 with apalis-redis 1.0.
+    Apalis,
+}
+
+impl System {
+    pub(crate) const ALL: [Self; 2] = [Self::Ours, Self::Apalis];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Ours => "pool-redis",
+            Self::Apalis => "apalis-redis",
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|system| system.name() == name)
+    }
+
+    /// Consumes until the process is killed.
+    pub(crate) async fn consume(self, spec: &ConsumerSpec) {
+        match self {
+            Self::Ours => ours::consume(spec).await,
+            Self::Apalis => apalis_peer::consume(spec).await,
+        }
+    }
+
+    /// Enqueues `jobs` jobs that work `work_ms` each.
+    pub(crate) async fn produce(self, url: &str, queue: &str, jobs: usize, work_ms: u64) {
+        match self {
+            Self::Ours => ours::produce(url, queue, jobs, work_ms).await,
+            Self::Apalis => apalis_peer::produce(url, queue, jobs, work_ms).await,
+        }
+    }
+
+    /// Jobs finished and recorded as such in Redis.
+    pub(crate) fn completed(self, connection: &mut redis::Connection, queue: &str) -> u64 {
+        match self {
+            Self::Ours => ours::completed(connection, queue),
+            Self::Apalis => apalis_peer::completed(connection, queue),
+        }
+    }
+
+    /// The command `completed` sends.
+    pub(crate) fn poll_command(self) -> &'static str {
+        match self {
+            Self::Ours => ours::POLL_COMMAND,
+            Self::Apalis => apalis_peer::POLL_COMMAND,
+        }
+    }
+}
+
+/// What one consumer process is asked to do.
+#[derive(Clone, Debug)]
+pub(crate) struct ConsumerSpec {
+    pub(crate) url: String,
+    pub(crate) queue: String,
+    /// Entries fetched per read.
+    pub(crate) batch: usize,
+    /// Jobs run at once in the process.
+    pub(crate) workers: usize,
+}
+
+/// Tells the runner this process is connected and about to consume.
+pub(crate) fn announce_ready() {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "ready")
+        .and_then(|()| stdout.flush())
+        .expect("stdout");
+}

@@ -1,0 +1,117 @@
+//! Job starts, counted in Redis in batches.
+//!
+//! Every job's start is counted before it runs, so that its attempts are its runs (see
+//! `StartCount`). Alone, that is a round trip per job. Under load many jobs start at once,
+//! so the starts that arrive while one count is under way wait, and go together in the
+//! next: one round trip for all of them. None waits for a timer: a start that finds no count
+//! under way is sent at once.
+
+use async_channel::{Receiver, Sender};
+use futures_lite::future;
+use pool_core::{BoxError, CancellationToken};
+use uuid::Uuid;
+
+use crate::connection::SharedConnection;
+use crate::scripts;
+
+/// The most starts one script call counts.
+const MOST_PER_COUNT: usize = 256;
+
+/// Said to the starts still waiting when the consumer stops counting.
+const STOPPED: &str = "the consumer stopped counting starts";
+
+/// A start to count, and where its count goes: the attempt it is, or minus the runs so far
+/// if no attempt is left.
+struct Request {
+    job_key: Uuid,
+    reply: Sender<Result<i64, String>>,
+}
+
+/// The starts waiting to be counted. Clones share them.
+#[derive(Clone)]
+pub(crate) struct Starts {
+    requests: Sender<Request>,
+    waiting: Receiver<Request>,
+}
+
+impl Starts {
+    pub(crate) fn new() -> Self {
+        let (requests, waiting) = async_channel::unbounded();
+        Self { requests, waiting }
+    }
+
+    /// Counts a start of job `job_key`: `Ok(attempt)`, or `Err(runs so far)` if none is left.
+    pub(crate) async fn count(&self, job_key: Uuid) -> Result<Result<u32, u32>, BoxError> {
+        let (reply, counted) = async_channel::bounded(1);
+        self.requests
+            .send(Request { job_key, reply })
+            .await
+            .map_err(|_| STOPPED)?;
+        let counted = counted.recv().await.map_err(|_| STOPPED)??;
+        let runs = u32::try_from(counted.unsigned_abs()).unwrap_or(u32::MAX);
+        Ok(if counted > 0 { Ok(runs) } else { Err(runs) })
+    }
+
+    /// Counts the starts asked for, in batches, until `stop` fires. A failed count fails
+    /// every start in it: those runs fail, uncounted, and are retried.
+    pub(crate) async fn count_until(
+        &self,
+        connection: &SharedConnection,
+        runs_key: &str,
+        max_attempts: u32,
+        stop: &CancellationToken,
+    ) {
+        loop {
+            let next = async { self.waiting.recv().await.ok() };
+            let stopped = async {
+                stop.cancelled().await;
+                None
+            };
+            let Some(first) = future::or(stopped, next).await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MOST_PER_COUNT {
+                let Ok(request) = self.waiting.try_recv() else {
+                    break;
+                };
+                batch.push(request);
+            }
+            let counted = count_batch(connection, runs_key, max_attempts, &batch).await;
+            for (index, request) in batch.into_iter().enumerate() {
+                let reply = match &counted {
+                    Ok(counts) => Ok(counts[index]),
+                    Err(error) => Err(error.clone()),
+                };
+                let _ = request.reply.try_send(reply);
+            }
+        }
+    }
+}
+
+/// One round trip: the count of each start in `batch`, in its order.
+async fn count_batch(
+    shared: &SharedConnection,
+    runs_key: &str,
+    max_attempts: u32,
+    batch: &[Request],
+) -> Result<Vec<i64>, String> {
+    let mut connection = shared.get().await.map_err(|error| error.to_string())?;
+    let mut invocation = scripts::START.prepare_invoke();
+    invocation.key(runs_key).arg(max_attempts);
+    for request in batch {
+        invocation.arg(request.job_key.to_string());
+    }
+    match invocation.invoke_async::<Vec<i64>>(&mut connection).await {
+        Ok(counts) if counts.len() == batch.len() => Ok(counts),
+        Ok(counts) => Err(format!(
+            "START counted {} starts of {}",
+            counts.len(),
+            batch.len()
+        )),
+        Err(error) => {
+            shared.failed(&error);
+            Err(error.to_string())
+        }
+    }
+}
