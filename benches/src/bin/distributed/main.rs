@@ -78,9 +78,13 @@ fn throughput(options: &Options) {
                 setup.batch,
             );
             match run {
-                Ok(run) => measured.runs.insert(*setup, run),
-                Err(_) => measured.failures.insert(*setup),
-            };
+                Ok(run) => {
+                    measured.runs.insert(*setup, run);
+                }
+                Err(_) => {
+                    measured.failures.insert(*setup);
+                }
+            }
         }
         rounds.push(measured);
     }
