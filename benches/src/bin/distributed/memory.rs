@@ -24,7 +24,13 @@ pub(crate) fn run(options: &Options) {
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for &system in &options.systems {
         for &length in &options.lengths {
-            let row = drain(&server, system, length, options.workers);
+            let Some(row) = drain(&server, system, length, options.workers) else {
+                println!(
+                    "| {} | {length} | the consumer died | | | | |",
+                    system.name()
+                );
+                continue;
+            };
             println!(
                 "| {} | {length} | {} | {} | {} | {} | {:.1} |",
                 system.name(),
@@ -46,7 +52,8 @@ struct Drained {
     seconds: f64,
 }
 
-fn drain(server: &Server, system: System, length: usize, workers: usize) -> Drained {
+/// `None` if the consumer died (what it said is on stderr).
+fn drain(server: &Server, system: System, length: usize, workers: usize) -> Option<Drained> {
     server.reset();
     ChildProcess::producer(system, &server.url(), QUEUE, length, 0).expect_line("cpu");
     let redis_memory = server.info().used_memory;
@@ -56,22 +63,25 @@ fn drain(server: &Server, system: System, length: usize, workers: usize) -> Drai
         batch: BATCH,
         workers,
     };
-    let consumer = ChildProcess::consumer(system, &spec);
+    let mut consumer = ChildProcess::consumer(system, &spec);
     let ready = resident_bytes(consumer.pid());
     let mut peak = ready;
     let mut connection = server.connection().expect("the server answers");
     let started = Instant::now();
     while system.completed(&mut connection, QUEUE) < length as u64 {
+        if consumer.has_exited() {
+            return None;
+        }
         peak = peak.max(resident_bytes(consumer.pid()));
         std::thread::sleep(SAMPLE_EVERY);
     }
-    Drained {
+    Some(Drained {
         redis_memory,
         ready,
         peak,
         end: resident_bytes(consumer.pid()),
         seconds: started.elapsed().as_secs_f64(),
-    }
+    })
 }
 
 fn mib(bytes: u64) -> String {
