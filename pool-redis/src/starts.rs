@@ -53,7 +53,11 @@ impl Starts {
     }
 
     /// Counts the starts asked for, in batches, until `stop` fires. A failed count fails
-    /// every start in it: those runs fail, uncounted, and are retried.
+    /// every start in it: those runs fail and are retried (a count that failed after Redis
+    /// ran it, a timed-out reply say, has charged each its attempt, as a lone count did).
+    ///
+    /// However it ends, returned or dropped with the consumer's `run`, the starts waiting
+    /// then and any asked for later fail at once rather than wait for ever.
     pub(crate) async fn count_until(
         &self,
         connection: &SharedConnection,
@@ -61,6 +65,7 @@ impl Starts {
         max_attempts: u32,
         stop: &CancellationToken,
     ) {
+        let _closing = CloseOnDrop(&self.waiting);
         loop {
             let next = async { self.waiting.recv().await.ok() };
             let stopped = async {
@@ -77,6 +82,12 @@ impl Starts {
                 };
                 batch.push(request);
             }
+            // A job dropped while it waited (its timeout, an abort) never runs: counting it
+            // would charge an attempt for nothing.
+            batch.retain(|request| request.reply.receiver_count() > 0);
+            if batch.is_empty() {
+                continue;
+            }
             let counted = count_batch(connection, runs_key, max_attempts, &batch).await;
             for (index, request) in batch.into_iter().enumerate() {
                 let reply = match &counted {
@@ -86,6 +97,17 @@ impl Starts {
                 let _ = request.reply.try_send(reply);
             }
         }
+    }
+}
+
+/// Closes the queue of starts when the loop that counts them ends: a closed channel drops
+/// the requests it holds, so their jobs hear at once that no count will come.
+struct CloseOnDrop<'a>(&'a Receiver<Request>);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+        while self.0.try_recv().is_ok() {}
     }
 }
 
