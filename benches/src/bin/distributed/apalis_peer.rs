@@ -60,6 +60,7 @@ pub(crate) async fn produce(url: &str, queue: &str, jobs: usize, work_ms: u64) {
     let connection = apalis_redis::connect(url).await.expect("apalis connects");
     let mut storage =
         RedisStorage::<BenchTask>::new(connection).with_config(config(queue, PRODUCER_BATCH));
+    announce_ready();
     let mut sent = 0;
     while sent < jobs {
         let count = PRODUCER_BATCH.min(jobs - sent);

@@ -27,7 +27,8 @@ impl ChildProcess {
         child
     }
 
-    /// Starts a producer of `jobs` jobs of `work_ms`; it exits when they are enqueued.
+    /// Starts a producer of `jobs` jobs of `work_ms` and waits until it has connected; it
+    /// enqueues them at once, then exits.
     pub(crate) fn producer(
         system: System,
         url: &str,
@@ -35,14 +36,16 @@ impl ChildProcess {
         jobs: usize,
         work_ms: u64,
     ) -> Self {
-        Self::spawn(&[
+        let mut child = Self::spawn(&[
             "produce",
             system.name(),
             url,
             queue,
             &jobs.to_string(),
             &work_ms.to_string(),
-        ])
+        ]);
+        child.expect_line("ready");
+        child
     }
 
     fn spawn(args: &[&str]) -> Self {

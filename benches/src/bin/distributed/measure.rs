@@ -1,5 +1,6 @@
 //! One measurement: consumer processes started and ready, then a producer process started
-//! alongside them; timed from the producer's start until Redis records the last job done.
+//! alongside them; timed from the producer's first enqueue until Redis records the last job
+//! done.
 
 use std::time::{Duration, Instant};
 
@@ -57,9 +58,10 @@ pub(crate) fn measure(server: &Server, setup: &Setup) -> Result<Measured, String
     };
     let mut connection = server.connection().expect("the server answers");
     let (info_before, cpu_before) = (server.info(), consumers_cpu(&consumers));
-    let started = Instant::now();
+    // The clock starts once the producer has connected, as it starts to enqueue.
     let mut producer =
         ChildProcess::producer(setup.system, &spec.url, QUEUE, setup.jobs, setup.work_ms);
+    let started = Instant::now();
     let mut polls = 1;
     while setup.system.completed(&mut connection, QUEUE) < setup.jobs as u64 {
         assert!(started.elapsed() < TIMEOUT, "{setup:?} did not finish");

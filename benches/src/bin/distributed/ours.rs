@@ -51,6 +51,7 @@ pub(crate) async fn produce(url: &str, queue: &str, jobs: usize, work_ms: u64) {
     let producer = Producer::connect(url, Queue::new(queue))
         .await
         .expect("the producer connects");
+    announce_ready();
     let batch = vec![BenchJob { work_ms }; PRODUCER_BATCH];
     let mut sent = 0;
     while sent < jobs {
