@@ -84,15 +84,7 @@ fn throughput(options: &Options, rounds: &[Round]) {
             let ratio = median_of(rounds, |r| {
                 Some(r.runs.get(&setup)?.jobs_per_second / r.xadd_per_second)
             });
-            let died = rounds
-                .iter()
-                .filter(|r| r.failures.contains(&setup))
-                .count();
-            let note = if died > 0 {
-                format!(" (died in {died} of {})", rounds.len())
-            } else {
-                String::new()
-            };
+            let note = died_note(rounds, &setup);
             print!(" {rate:.0}{note} | {ratio:.2} |");
         }
         if let [first, second] = options.systems[..] {
@@ -118,14 +110,14 @@ fn throughput(options: &Options, rounds: &[Round]) {
 fn time_spent(options: &Options, rounds: &[Round]) {
     println!("\nWhere the time goes (CPU per job, µs; Redis's share of its one core):\n");
     println!(
-        "| queue | job | consumers | batch | Redis cores | Redis µs | consumers µs | producer µs |"
+        "| queue | job | consumers | batch | Redis cores | Redis µs | consumers µs | producer µs | rounds |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---|");
     for setup in setups(options) {
         let of =
             |field: fn(&Measured) -> f64| median_of(rounds, |r| Some(field(r.runs.get(&setup)?)));
         println!(
-            "| {} | {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} | {} |",
             setup.system.name(),
             job_name(setup.work_ms),
             setup.consumers,
@@ -134,14 +126,17 @@ fn time_spent(options: &Options, rounds: &[Round]) {
             of(|m| m.redis_us),
             of(|m| m.consumers_us),
             of(|m| m.producer_us),
+            match died_note(rounds, &setup).trim() {
+                "" => "all",
+                note => note,
+            },
         );
     }
 }
 
 /// Per system, the commands per job of the first job, one consumer and the largest batch, in
-/// the last round.
+/// the last round it survived.
 fn commands(options: &Options, rounds: &[Round]) {
-    let Some(last) = rounds.last() else { return };
     for &system in &options.systems {
         let setup = Setup {
             system,
@@ -151,7 +146,8 @@ fn commands(options: &Options, rounds: &[Round]) {
             jobs: options.jobs,
             workers: options.workers,
         };
-        let Some(measured) = last.runs.get(&setup) else {
+        // The last round this setup survived.
+        let Some(measured) = rounds.iter().rev().find_map(|round| round.runs.get(&setup)) else {
             continue;
         };
         println!(
@@ -167,6 +163,16 @@ fn commands(options: &Options, rounds: &[Round]) {
         for (name, calls, usec) in &measured.commands {
             println!("| {name} | {calls:.3} | {usec:.2} |");
         }
+    }
+}
+
+/// " (died in k of n)" for a setup whose consumer died in some rounds; empty otherwise.
+fn died_note(rounds: &[Round], setup: &Setup) -> String {
+    let died = rounds.iter().filter(|r| r.failures.contains(setup)).count();
+    if died > 0 {
+        format!(" (died in {died} of {})", rounds.len())
+    } else {
+        String::new()
     }
 }
 
