@@ -1,25 +1,53 @@
-//! A throwaway redis-server for this crate's examples, so that they run, not only compile.
-//! Not part of the API.
+//! A throwaway redis-server for this crate's examples, tests and benchmarks, so that they
+//! run, not only compile. Not part of the API.
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A redis-server on a unix socket in a temp dir, killed when dropped.
+/// A redis-server with its data in a temp dir, killed by its PID when dropped.
 #[derive(Debug)]
 pub struct DocServer {
     child: Child,
     dir: PathBuf,
+    address: Address,
+    durable: bool,
+}
+
+/// Where a server listens.
+#[derive(Clone, Copy, Debug)]
+enum Address {
+    /// `redis.sock` in its dir.
+    UnixSocket,
+    /// A port on 127.0.0.1.
+    Loopback(u16),
 }
 
 impl DocServer {
-    /// Starts one; `None` if redis-server is not installed (the example then stops early),
-    /// unless `CI=true`, where that is a failure.
+    /// Starts one on a unix socket, without persistence; `None` if redis-server is not
+    /// installed (the example then stops early), unless `CI=true`, where that is a failure.
     ///
     /// # Panics
     ///
     /// If the server does not come up within 10 s.
     pub fn start() -> Option<Self> {
+        Self::start_at(Address::UnixSocket, false)
+    }
+
+    /// Starts one on a free loopback port; `durable` turns the append-only file on (with an
+    /// fsync per write), for tests that restart it. `None` as for [`start`](Self::start).
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Self::start).
+    pub fn start_on_loopback(durable: bool) -> Option<Self> {
+        Self::start_at(Address::Loopback(free_port()), durable)
+    }
+
+    fn start_at(address: Address, durable: bool) -> Option<Self> {
         if Command::new("redis-server")
             .arg("--version")
             .output()
@@ -27,54 +55,119 @@ impl DocServer {
         {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
-                "redis-server is missing"
+                "redis-server is missing: .ci/run installs it (apt-get install -y redis-server)"
             );
+            eprintln!("SKIPPED: redis-server is not installed (apt-get install -y redis-server)");
             return None;
         }
         let dir =
-            std::env::temp_dir().join(format!("pool-redis-doc-{}", uuid::Uuid::new_v4().simple()));
+            std::env::temp_dir().join(format!("pool-redis-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).ok()?;
-        let child = Command::new("redis-server")
-            .args(["--port", "0", "--save", "", "--appendonly", "no"])
-            .arg("--unixsocket")
-            .arg(dir.join("redis.sock"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let server = Self { child, dir };
-        // Until it answers: the socket's file exists a moment before it accepts connections.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !answers(&server.dir.join("redis.sock")) {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let child = spawn(&dir, address, durable);
+        let server = Self {
+            child,
+            dir,
+            address,
+            durable,
+        };
+        server.wait_until_it_answers();
         Some(server)
     }
 
     /// Its URL.
     pub fn url(&self) -> String {
-        format!("redis+unix://{}", self.dir.join("redis.sock").display())
+        match self.address {
+            Address::UnixSocket => format!("redis+unix://{}", self.socket().display()),
+            Address::Loopback(port) => format!("redis://127.0.0.1:{port}"),
+        }
     }
-}
 
-/// Whether a server on `socket` answers `PING`.
-fn answers(socket: &std::path::Path) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::os::unix::net::UnixStream::connect(socket) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
-    let mut reply = [0_u8; 7];
-    stream.write_all(b"PING\r\n").is_ok()
-        && stream.read_exact(&mut reply).is_ok()
-        && &reply == b"+PONG\r\n"
+    /// Kills the server (as a crash would) and starts it again at the same address, on the
+    /// same data.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.child = spawn(&self.dir, self.address, self.durable);
+        self.wait_until_it_answers();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.join("redis.sock")
+    }
+
+    /// Until it answers `PING`: a socket's file, or a port, exists a moment before the
+    /// server takes commands.
+    fn wait_until_it_answers(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.answers() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not answer at {} within 10 s",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn answers(&self) -> bool {
+        let timeout = Some(Duration::from_millis(500));
+        match self.address {
+            Address::UnixSocket => UnixStream::connect(self.socket())
+                .is_ok_and(|stream| stream.set_read_timeout(timeout).is_ok() && pong(stream)),
+            Address::Loopback(port) => TcpStream::connect(("127.0.0.1", port))
+                .is_ok_and(|stream| stream.set_read_timeout(timeout).is_ok() && pong(stream)),
+        }
+    }
 }
 
 impl Drop for DocServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+fn spawn(dir: &std::path::Path, address: Address, durable: bool) -> Child {
+    let mut command = Command::new("redis-server");
+    command.args(["--save", ""]).arg("--dir").arg(dir);
+    match address {
+        Address::UnixSocket => command
+            .args(["--port", "0", "--unixsocket"])
+            .arg(dir.join("redis.sock")),
+        Address::Loopback(port) => {
+            command.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        }
+    };
+    command
+        .args(["--appendonly", if durable { "yes" } else { "no" }])
+        .args(["--appendfsync", "always"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server starts")
+}
+
+/// A loopback port nobody listens on now (the OS picks it; the listener is dropped at once).
+///
+/// # Panics
+///
+/// If the OS has no port to give.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+/// Whether the server at the other end of `stream` answers `PING` (the stream has a read
+/// timeout, so a server that takes connections but not commands yet is a no).
+fn pong(mut stream: impl Read + Write) -> bool {
+    let mut reply = [0_u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
 }

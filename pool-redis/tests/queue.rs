@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use futures_lite::future;
 use pool_core::testkit::Harness;
+use pool_redis::doc_support::free_port;
 use pool_redis::{
     Consumer, ConsumerBuilder, DeadLetters, Producer, Queue, QueueError, Registry, RemoteOutcome,
     RetryPolicy, queue_stats,
 };
 use redis::AsyncCommands;
-use support::server::{RedisServer, free_port};
+use support::server::RedisServer;
 use support::{Probe, Setup, eventually, runs};
 
 /// A consumer of `queue` for the probes, quick to retry and reclaim.

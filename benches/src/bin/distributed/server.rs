@@ -1,49 +1,27 @@
-//! A throwaway redis-server on a free loopback port, killed by its PID when dropped, and what
-//! it says about itself (`INFO`): its CPU time and the commands it ran.
+//! The redis-server measured, and what it says about itself (`INFO`): its CPU time and the
+//! commands it ran.
 
 use std::collections::HashMap;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-/// A running redis-server.
+use pool_redis::doc_support::DocServer;
+
+/// A running redis-server: pool-redis's throwaway one (the examples' and tests'), on a free
+/// loopback port, without persistence (the same for every system measured; `appendonly yes`
+/// would add the same disk write to each).
 pub(crate) struct Server {
-    child: Child,
-    port: u16,
-    dir: std::path::PathBuf,
+    server: DocServer,
 }
 
 impl Server {
-    /// Starts one without persistence (the same for every system measured; `appendonly yes`
-    /// would add the same disk write to each).
     pub(crate) fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map(|address| address.port())
-            .expect("a free port");
-        let dir = std::env::temp_dir().join(format!("bench-redis-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a temp dir");
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
+        let server = DocServer::start_on_loopback(false)
             .expect("redis-server is installed (apt-get install -y redis-server)");
-        let server = Self { child, port, dir };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while server.connection().is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        server
+        Self { server }
     }
 
     /// Its URL.
     pub(crate) fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        self.server.url()
     }
 
     /// A blocking connection, for the runner's own few commands.
@@ -71,14 +49,6 @@ impl Server {
             .query(&mut connection)
             .expect("INFO");
         Info::parse(&text)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
