@@ -8,28 +8,23 @@ use futures_lite::future;
 use pool_core::testkit::Harness;
 use pool_redis::doc_support::free_port;
 use pool_redis::{
-    Consumer, ConsumerBuilder, DeadLetters, Producer, Queue, QueueError, Registry, RemoteOutcome,
-    RetryPolicy, queue_stats,
+    ConsumerBuilder, DeadLetters, Producer, Queue, QueueError, RemoteOutcome, RetryPolicy,
+    queue_stats,
 };
 use redis::AsyncCommands;
 use support::server::RedisServer;
-use support::{Probe, Setup, eventually, runs};
+use support::{Probe, Setup, eventually, probe_consumer, runs};
 
 /// A consumer of `queue` for the probes, quick to retry and reclaim.
 fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor> {
-    Consumer::builder(
-        url,
-        queue.clone(),
-        Registry::new().register::<Probe>(),
-        H::executor(),
-    )
-    .workers(4)
-    .visibility_timeout(Duration::from_millis(600))
-    .reclaim_every(Duration::from_millis(50))
-    .retry(RetryPolicy {
-        max_attempts: 3,
-        first_backoff: Duration::from_millis(20),
-    })
+    probe_consumer::<H>(url, queue)
+        .workers(4)
+        .visibility_timeout(Duration::from_millis(600))
+        .reclaim_every(Duration::from_millis(50))
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            first_backoff: Duration::from_millis(20),
+        })
 }
 
 /// A test's name, unique per runtime: the probes record under it.

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use futures_lite::future;
 use pool_core::testkit::Harness;
-use pool_redis::{Consumer, Producer, Queue, QueueError, Registry, RetryPolicy, queue_stats};
+use pool_redis::{Producer, Queue, QueueError, RetryPolicy, queue_stats};
 use support::server::RedisServer;
-use support::{Probe, Setup, eventually, runs};
+use support::{Probe, Setup, eventually, probe_consumer, runs};
 
 fn test_name<H: Harness>(case: &str) -> String {
     format!("{case}/{}", std::any::type_name::<H>())
@@ -53,22 +53,17 @@ pub async fn a_redis_restart_loses_no_job<H: Harness>() {
         .enqueue_many(&vec![job.clone(); 300])
         .await
         .unwrap();
-    let consumer = Consumer::builder(
-        &url,
-        queue.clone(),
-        Registry::new().register::<Probe>(),
-        H::executor(),
-    )
-    .workers(4)
-    .visibility_timeout(Duration::from_secs(2))
-    .reclaim_every(Duration::from_millis(100))
-    .retry(RetryPolicy {
-        max_attempts: 5,
-        first_backoff: Duration::from_millis(20),
-    })
-    .connect()
-    .await
-    .unwrap();
+    let consumer = probe_consumer::<H>(&url, &queue)
+        .workers(4)
+        .visibility_timeout(Duration::from_secs(2))
+        .reclaim_every(Duration::from_millis(100))
+        .retry(RetryPolicy {
+            max_attempts: 5,
+            first_backoff: Duration::from_millis(20),
+        })
+        .connect()
+        .await
+        .unwrap();
     let body = async {
         eventually("some jobs to run", || async {
             consumer.stats().acknowledged >= 50
@@ -105,17 +100,12 @@ pub async fn dropped_connections_are_opened_again<H: Harness>() {
         ..Probe::new(&test)
     };
     let keys = producer.enqueue_many(&vec![job; 400]).await.unwrap();
-    let consumer = Consumer::builder(
-        &url,
-        queue.clone(),
-        Registry::new().register::<Probe>(),
-        H::executor(),
-    )
-    .workers(4)
-    .reclaim_every(Duration::from_millis(100))
-    .connect()
-    .await
-    .unwrap();
+    let consumer = probe_consumer::<H>(&url, &queue)
+        .workers(4)
+        .reclaim_every(Duration::from_millis(100))
+        .connect()
+        .await
+        .unwrap();
     let client = redis::Client::open(url.as_str()).unwrap();
     let body = async {
         for acknowledged in [100, 200] {
@@ -156,16 +146,11 @@ pub async fn a_lost_group_is_created_again<H: Harness>() {
     };
     let (url, queue, test) = setup.names();
     let producer = &setup.producer;
-    let consumer = Consumer::builder(
-        &url,
-        queue.clone(),
-        Registry::new().register::<Probe>(),
-        H::executor(),
-    )
-    .reclaim_every(Duration::from_millis(50))
-    .connect()
-    .await
-    .unwrap();
+    let consumer = probe_consumer::<H>(&url, &queue)
+        .reclaim_every(Duration::from_millis(50))
+        .connect()
+        .await
+        .unwrap();
     let client = redis::Client::open(url.as_str()).unwrap();
     let body = async {
         let first = producer.enqueue(&Probe::new(&test)).await.unwrap();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use pool_core::testkit::Harness;
 use pool_core::{BoxError, Cancelled};
-use pool_redis::{Producer, Queue, RemoteContext, RemoteJob};
+use pool_redis::{Consumer, ConsumerBuilder, Producer, Queue, Registry, RemoteContext, RemoteJob};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -105,6 +105,17 @@ where
         assert!(Instant::now() < deadline, "waited 60 s for: {what}");
         sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// A consumer of `queue` that runs [`Probe`]s on `H`'s runtime, with the builder's defaults
+/// for each case to change.
+pub fn probe_consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor> {
+    Consumer::builder(
+        url,
+        queue.clone(),
+        Registry::new().register::<Probe>(),
+        H::executor(),
+    )
 }
 
 /// What most cases start with: their own server, a queue, the name their probes record
