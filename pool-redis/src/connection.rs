@@ -1,64 +1,41 @@
-//! Connections to Redis, and putting them back after they break.
+//! Connections to Redis: every one is redis-rs's `ConnectionManager`, which opens its
+//! connection again after it breaks, on tokio and on smol's reactor alike.
 
 use std::time::Duration;
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, RedisError, RedisResult};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, RedisError, RedisResult};
 
 /// How long connecting may take before it counts as a failure.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A connection that is opened again after it breaks. Two kinds: blocking reads need one
-/// with no response timeout (an `XREADGROUP ... BLOCK` that timed out on the client would
-/// leave its entries delivered to nobody who knows), and nothing else may share it (a
-/// command queued behind a `BLOCK` waits for it).
-#[derive(Debug)]
-pub(crate) struct Link {
-    client: Client,
-    response_timeout: Option<Duration>,
-    connection: Option<MultiplexedConnection>,
+/// How long a command that answers at once may take: past it, Redis counts as unreachable
+/// (frozen, or the network cut) and the connection is opened again.
+pub(crate) const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection for commands that answer at once, opened by its first command. Clones
+/// share it: their commands are pipelined on one socket.
+pub(crate) fn commands(client: &Client) -> RedisResult<ConnectionManager> {
+    open(client, Some(RESPONSE_TIMEOUT))
 }
 
-impl Link {
-    /// A link for commands that answer at once.
-    pub(crate) fn commands(client: &Client) -> Self {
-        Self::new(client, Some(Duration::from_secs(10)))
-    }
+/// A connection of its own for commands that block on the server, with no response
+/// timeout: an `XREADGROUP ... BLOCK` that timed out on the client would leave the entries
+/// it was given with nobody who knows; and nothing else may share it (a command queued
+/// behind a `BLOCK` waits for it).
+pub(crate) fn blocking(client: &Client) -> RedisResult<ConnectionManager> {
+    open(client, None)
+}
 
-    /// A link for commands that block on the server.
-    pub(crate) fn blocking(client: &Client) -> Self {
-        Self::new(client, None)
-    }
-
-    fn new(client: &Client, response_timeout: Option<Duration>) -> Self {
-        Self {
-            client: client.clone(),
-            response_timeout,
-            connection: None,
-        }
-    }
-
-    /// The connection, opened if it is not.
-    pub(crate) async fn get(&mut self) -> RedisResult<&mut MultiplexedConnection> {
-        if self.connection.is_none() {
-            let config = AsyncConnectionConfig::new()
-                .set_connection_timeout(Some(CONNECT_TIMEOUT))
-                .set_response_timeout(self.response_timeout);
-            let connection = self
-                .client
-                .get_multiplexed_async_connection_with_config(&config)
-                .await?;
-            self.connection = Some(connection);
-        }
-        Ok(self.connection.as_mut().expect("opened just above"))
-    }
-
-    /// Notes a failed command: a connection that broke is dropped, to be opened again.
-    pub(crate) fn failed(&mut self, error: &RedisError) {
-        if is_connection_error(error) {
-            self.connection = None;
-        }
-    }
+/// Must be called on a runtime: the manager spawns a task that watches for disconnection.
+fn open(client: &Client, response_timeout: Option<Duration>) -> RedisResult<ConnectionManager> {
+    // One try per call: the callers pace their own retries, and a call must fail (and say
+    // so) rather than wait through a long schedule of reconnections.
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(CONNECT_TIMEOUT))
+        .set_response_timeout(response_timeout)
+        .set_number_of_retries(0);
+    ConnectionManager::new_lazy_with_config(client.clone(), config)
 }
 
 /// Whether `error` says the connection is gone (rather than the command was wrong).
@@ -68,50 +45,4 @@ pub(crate) fn is_connection_error(error: &RedisError) -> bool {
         || error.is_connection_refusal()
         || error.is_timeout()
         || error.is_unrecoverable_error()
-}
-
-/// One multiplexed connection shared by many tasks (clones of it pipeline their commands on
-/// one socket), opened again after it breaks.
-#[derive(Debug)]
-pub(crate) struct SharedConnection {
-    client: Client,
-    connection: std::sync::Mutex<Option<MultiplexedConnection>>,
-}
-
-impl SharedConnection {
-    pub(crate) fn new(client: &Client, connection: MultiplexedConnection) -> Self {
-        Self {
-            client: client.clone(),
-            connection: std::sync::Mutex::new(Some(connection)),
-        }
-    }
-
-    /// The connection (a clone: cheap), opened again if it broke.
-    pub(crate) async fn get(&self) -> RedisResult<MultiplexedConnection> {
-        if let Some(connection) = self.lock().clone() {
-            return Ok(connection);
-        }
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(Duration::from_secs(10)));
-        let connection = self
-            .client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
-        *self.lock() = Some(connection.clone());
-        Ok(connection)
-    }
-
-    /// Notes a failed command: a broken connection is opened again by the next `get`.
-    pub(crate) fn failed(&self, error: &RedisError) {
-        if is_connection_error(error) {
-            *self.lock() = None;
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<MultiplexedConnection>> {
-        self.connection
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
 }

@@ -1,16 +1,29 @@
 //! Looking at dead letters, and putting them back on the queue.
 
-use redis::aio::MultiplexedConnection;
-use redis::streams::StreamRangeReply;
+use redis::aio::ConnectionManager;
+use redis::{RedisResult, Value};
 
+use crate::connection::{self, is_connection_error};
 use crate::error::{client, unreachable};
+use crate::wire::Entry;
 use crate::{DeadLetter, Queue, QueueError, scripts};
 
 /// A queue's dead letters: jobs that failed every attempt, or could not run at all.
-#[derive(Debug)]
+///
+/// Its connection is opened again after it breaks; a look (`list`) that meets a broken
+/// connection is sent once more on the new one.
+#[derive(Clone)]
 pub struct DeadLetters {
     queue: Queue,
-    connection: MultiplexedConnection,
+    connection: ConnectionManager,
+}
+
+impl std::fmt::Debug for DeadLetters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeadLetters")
+            .field("queue", &self.queue)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DeadLetters {
@@ -18,10 +31,13 @@ impl DeadLetters {
     ///
     /// # Errors
     ///
-    /// If Redis cannot be reached.
+    /// [`QueueError::BadQueueName`], [`QueueError::BadUrl`], or [`QueueError::Unreachable`]
+    /// if Redis cannot be reached.
     pub async fn connect(url: &str, queue: Queue) -> Result<Self, QueueError> {
-        let connection = client(url)?
-            .get_multiplexed_async_connection()
+        queue.check()?;
+        let mut connection = connection::commands(&client(url)?).map_err(unreachable(url))?;
+        redis::cmd("PING")
+            .query_async::<()>(&mut connection)
             .await
             .map_err(unreachable(url))?;
         Ok(Self { queue, connection })
@@ -31,22 +47,35 @@ impl DeadLetters {
     ///
     /// # Errors
     ///
-    /// If Redis fails.
+    /// If Redis fails (twice, when the first failure was a broken connection).
     pub async fn list(&self, count: usize) -> Result<Vec<DeadLetter>, QueueError> {
-        let reply: StreamRangeReply = redis::cmd("XRANGE")
-            .arg(self.queue.dead_key())
-            .arg("-")
-            .arg("+")
-            .arg("COUNT")
-            .arg(count)
-            .query_async(&mut self.connection.clone())
+        let reply: Value = self
+            .again_if_broken(|| {
+                let mut command = redis::cmd("XRANGE");
+                command
+                    .arg(self.queue.dead_key())
+                    .arg("-")
+                    .arg("+")
+                    .arg("COUNT")
+                    .arg(count);
+                command
+            })
             .await?;
-        Ok(reply.ids.iter().map(DeadLetter::from_stream).collect())
+        let Value::Array(entries) = reply else {
+            return Ok(Vec::new());
+        };
+        Ok(entries
+            .iter()
+            .filter_map(|entry| Entry::parse(entry, 0))
+            .map(DeadLetter::from_entry)
+            .collect())
     }
 
-    /// Puts the dead letter `id` back on the queue as a new job entry (same kind, key and
-    /// payload; its deliveries counted from zero). Returns false if there is no such dead
+    /// Puts the dead letter `id` back on the queue as a new job entry (its fields as they
+    /// were; its deliveries counted from zero). Returns false if there is no such dead
     /// letter (another operator re-queued it first).
+    ///
+    /// Not sent again after a broken connection: the first try may have re-queued it.
     ///
     /// # Errors
     ///
@@ -61,5 +90,16 @@ impl DeadLetters {
             .invoke_async(&mut self.connection.clone())
             .await?;
         Ok(requeued.is_some())
+    }
+
+    /// Sends a read-only command; once more if the connection had broken (the manager has
+    /// opened a new one by then).
+    async fn again_if_broken(&self, command: impl Fn() -> redis::Cmd) -> RedisResult<Value> {
+        match command().query_async(&mut self.connection.clone()).await {
+            Err(error) if is_connection_error(&error) => {
+                command().query_async(&mut self.connection.clone()).await
+            }
+            other => other,
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Creating the consumer group, once per queue, and again after Redis lost it.
 
-use redis::aio::MultiplexedConnection;
+use redis::aio::ConnectionManager;
 use redis::{RedisError, RedisResult};
 
 use crate::Queue;
@@ -9,7 +9,7 @@ use crate::queue::GROUP;
 /// Creates the job stream and its group if they are missing. The group starts at the
 /// beginning of the stream, so jobs enqueued before any consumer existed are delivered.
 pub(crate) async fn ensure_group(
-    connection: &mut MultiplexedConnection,
+    connection: &mut ConnectionManager,
     queue: &Queue,
 ) -> RedisResult<()> {
     let created: RedisResult<()> = redis::cmd("XGROUP")

@@ -17,7 +17,7 @@ use pool_core::{BoxError, JobContext};
 ///
 /// ```
 /// use pool_redis::{RemoteContext, RemoteJob};
-/// use pool_core::BoxError;
+/// use pool_redis::BoxError;
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(Serialize, Deserialize)]

@@ -5,10 +5,9 @@
 use futures_lite::future;
 use pool_core::Executor;
 
-use crate::connection::Link;
-use crate::consumer::Shared;
 use crate::queue::GROUP;
 use crate::scripts;
+use crate::shared::Shared;
 use crate::stats::Counters;
 
 /// Entries renewed per script call.
@@ -18,7 +17,6 @@ impl<E: Executor> Shared<E> {
     /// Renews every held entry's lease each third of the visibility timeout, until every
     /// outcome has been settled.
     pub(crate) async fn renew_until_settled(&self) {
-        let mut commands = Link::commands(&self.client);
         let period = self.config.visibility / 3;
         loop {
             let settled = async {
@@ -32,19 +30,26 @@ impl<E: Executor> Shared<E> {
             if future::or(settled, waited).await {
                 return;
             }
-            // From the copy to the last reply: a settlement that gives an entry back waits,
-            // so that this round cannot renew it after it was given back.
-            let _round = self.renewing.read().await;
-            let ids: Vec<String> = self.held().values().map(|job| job.id.clone()).collect();
-            for chunk in ids.chunks(RENEW_CHUNK) {
-                self.renew(&mut commands, chunk).await;
+            let mut lost = Vec::new();
+            {
+                // From the copy to the last reply: a settlement waits, so that this round
+                // cannot renew an entry after it was given back.
+                let _round = self.settling.read().await;
+                let ids: Vec<String> = self.held().values().map(|job| job.id.clone()).collect();
+                for chunk in ids.chunks(RENEW_CHUNK) {
+                    lost.extend(self.renew(chunk).await);
+                }
+            }
+            if !lost.is_empty() {
+                self.forget_lost(&lost).await;
             }
         }
     }
 
-    async fn renew(&self, commands: &mut Link, ids: &[String]) {
+    /// Renews the leases of `ids`; returns those no longer held.
+    async fn renew(&self, ids: &[String]) -> Vec<String> {
         let lost: Option<Vec<String>> = self
-            .with_retries(commands, |mut connection| {
+            .with_retries(|mut connection| {
                 let mut invocation = scripts::RENEW.prepare_invoke();
                 invocation
                     .key(self.queue.jobs_key())
@@ -60,23 +65,31 @@ impl<E: Executor> Shared<E> {
                 }
             })
             .await;
-        let Some(lost) = lost else { return };
+        let Some(lost) = lost else {
+            return Vec::new();
+        };
         Counters::add(
             &self.counters.lease_renewals,
             (ids.len() - lost.len()) as u64,
         );
-        if !lost.is_empty() {
-            // Already settled meanwhile, or reclaimed by a rival after this consumer's lease
-            // lapsed (a pause longer than the visibility timeout): the rival runs it too.
-            let still_held = {
-                let held = self.held();
-                lost.iter()
-                    .filter(|id| held.values().any(|job| &&job.id == id))
-                    .count()
-            };
-            if still_held > 0 {
-                tracing::warn!(queue = %self.queue.name(), lost = still_held, "leases lost: another consumer reclaimed entries held here");
-            }
+        lost
+    }
+
+    /// Stops holding the entries a rival reclaimed after this consumer's lease lapsed (a
+    /// pause longer than the visibility timeout): counted as lost, never settled here, and
+    /// those not started yet never start (counting a start checks the holder).
+    async fn forget_lost(&self, lost: &[String]) {
+        // Under the write side: what is still held now was not settled meanwhile.
+        let _alone = self.settling.write().await;
+        let mut held = self.held();
+        let before = held.len();
+        let lost: std::collections::HashSet<&String> = lost.iter().collect();
+        held.retain(|_, job| !lost.contains(&job.id));
+        let gone = (before - held.len()) as u64;
+        drop(held);
+        if gone > 0 {
+            Counters::add(&self.counters.leases_lost, gone);
+            tracing::warn!(queue = %self.queue.name(), lost = gone, "leases lost: another consumer reclaimed entries held here");
         }
     }
 }

@@ -37,7 +37,7 @@
 //!     const KIND: &'static str = "square";
 //!     type Output = u64;
 //!
-//!     async fn run(self, _ctx: RemoteContext) -> Result<u64, pool_core::BoxError> {
+//!     async fn run(self, _ctx: RemoteContext) -> Result<u64, pool_redis::BoxError> {
 //!         Ok(self.0 * self.0)
 //!     }
 //! }
@@ -64,7 +64,7 @@
 //! assert_eq!(outcome, Some(RemoteOutcome::Completed(144.into())));
 //! let stats = consumer.shutdown().await; // stops reading, drains, acknowledges
 //! assert_eq!(stats.acknowledged, 1);
-//! running.await?;
+//! running.await??;
 //! # Ok(())
 //! # }
 //! ```
@@ -74,6 +74,8 @@
 //! so it works on Redis Cluster. The commands used exist in Redis 7.0.
 #![forbid(unsafe_code)]
 
+mod builder;
+mod config;
 mod connection;
 mod consumer;
 mod dead_letters;
@@ -84,30 +86,42 @@ mod group;
 mod job;
 mod lease;
 mod outcome;
+mod probe;
+mod producer;
 mod queue;
 mod reading;
 mod reclaim;
+mod redact;
 mod registry;
+mod report;
 mod retry;
+mod retrying;
 mod scripts;
 mod settle;
+mod settlements;
+mod shared;
+mod slots;
 mod starts;
 mod stats;
 mod status;
 mod wire;
 
-pub use consumer::{Consumer, ConsumerBuilder};
+pub use builder::ConsumerBuilder;
+pub use config::{ConfigError, MIN_VISIBILITY_TIMEOUT};
+pub use consumer::Consumer;
 pub use dead_letters::DeadLetters;
 pub use error::QueueError;
 pub use job::{RemoteContext, RemoteJob};
 pub use outcome::RemoteOutcome;
+/// The error a job may fail with: any error, boxed (pool-core's, re-exported so that a
+/// crate that depends on pool-redis and a backend needs nothing else).
+pub use pool_core::BoxError;
 pub use producer::Producer;
 pub use queue::Queue;
+pub use redact::Redacted;
 pub use registry::Registry;
 pub use retry::RetryPolicy;
 pub use stats::{ConsumerInfo, ConsumerStats, QueueStats};
 pub use status::queue_stats;
-pub use wire::DeadLetter;
 pub(crate) use wire::Job;
-
-mod producer;
+pub use wire::{DeadLetter, escaped};

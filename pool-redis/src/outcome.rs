@@ -14,3 +14,19 @@ pub enum RemoteOutcome {
         error: String,
     },
 }
+
+impl RemoteOutcome {
+    /// The name serde gives `Completed` on the wire.
+    pub(crate) const COMPLETED: &'static str = "Completed";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RemoteOutcome;
+
+    #[test]
+    fn the_wire_name_is_serdes() {
+        let json = serde_json::to_string(&RemoteOutcome::Completed(7.into())).unwrap();
+        assert_eq!(json, format!("{{\"{}\":7}}", RemoteOutcome::COMPLETED));
+    }
+}

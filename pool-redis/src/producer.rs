@@ -1,12 +1,12 @@
 //! Enqueueing jobs, from any process, and waiting for a job's outcome.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client};
+use redis::Client;
+use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
+use crate::connection;
 use crate::error::{client, unreachable};
 use crate::group::ensure_group;
 use crate::wire::{KEY, KIND, PAYLOAD};
@@ -23,7 +23,7 @@ use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
 /// # impl RemoteJob for Thumbnail {
 /// #     const KIND: &'static str = "thumbnail";
 /// #     type Output = ();
-/// #     async fn run(self, _ctx: RemoteContext) -> Result<(), pool_core::BoxError> { Ok(()) }
+/// #     async fn run(self, _ctx: RemoteContext) -> Result<(), pool_redis::BoxError> { Ok(()) }
 /// # }
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), pool_redis::QueueError> {
@@ -41,11 +41,22 @@ use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
+///
+/// Its connection is opened again after it breaks: a call that meets a broken connection
+/// fails, and the next one goes out on a new connection.
+#[derive(Clone)]
 pub struct Producer {
     queue: Queue,
     client: Client,
-    connection: Mutex<MultiplexedConnection>,
+    connection: ConnectionManager,
+}
+
+impl std::fmt::Debug for Producer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer")
+            .field("queue", &self.queue)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Producer {
@@ -53,17 +64,19 @@ impl Producer {
     ///
     /// # Errors
     ///
-    /// [`QueueError::BadUrl`], or [`QueueError::Unreachable`] if Redis does not answer.
+    /// [`QueueError::BadQueueName`], [`QueueError::BadUrl`], or
+    /// [`QueueError::Unreachable`] if Redis does not answer.
     pub async fn connect(url: &str, queue: Queue) -> Result<Self, QueueError> {
+        queue.check()?;
         let client = client(url)?;
-        let mut connection = connect(&client, Some(Duration::from_secs(10)))
+        let mut connection = connection::commands(&client).map_err(unreachable(url))?;
+        ensure_group(&mut connection, &queue)
             .await
             .map_err(unreachable(url))?;
-        ensure_group(&mut connection, &queue).await?;
         Ok(Self {
             queue,
             client,
-            connection: Mutex::new(connection),
+            connection,
         })
     }
 
@@ -76,7 +89,9 @@ impl Producer {
     ///
     /// # Errors
     ///
-    /// If the job cannot be encoded, or Redis refuses or cannot be reached.
+    /// If the job cannot be encoded ([`QueueError::Encode`]), Redis is out of memory
+    /// ([`QueueError::OutOfMemory`]: nothing was queued), or Redis refuses or cannot be
+    /// reached.
     pub async fn enqueue<J: RemoteJob>(&self, job: &J) -> Result<Uuid, QueueError> {
         let keys = self.enqueue_many(std::slice::from_ref(job)).await?;
         Ok(keys[0])
@@ -106,12 +121,7 @@ impl Producer {
                 .ignore();
             keys.push(key);
         }
-        let mut connection = self.connection();
-        let sent: redis::RedisResult<()> = pipe.query_async(&mut connection).await;
-        if let Err(error) = sent {
-            self.reconnect_if_broken(&error).await;
-            return Err(error.into());
-        }
+        pipe.query_async::<()>(&mut self.connection.clone()).await?;
         Ok(keys)
     }
 
@@ -129,7 +139,7 @@ impl Producer {
     ) -> Result<Option<RemoteOutcome>, QueueError> {
         // A connection of its own: the wait blocks on the server, for longer than any
         // response timeout, and must not hold up other commands.
-        let mut connection = connect(&self.client, None).await?;
+        let mut connection = connection::blocking(&self.client)?;
         let list = self.queue.result_key(&key);
         // Moves the outcome from the list's end to its start: it stays for other waiters.
         let outcome: Option<String> = redis::cmd("BLMOVE")
@@ -145,36 +155,4 @@ impl Producer {
             .map(|text| serde_json::from_str(&text).map_err(QueueError::from))
             .transpose()
     }
-
-    fn connection(&self) -> MultiplexedConnection {
-        self.connection
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Opens the connection again after it broke, so that the next call may succeed.
-    async fn reconnect_if_broken(&self, error: &redis::RedisError) {
-        if !crate::connection::is_connection_error(error) {
-            return;
-        }
-        if let Ok(fresh) = connect(&self.client, Some(Duration::from_secs(10))).await {
-            *self
-                .connection
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh;
-        }
-    }
-}
-
-async fn connect(
-    client: &Client,
-    response_timeout: Option<Duration>,
-) -> redis::RedisResult<MultiplexedConnection> {
-    let config = AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(5)))
-        .set_response_timeout(response_timeout);
-    client
-        .get_multiplexed_async_connection_with_config(&config)
-        .await
 }

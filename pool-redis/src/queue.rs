@@ -21,6 +21,23 @@ impl Queue {
         &self.name
     }
 
+    /// Refuses a name whose keys would not share their hash tag: Redis takes the tag from
+    /// the first `{` to the first `}` after it, and an empty tag counts as none, so the
+    /// empty name and names starting with `}` would spread the queue over many slots.
+    pub(crate) fn check(&self) -> Result<(), crate::QueueError> {
+        let why = if self.name.is_empty() {
+            "a queue needs a name"
+        } else if self.name.starts_with('}') {
+            "a name starting with '}' leaves its keys without a hash tag (Redis Cluster would spread them over several slots)"
+        } else {
+            return Ok(());
+        };
+        Err(crate::QueueError::BadQueueName {
+            name: self.name.clone(),
+            why,
+        })
+    }
+
     /// The stream of jobs.
     pub fn jobs_key(&self) -> String {
         format!("{{{}}}:jobs", self.name)
@@ -48,6 +65,21 @@ impl Queue {
 
     /// Where a job's outcome is kept, if the queue keeps outcomes.
     pub fn result_key(&self, job_key: &uuid::Uuid) -> String {
-        format!("{{{}}}:result:{job_key}", self.name)
+        format!("{}{job_key}", self.result_prefix())
+    }
+
+    /// What every outcome's key starts with.
+    pub(crate) fn result_prefix(&self) -> String {
+        format!("{{{}}}:result:", self.name)
+    }
+
+    /// The entries a stopping consumer gave back, until another takes them.
+    pub(crate) fn released_key(&self) -> String {
+        format!("{{{}}}:released", self.name)
+    }
+
+    /// Where a consumer's settling scripts remember their last replies.
+    pub(crate) fn memo_key(&self, consumer: &str) -> String {
+        format!("{{{}}}:memo:{consumer}", self.name)
     }
 }

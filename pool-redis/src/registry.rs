@@ -11,8 +11,9 @@ use uuid::Uuid;
 
 use async_lock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::connection::SharedConnection;
-use crate::starts::Starts;
+use redis::aio::ConnectionManager;
+
+use crate::starts::{Counted, Starts};
 use crate::{RemoteContext, RemoteJob, scripts};
 
 type Run = Box<dyn FnOnce(JobContext, u32) -> Pin<Box<dyn Future<Output = Outcome> + Send>> + Send>;
@@ -30,7 +31,7 @@ type Decode = Box<dyn Fn(&str, Uuid) -> Result<Run, String> + Send + Sync>;
 /// # impl RemoteJob for Resize {
 /// #     const KIND: &'static str = "resize";
 /// #     type Output = ();
-/// #     async fn run(self, _ctx: RemoteContext) -> Result<(), pool_core::BoxError> { Ok(()) }
+/// #     async fn run(self, _ctx: RemoteContext) -> Result<(), pool_redis::BoxError> { Ok(()) }
 /// # }
 /// use pool_redis::Registry;
 ///
@@ -139,9 +140,11 @@ pub(crate) struct LocalJob {
 /// and no other starts until it ends. Once a crash has happened, its jobs are reclaimed as
 /// suspects, and the one that crashes again dies alone.
 pub(crate) struct StartCount {
-    pub(crate) connection: Arc<SharedConnection>,
+    pub(crate) connection: ConnectionManager,
     pub(crate) runs_key: String,
     pub(crate) errors_key: String,
+    /// The stream entry: a start is counted only while this consumer holds it.
+    pub(crate) entry_id: String,
     pub(crate) job_key: Uuid,
     /// Where the start is counted, with the others of the moment.
     pub(crate) starts: Starts,
@@ -170,26 +173,23 @@ impl StartCount {
     }
 
     async fn is_suspect(&self) -> Result<bool, BoxError> {
-        let mut connection = self.connection.get().await?;
         let mut invocation = scripts::SUSPECT.prepare_invoke();
         invocation
             .key(&self.runs_key)
             .key(&self.errors_key)
             .arg(self.job_key.to_string());
-        match invocation.invoke_async::<u32>(&mut connection).await {
-            Ok(suspect) => Ok(suspect == 1),
-            Err(error) => {
-                self.connection.failed(&error);
-                Err(error.into())
-            }
-        }
-    }
-
-    /// The attempt this start is, or the runs so far if no attempt is left.
-    async fn count(&self) -> Result<Result<u32, u32>, BoxError> {
-        self.starts.count(self.job_key).await
+        let suspect: u32 = invocation
+            .invoke_async(&mut self.connection.clone())
+            .await?;
+        Ok(suspect == 1)
     }
 }
+
+/// A held entry found, as its job was about to start, taken by another consumer (this
+/// one's lease had lapsed, in a pause say): it does not start here.
+#[derive(Debug, thiserror::Error)]
+#[error("no longer held here: another consumer took the entry")]
+pub(crate) struct LeaseLost;
 
 /// A held job that has run `max_attempts` times already, each run ending with its process
 /// (it never reported an outcome): it is dead-lettered instead of run again.
@@ -220,9 +220,15 @@ impl JobProcessor for LocalJob {
             return Err(Cancelled.into());
         };
         let _permit = permit?;
-        let attempt = match self.start.count().await? {
-            Ok(attempt) => attempt,
-            Err(runs) => return Err(OutOfAttempts { runs }.into()),
+        let attempt = match self
+            .start
+            .starts
+            .count(&self.start.entry_id, self.start.job_key)
+            .await?
+        {
+            Counted::Attempt(attempt) => attempt,
+            Counted::OutOfAttempts(runs) => return Err(OutOfAttempts { runs }.into()),
+            Counted::NotHeld => return Err(LeaseLost.into()),
         };
         self.start.attempt.store(attempt, Ordering::Release);
         run(ctx.clone(), attempt).await

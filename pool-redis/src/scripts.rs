@@ -4,13 +4,24 @@
 //! Every script that acts on a held entry first asks `XPENDING` who holds it: a consumer whose
 //! lease lapsed and whose entry a rival reclaimed must not act on it (a bare `XCLAIM` would
 //! steal it back).
+//!
+//! Every script is flagged `allow-oom`: when Redis reaches `maxmemory`, draining the queue is
+//! what frees memory, so the steps that run and settle jobs must go on (their writes are a
+//! few small fields; acknowledging deletes whole entries). Only enqueueing is refused then.
+//!
+//! The settling scripts (acknowledge, retry, release, dead-letter) remember their reply under
+//! the call's id: a call sent again after a dropped connection lost its reply gets the first
+//! reply back, instead of finding its own work done and counting it as someone else's.
 
 use std::sync::LazyLock;
 
 use redis::Script;
 
-/// The owner check every script below starts with, for entry `id`: `nil` unless `consumer`
-/// holds it, else the entry's delivery count.
+/// Lets a script run when Redis is out of memory (Redis 7's script flags).
+const ALLOW_OOM: &str = "#!lua flags=allow-oom\n";
+
+/// The owner check every settling script starts with, for entry `id`: `nil` unless
+/// `consumer` holds it, else the entry's delivery count.
 const HOLDER: &str = r"
 local function deliveries_if_held(stream, group, id, consumer)
   local pending = redis.call('XPENDING', stream, group, id, id, 1)
@@ -19,14 +30,38 @@ local function deliveries_if_held(stream, group, id, consumer)
 end
 ";
 
-fn with_holder(body: &str) -> Script {
-    Script::new(&format!("{HOLDER}{body}"))
+/// Runs `settle()` once per call id. KEYS[1]: the consumer's memo hash. ARGV[1..3]: the
+/// caller's slot in it (one per connection that settles, each sending one call at a time),
+/// the call's id, the memo's time to live in ms.
+const ONCE_PER_CALL: &str = r"
+local kept = redis.call('HGET', KEYS[1], ARGV[1])
+if kept then
+  local space = string.find(kept, ' ', 1, true)
+  if space and string.sub(kept, 1, space - 1) == ARGV[2] then
+    return tonumber(string.sub(kept, space + 1))
+  end
+end
+local reply = settle()
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. reply)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return reply
+";
+
+fn script(body: &str) -> Script {
+    Script::new(&format!("{ALLOW_OOM}{body}"))
+}
+
+/// A settling script: `body` defines `settle()`, which returns a number. Its own keys start
+/// at KEYS[2], its own arguments at ARGV[4].
+fn settling(body: &str) -> Script {
+    script(&format!("{HOLDER}{body}{ONCE_PER_CALL}"))
 }
 
 /// Renews the lease of held entries (their idle time back to 0, their delivery count
 /// unchanged). KEYS: jobs. ARGV: group, consumer, ids... Returns the ids no longer held.
 pub(crate) static RENEW: LazyLock<Script> = LazyLock::new(|| {
-    with_holder(
+    script(&format!(
+        "{HOLDER}{}",
         r"
 local lost = {}
 for i = 3, #ARGV do
@@ -37,84 +72,120 @@ for i = 3, #ARGV do
   end
 end
 return lost
-",
-    )
+"
+    ))
 });
 
-/// Acknowledges finished entries and deletes them (a stream is never trimmed by length: only
-/// finished entries leave it), and adds them to the queue's total. KEYS: jobs, errors, runs,
-/// totals. ARGV: group, then id and job key pairs.
-/// Returns how many were still pending (acknowledged by this call).
+/// Acknowledges the finished entries this consumer still holds and deletes them (a stream is
+/// never trimmed by length: only finished entries leave it), keeps each one's outcome if
+/// asked to, and adds them to the queue's total. KEYS: memo, jobs, errors, runs, totals.
+/// ARGV: memo slot, call, memo ttl, group, consumer, outcome key prefix, outcome ttl ms (0:
+/// keep none), then triples of id, job key, outcome. Returns how many it acknowledged.
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    settling(
         r"
-local acked = 0
-for i = 2, #ARGV, 2 do
-  acked = acked + redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
-  redis.call('XDEL', KEYS[1], ARGV[i])
-  redis.call('HDEL', KEYS[2], ARGV[i + 1], ARGV[i + 1] .. ':run')
-  redis.call('HDEL', KEYS[3], ARGV[i + 1])
+local function settle()
+  local acked = 0
+  local keep_ms = tonumber(ARGV[7])
+  for i = 8, #ARGV, 3 do
+    if deliveries_if_held(KEYS[2], ARGV[4], ARGV[i], ARGV[5]) then
+      acked = acked + redis.call('XACK', KEYS[2], ARGV[4], ARGV[i])
+      redis.call('XDEL', KEYS[2], ARGV[i])
+      redis.call('HDEL', KEYS[3], ARGV[i + 1], ARGV[i + 1] .. ':run')
+      redis.call('HDEL', KEYS[4], ARGV[i + 1])
+      if keep_ms > 0 then
+        local outcome = ARGV[6] .. ARGV[i + 1]
+        redis.call('DEL', outcome)
+        redis.call('RPUSH', outcome, ARGV[i + 2])
+        redis.call('PEXPIRE', outcome, keep_ms)
+      end
+    end
+  end
+  if acked > 0 then redis.call('HINCRBY', KEYS[5], 'acknowledged', acked) end
+  return acked
 end
-if acked > 0 then redis.call('HINCRBY', KEYS[4], 'acknowledged', acked) end
-return acked
 ",
     )
 });
 
 /// Leaves a failed entry pending, to be reclaimed after its back-off, its delivery count
 /// kept (the reclaim counts the next delivery), and keeps its error (and which run it was)
-/// for the dead letter. KEYS: jobs, errors, runs. ARGV: group, consumer, id, idle ms, job
-/// key, error. Returns 1, or 0 if not held.
+/// for the dead letter. KEYS: memo, jobs, errors, runs. ARGV: memo slot, call, memo ttl,
+/// group, consumer, id, idle ms, job key, error. Returns 1, or 0 if not held.
 pub(crate) static RETRY: LazyLock<Script> = LazyLock::new(|| {
-    with_holder(
+    settling(
         r"
-local deliveries = deliveries_if_held(KEYS[1], ARGV[1], ARGV[3], ARGV[2])
-if not deliveries then return 0 end
-redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'RETRYCOUNT', deliveries, 'JUSTID')
-redis.call('HSET', KEYS[2], ARGV[5], ARGV[6], ARGV[5] .. ':run', redis.call('HGET', KEYS[3], ARGV[5]) or 0)
-return 1
+local function settle()
+  local deliveries = deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5])
+  if not deliveries then return 0 end
+  redis.call('XCLAIM', KEYS[2], ARGV[4], ARGV[5], 0, ARGV[6], 'IDLE', ARGV[7], 'RETRYCOUNT', deliveries, 'JUSTID')
+  redis.call('HSET', KEYS[3], ARGV[8], ARGV[9], ARGV[8] .. ':run', redis.call('HGET', KEYS[4], ARGV[8]) or 0)
+  return 1
+end
 ",
     )
 });
 
 /// Gives a held entry back to the group for another consumer to take at once, without
-/// charging a delivery: its idle time past the visibility timeout, its count one less (the
-/// reclaim adds it back). KEYS: jobs. ARGV: group, consumer, id, idle ms. Returns 1 or 0.
+/// charging a delivery: handed to the placeholder consumer that holds released entries (so
+/// that the consumer releasing it holds nothing, and may leave the group), its idle time past
+/// the visibility timeout, its count one less (the reclaim adds it back), and noted as
+/// released (for the reclaim's count). KEYS: memo, jobs, released. ARGV: memo slot, call,
+/// memo ttl, group, consumer, id, idle ms, the placeholder's name. Returns 1 or 0.
 pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    with_holder(
+    settling(
         r"
-local deliveries = deliveries_if_held(KEYS[1], ARGV[1], ARGV[3], ARGV[2])
-if not deliveries then return 0 end
-redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'IDLE', ARGV[4], 'RETRYCOUNT', math.max(deliveries - 1, 0), 'JUSTID')
-return 1
+local function settle()
+  local deliveries = deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5])
+  if not deliveries then return 0 end
+  redis.call('XCLAIM', KEYS[2], ARGV[4], ARGV[8], 0, ARGV[6], 'IDLE', ARGV[7], 'RETRYCOUNT', math.max(deliveries - 1, 0), 'JUSTID')
+  redis.call('SADD', KEYS[3], ARGV[6])
+  return 1
+end
 ",
     )
 });
 
-/// Moves a held entry to the dead letters, with its last error (the given one, or the one a
-/// failed run kept), then acknowledges and deletes it, and counts it in the queue's total.
-/// KEYS: jobs, dead, errors, runs, totals. ARGV:
-/// group, consumer, id, kind, job key, payload, error (empty: the kept one), reason. Returns
-/// 1 or 0.
+/// Moves a held entry to the dead letters: the dead letter's first fields are `attempts`
+/// and `error` (the given one, or if empty the reason and the error a failed run kept), then
+/// the entry's own fields as they are in the stream, byte for byte. Then acknowledges and
+/// deletes it, and counts it in the queue's total. KEYS: memo, jobs, dead, errors, runs,
+/// totals. ARGV: memo slot, call, memo ttl, group, consumer, id, job key (empty for an entry
+/// without one), error, reason, outcome key prefix, outcome ttl ms (0: keep none; the
+/// outcome kept is `RemoteOutcome::DeadLettered`'s JSON). Returns 1, 0 if not held, or 2 if the entry was deleted from
+/// the stream while pending (it is acknowledged, and nothing is dead-lettered).
 pub(crate) static DEAD_LETTER: LazyLock<Script> = LazyLock::new(|| {
-    with_holder(
+    settling(
         r"
-local deliveries = deliveries_if_held(KEYS[1], ARGV[1], ARGV[3], ARGV[2])
-if not deliveries then return 0 end
-local error = ARGV[7]
-if error == '' then
-  error = redis.call('HGET', KEYS[3], ARGV[5]) or 'no error recorded'
-  error = ARGV[8] .. ': ' .. error
+local function settle()
+  if not deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5]) then return 0 end
+  local found = redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6])
+  redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
+  if #found == 0 then return 2 end
+  local error = ARGV[8]
+  local attempts = 0
+  if ARGV[7] ~= '' then
+    if error == '' then
+      error = ARGV[9] .. ': ' .. (redis.call('HGET', KEYS[4], ARGV[7]) or 'no error recorded')
+    end
+    attempts = redis.call('HGET', KEYS[5], ARGV[7]) or 0
+    redis.call('HDEL', KEYS[4], ARGV[7], ARGV[7] .. ':run')
+    redis.call('HDEL', KEYS[5], ARGV[7])
+  end
+  local fields = {'attempts', attempts, 'error', error}
+  for _, value in ipairs(found[1][2]) do table.insert(fields, value) end
+  redis.call('XADD', KEYS[3], '*', unpack(fields))
+  redis.call('XDEL', KEYS[2], ARGV[6])
+  redis.call('HINCRBY', KEYS[6], 'dead_lettered', 1)
+  local keep_ms = tonumber(ARGV[11])
+  if keep_ms > 0 and ARGV[7] ~= '' then
+    local outcome = ARGV[10] .. ARGV[7]
+    redis.call('DEL', outcome)
+    redis.call('RPUSH', outcome, cjson.encode({DeadLettered = {error = error}}))
+    redis.call('PEXPIRE', outcome, keep_ms)
+  end
+  return 1
 end
-local attempts = redis.call('HGET', KEYS[4], ARGV[5]) or 0
-redis.call('XADD', KEYS[2], '*', 'kind', ARGV[4], 'key', ARGV[5], 'payload', ARGV[6],
-  'attempts', attempts, 'error', error)
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
-redis.call('XDEL', KEYS[1], ARGV[3])
-redis.call('HDEL', KEYS[3], ARGV[5], ARGV[5] .. ':run')
-redis.call('HDEL', KEYS[4], ARGV[5])
-redis.call('HINCRBY', KEYS[5], 'dead_lettered', 1)
-return 1
 ",
     )
 });
@@ -123,7 +194,7 @@ return 1
 /// reported an outcome (a failed run keeps its error, and which run it was). KEYS: runs,
 /// errors. ARGV: job key. Returns 1 or 0.
 pub(crate) static SUSPECT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
 local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local reported = tonumber(redis.call('HGET', KEYS[2], ARGV[1] .. ':run') or '0')
@@ -133,48 +204,89 @@ return 0
     )
 });
 
-/// Counts job starts, each before its run: the attempt each one is, or minus its runs so far
-/// if it has used its attempts up (then it is not counted). KEYS: runs. ARGV: max attempts,
-/// then the job keys. Returns the counts in their order.
+/// Counts job starts, each before its run, for the entries this consumer still holds: the
+/// attempt each one is; minus its runs so far if it has used its attempts up (then it is
+/// not counted); 0 if the consumer no longer holds it (its lease lapsed and a rival took it:
+/// it must not start here). KEYS: runs, jobs. ARGV: group, consumer, max attempts, then
+/// pairs of entry id and job key. Returns the counts in their order.
 pub(crate) static START: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(&format!(
+        "{HOLDER}{}",
         r"
-local max = tonumber(ARGV[1])
+local max = tonumber(ARGV[3])
 local counts = {}
-for i = 2, #ARGV do
-  local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
-  if runs >= max then
-    counts[i - 1] = -runs
+for i = 4, #ARGV, 2 do
+  local n = (i - 2) / 2
+  if not deliveries_if_held(KEYS[2], ARGV[1], ARGV[i], ARGV[2]) then
+    counts[n] = 0
   else
-    counts[i - 1] = redis.call('HINCRBY', KEYS[1], ARGV[i], 1)
+    local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[i + 1]) or '0')
+    if runs >= max then
+      counts[n] = -runs
+    else
+      counts[n] = redis.call('HINCRBY', KEYS[1], ARGV[i + 1], 1)
+    end
   end
 end
 return counts
+"
+    ))
+});
+
+/// Reclaims entries idle past the visibility timeout, with each one's delivery count (which
+/// `XAUTOCLAIM` does not give) and why it was idle: 1 its holder's lease lapsed, 2 its
+/// back-off after a failed run passed, 3 a stopping consumer released it. KEYS: jobs,
+/// errors, runs, released. ARGV: group, consumer, min idle ms, cursor, count. Returns the
+/// next cursor, the ids found deleted while pending, the entries, their counts and causes.
+pub(crate) static RECLAIM: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+local reply = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'COUNT', ARGV[5])
+local counts, causes = {}, {}
+for i, entry in ipairs(reply[2]) do
+  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)
+  counts[i] = pending[1][4]
+  local key = nil
+  local fields = entry[2]
+  for f = 1, #fields, 2 do
+    if fields[f] == 'key' then key = fields[f + 1] end
+  end
+  local cause = 1
+  if redis.call('SREM', KEYS[4], entry[1]) == 1 then
+    cause = 3
+  elseif key then
+    local runs = redis.call('HGET', KEYS[3], key)
+    if runs and runs == redis.call('HGET', KEYS[2], key .. ':run') then cause = 2 end
+  end
+  causes[i] = cause
+end
+for _, id in ipairs(reply[3] or {}) do redis.call('SREM', KEYS[4], id) end
+return {reply[1], reply[3] or {}, reply[2], counts, causes}
 ",
     )
 });
 
-/// Reclaims entries idle past the visibility timeout, with each one's delivery count (which
-/// `XAUTOCLAIM` does not give). KEYS: jobs. ARGV: group, consumer, min idle ms, cursor,
-/// count. Returns the `XAUTOCLAIM` reply and the counts, in the order of its entries.
-pub(crate) static RECLAIM: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+/// This consumer's own pending entries from `start` on (for the ones a lost read reply
+/// delivered to nobody who knows): id, delivery count, and the entry, or `false` if it was
+/// deleted while pending. KEYS: jobs. ARGV: group, consumer, start, count.
+pub(crate) static OWN_PENDING: LazyLock<Script> = LazyLock::new(|| {
+    script(
         r"
-local reply = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'COUNT', ARGV[5])
-local counts = {}
-for i, entry in ipairs(reply[2]) do
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)
-  counts[i] = pending[1][4]
+local found = {}
+for _, pending in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], '+', ARGV[4], ARGV[2])) do
+  local entry = redis.call('XRANGE', KEYS[1], pending[1], pending[1])
+  table.insert(found, {pending[1], pending[4], entry[1] or false})
 end
-return {reply, counts}
+return found
 ",
     )
 });
 
 /// Removes a consumer from the group if it still holds nothing and is still idle past the
-/// threshold. KEYS: jobs. ARGV: group, consumer, idle ms. Returns 1 if removed.
+/// threshold, with its memo. KEYS: jobs, the consumer's memo. ARGV: group, consumer, idle
+/// ms. Returns 1 if removed.
 pub(crate) static FORGET: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
 for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
   local fields = {}
@@ -182,6 +294,7 @@ for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
   if fields['name'] == ARGV[2] then
     if fields['pending'] == 0 and fields['idle'] >= tonumber(ARGV[3]) then
       redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+      redis.call('DEL', KEYS[2])
       return 1
     end
     return 0
@@ -192,20 +305,102 @@ return 0
     )
 });
 
-/// Moves a dead letter back to the job stream, as a new entry with its deliveries counted
-/// from zero. KEYS: dead, jobs. ARGV: dead letter id. Returns the new entry's id, or false.
+/// Moves a dead letter back to the job stream, as a new entry with the job's fields as they
+/// were, its deliveries counted from zero. KEYS: dead, jobs. ARGV: dead letter id. Returns
+/// the new entry's id, or false.
 pub(crate) static REQUEUE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
 local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #found == 0 then return false end
 local fields = found[1][2]
-local entry = {}
-for i = 1, #fields, 2 do entry[fields[i]] = fields[i + 1] end
-local id = redis.call('XADD', KEYS[2], '*', 'kind', entry['kind'], 'key', entry['key'],
-  'payload', entry['payload'])
+local first = 1
+if fields[1] == 'attempts' and fields[3] == 'error' then first = 5 end
+if #fields < first then return false end
+local id = redis.call('XADD', KEYS[2], '*', unpack(fields, first))
 redis.call('XDEL', KEYS[1], ARGV[1])
 return id
+",
+    )
+});
+
+/// A queue's state in one snapshot: stream length, dead letters, totals, pending count,
+/// undelivered count (`lag`, or -1 if Redis does not know it), and the consumers (name,
+/// pending, idle ms). KEYS: jobs, dead, totals. ARGV: group.
+pub(crate) static SNAPSHOT: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+local length = redis.call('XLEN', KEYS[1])
+local dead = redis.call('XLEN', KEYS[2])
+local totals = redis.call('HMGET', KEYS[3], 'acknowledged', 'dead_lettered')
+local pending, lag, consumers = 0, -1, {}
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+    local fields = {}
+    for i = 1, #group, 2 do fields[group[i]] = group[i + 1] end
+    if fields['name'] == ARGV[1] then
+      pending = fields['pending']
+      if type(fields['lag']) == 'number' then lag = fields['lag'] end
+      for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+        local c = {}
+        for i = 1, #consumer, 2 do c[consumer[i]] = consumer[i + 1] end
+        table.insert(consumers, {c['name'], c['pending'], c['idle']})
+      end
+    end
+  end
+end
+return {length, dead, tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), pending, lag, consumers}
+",
+    )
+});
+
+/// Tries, changing nothing, every command a consumer sends on every key it uses, so that a
+/// Redis user without a permission is refused at connect rather than stalling later. KEYS:
+/// jobs, dead, errors, runs, totals, released, memo, an outcome key. ARGV: group, consumer.
+/// Returns what was refused (empty if nothing).
+pub(crate) static PROBE: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+local refused = {}
+local function try(...)
+  local ok = redis.pcall(...)
+  if type(ok) == 'table' and ok.err and string.find(ok.err, 'NOPERM', 1, true) then
+    table.insert(refused, ok.err)
+  end
+  return ok
+end
+local probe = '0-1'
+try('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '0')
+try('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
+try('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, probe, 'JUSTID')
+try('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], '999999999999', probe, 'COUNT', 1, 'JUSTID')
+try('XACK', KEYS[1], ARGV[1], probe)
+try('XDEL', KEYS[1], probe)
+try('XRANGE', KEYS[1], probe, probe)
+try('XLEN', KEYS[1])
+try('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
+try('XINFO', 'GROUPS', KEYS[1])
+try('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], '\0probe')
+local added = try('XADD', KEYS[2], '*', 'probe', '1')
+if type(added) ~= 'table' then try('XDEL', KEYS[2], added) end
+try('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
+for k = 3, 7 do
+  local kind = (k == 6) and 'set' or 'hash'
+  if kind == 'set' then
+    try('SADD', KEYS[k], '\0probe')
+    try('SREM', KEYS[k], '\0probe')
+  else
+    try('HSET', KEYS[k], '\0probe', 0)
+    try('HINCRBY', KEYS[k], '\0probe', 0)
+    try('HGET', KEYS[k], '\0probe')
+    try('HDEL', KEYS[k], '\0probe')
+  end
+end
+try('PEXPIRE', KEYS[7], 1000)
+try('RPUSH', KEYS[8], 'probe')
+try('PEXPIRE', KEYS[8], 1000)
+try('DEL', KEYS[8])
+return refused
 ",
     )
 });

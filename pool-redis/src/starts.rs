@@ -8,11 +8,13 @@
 
 use async_channel::{Receiver, Sender};
 use futures_lite::future;
-use pool_core::{BoxError, CancellationToken};
+use pool_core::{BoxError, CancellationToken, Executor};
+use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
-use crate::connection::SharedConnection;
+use crate::queue::GROUP;
 use crate::scripts;
+use crate::shared::Shared;
 
 /// The most starts one script call counts.
 const MOST_PER_COUNT: usize = 256;
@@ -20,11 +22,23 @@ const MOST_PER_COUNT: usize = 256;
 /// Said to the starts still waiting when the consumer stops counting.
 const STOPPED: &str = "the consumer stopped counting starts";
 
-/// A start to count, and where its count goes: the attempt it is, or minus the runs so far
-/// if no attempt is left.
+/// A start to count, and where its count goes: the attempt it is, minus the runs so far if
+/// no attempt is left, or 0 if the entry is no longer held here.
 struct Request {
+    entry_id: String,
     job_key: Uuid,
     reply: Sender<Result<i64, String>>,
+}
+
+/// What counting a start found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Counted {
+    /// The run may start: it is this attempt.
+    Attempt(u32),
+    /// It has used its attempts up, with this many runs: it does not start.
+    OutOfAttempts(u32),
+    /// Another consumer holds the entry now: it does not start here.
+    NotHeld,
 }
 
 /// The starts waiting to be counted. Clones share them.
@@ -40,16 +54,22 @@ impl Starts {
         Self { requests, waiting }
     }
 
-    /// Counts a start of job `job_key`: `Ok(attempt)`, or `Err(runs so far)` if none is left.
-    pub(crate) async fn count(&self, job_key: Uuid) -> Result<Result<u32, u32>, BoxError> {
+    /// Counts a start of job `job_key`, held as entry `entry_id`.
+    pub(crate) async fn count(&self, entry_id: &str, job_key: Uuid) -> Result<Counted, BoxError> {
         let (reply, counted) = async_channel::bounded(1);
-        self.requests
-            .send(Request { job_key, reply })
-            .await
-            .map_err(|_| STOPPED)?;
+        let request = Request {
+            entry_id: entry_id.to_owned(),
+            job_key,
+            reply,
+        };
+        self.requests.send(request).await.map_err(|_| STOPPED)?;
         let counted = counted.recv().await.map_err(|_| STOPPED)??;
         let runs = u32::try_from(counted.unsigned_abs()).unwrap_or(u32::MAX);
-        Ok(if counted > 0 { Ok(runs) } else { Err(runs) })
+        Ok(match counted {
+            0 => Counted::NotHeld,
+            1.. => Counted::Attempt(runs),
+            _ => Counted::OutOfAttempts(runs),
+        })
     }
 
     /// Counts the starts asked for, in batches, until `stop` fires. A failed count fails
@@ -58,11 +78,9 @@ impl Starts {
     ///
     /// However it ends, returned or dropped with the consumer's `run`, the starts waiting
     /// then and any asked for later fail at once rather than wait for ever.
-    pub(crate) async fn count_until(
+    pub(crate) async fn count_until<E: Executor>(
         &self,
-        connection: &SharedConnection,
-        runs_key: &str,
-        max_attempts: u32,
+        shared: &Shared<E>,
         stop: &CancellationToken,
     ) {
         let _closing = CloseOnDrop(&self.waiting);
@@ -88,7 +106,7 @@ impl Starts {
             if batch.is_empty() {
                 continue;
             }
-            let counted = count_batch(connection, runs_key, max_attempts, &batch).await;
+            let counted = count_batch(shared, &batch).await;
             for (index, request) in batch.into_iter().enumerate() {
                 let reply = match &counted {
                     Ok(counts) => Ok(counts[index]),
@@ -112,18 +130,23 @@ impl Drop for CloseOnDrop<'_> {
 }
 
 /// One round trip: the count of each start in `batch`, in its order.
-async fn count_batch(
-    shared: &SharedConnection,
-    runs_key: &str,
-    max_attempts: u32,
+async fn count_batch<E: Executor>(
+    shared: &Shared<E>,
     batch: &[Request],
 ) -> Result<Vec<i64>, String> {
-    let mut connection = shared.get().await.map_err(|error| error.to_string())?;
     let mut invocation = scripts::START.prepare_invoke();
-    invocation.key(runs_key).arg(max_attempts);
+    invocation
+        .key(shared.queue.runs_key())
+        .key(shared.queue.jobs_key())
+        .arg(GROUP)
+        .arg(&shared.name)
+        .arg(shared.config.retry.max_attempts);
     for request in batch {
-        invocation.arg(request.job_key.to_string());
+        invocation
+            .arg(&request.entry_id)
+            .arg(request.job_key.to_string());
     }
+    let mut connection: ConnectionManager = shared.commands.clone();
     match invocation.invoke_async::<Vec<i64>>(&mut connection).await {
         Ok(counts) if counts.len() == batch.len() => Ok(counts),
         Ok(counts) => Err(format!(
@@ -132,7 +155,10 @@ async fn count_batch(
             batch.len()
         )),
         Err(error) => {
-            shared.failed(&error);
+            if crate::error::is_no_permission(&error) {
+                shared.fail(error.into());
+                return Err("the Redis user may not count starts".to_owned());
+            }
             Err(error.to_string())
         }
     }

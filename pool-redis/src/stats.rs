@@ -4,17 +4,24 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// A consumer's counts since it started, from [`Consumer::stats`](crate::Consumer::stats).
 ///
-/// A command whose reply a dropped connection lost is sent again; a retry, dead letter or
-/// release that had been carried out the first time then finds the entry no longer held, and
-/// counts under `leases_lost` instead. The queue's own state is right either way: each of
-/// these steps checks who holds the entry, in one script.
+/// Each count is of what Redis did: a settling command whose reply a dropped connection
+/// lost is sent again under the same call id, and Redis answers it with the first reply, so
+/// nothing done is counted twice or as lost.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConsumerStats {
     /// Entries taken from the queue: read new, or reclaimed.
     pub read: u64,
-    /// Of `read`, entries reclaimed from a consumer whose lease lapsed.
+    /// Of `read`, entries reclaimed from a consumer whose lease lapsed: it crashed, paused
+    /// past the visibility timeout, or lost Redis. The one to alert on.
     pub reclaimed: u64,
+    /// Of `read`, failed entries taken again once their back-off had passed.
+    pub retries_taken: u64,
+    /// Of `read`, entries a stopping consumer gave back, taken here.
+    pub releases_taken: u64,
+    /// Of `read`, entries that a read whose reply was lost (a dropped connection) had
+    /// delivered to this consumer, taken in once the connection was back.
+    pub recovered: u64,
     /// Jobs that ran to success here, and are acknowledged (and deleted).
     pub acknowledged: u64,
     /// Failed runs left for a retry after their back-off.
@@ -25,8 +32,9 @@ pub struct ConsumerStats {
     pub released: u64,
     /// Lease renewals: one per held entry per renewal round.
     pub lease_renewals: u64,
-    /// Held entries found reclaimed by another consumer (this one's lease had lapsed): their
-    /// outcome here is not acted on, except a success, which is acknowledged.
+    /// Held entries found taken by another consumer (this one's lease had lapsed, in a pause
+    /// say): found by a lease renewal, by a job about to start (it then does not start), or
+    /// by a settlement (its outcome is not acted on: the new holder settles the entry).
     pub leases_lost: u64,
     /// Entries a reclaim found deleted from the stream while pending: counted, then gone.
     pub deleted_while_pending: u64,
@@ -38,6 +46,9 @@ pub struct ConsumerStats {
 pub(crate) struct Counters {
     pub(crate) read: AtomicU64,
     pub(crate) reclaimed: AtomicU64,
+    pub(crate) retries_taken: AtomicU64,
+    pub(crate) releases_taken: AtomicU64,
+    pub(crate) recovered: AtomicU64,
     pub(crate) acknowledged: AtomicU64,
     pub(crate) retried: AtomicU64,
     pub(crate) dead_lettered: AtomicU64,
@@ -57,6 +68,9 @@ impl Counters {
         ConsumerStats {
             read: at(&self.read),
             reclaimed: at(&self.reclaimed),
+            retries_taken: at(&self.retries_taken),
+            releases_taken: at(&self.releases_taken),
+            recovered: at(&self.recovered),
             acknowledged: at(&self.acknowledged),
             retried: at(&self.retried),
             dead_lettered: at(&self.dead_lettered),

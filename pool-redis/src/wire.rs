@@ -1,35 +1,124 @@
-//! The fields of a job's stream entry and of a dead letter.
+//! The fields of a job's stream entry and of a dead letter, read from Redis's replies one
+//! entry at a time: whatever a client wrote into one entry, the others parse.
 
-use redis::streams::StreamId;
+use redis::Value;
 use uuid::Uuid;
 
 pub(crate) const KIND: &str = "kind";
 pub(crate) const KEY: &str = "key";
 pub(crate) const PAYLOAD: &str = "payload";
 
-/// A job entry as read from the stream: its fields may be anything a client wrote, so each is
-/// optional until checked.
+/// A field's name and value, as bytes: Redis keeps any.
+pub(crate) type Field = (Vec<u8>, Vec<u8>);
+
+/// A stream entry as Redis gave it: its fields may be anything a client wrote.
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) id: String,
-    pub(crate) kind: Option<String>,
-    pub(crate) key: Option<Uuid>,
-    pub(crate) payload: Option<String>,
+    /// `None` for an entry deleted from the stream while it was pending.
+    pub(crate) fields: Option<Vec<Field>>,
     /// Deliveries so far, this one included.
     pub(crate) deliveries: u32,
 }
 
 impl Entry {
-    pub(crate) fn from_stream(entry: &StreamId, deliveries: u32) -> Self {
-        Self {
-            id: entry.id.clone(),
-            kind: entry.get(KIND),
-            key: entry
-                .get::<String>(KEY)
-                .and_then(|key| Uuid::parse_str(&key).ok()),
-            payload: entry.get(PAYLOAD),
+    /// One entry of a stream reply (`[id, [name, value, ...]]`); `None` if it has not even
+    /// an id, which Redis never sends.
+    pub(crate) fn parse(value: &Value, deliveries: u32) -> Option<Self> {
+        let Value::Array(parts) = value else {
+            return None;
+        };
+        let id = text(parts.first()?)?;
+        let fields = match parts.get(1) {
+            Some(Value::Array(flat)) => Some(
+                flat.chunks(2)
+                    .map(|pair| {
+                        let name = pair.first().and_then(bytes).unwrap_or_default();
+                        let value = pair.get(1).and_then(bytes).unwrap_or_default();
+                        (name, value)
+                    })
+                    .collect(),
+            ),
+            Some(Value::Map(pairs)) => Some(
+                pairs
+                    .iter()
+                    .map(|(name, value)| {
+                        (
+                            bytes(name).unwrap_or_default(),
+                            bytes(value).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        Some(Self {
+            id,
+            fields,
             deliveries,
-        }
+        })
+    }
+
+    /// The entries of an `XREADGROUP` reply, over every stream in it.
+    pub(crate) fn parse_read(reply: &Value) -> Vec<Self> {
+        let streams: Vec<&Value> = match reply {
+            Value::Array(streams) => streams
+                .iter()
+                .filter_map(|stream| match stream {
+                    Value::Array(pair) => pair.get(1),
+                    _ => None,
+                })
+                .collect(),
+            Value::Map(streams) => streams.iter().map(|(_, entries)| entries).collect(),
+            _ => Vec::new(),
+        };
+        streams
+            .into_iter()
+            .filter_map(|entries| match entries {
+                Value::Array(entries) => Some(entries),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|entry| {
+                let parsed = Self::parse(entry, 1);
+                if parsed.is_none() {
+                    tracing::error!(?entry, "a stream entry without an id: skipped");
+                }
+                parsed
+            })
+            .collect()
+    }
+
+    /// The field called `name`, if there is one.
+    fn field(&self, name: &str) -> Option<&[u8]> {
+        self.fields
+            .as_ref()?
+            .iter()
+            .find(|(field, _)| field == name.as_bytes())
+            .map(|(_, value)| value.as_slice())
+    }
+
+    /// The job it holds, or why it holds none.
+    pub(crate) fn job(&self) -> Result<Job, String> {
+        let utf8 = |name: &str| -> Result<String, String> {
+            let value = self
+                .field(name)
+                .ok_or_else(|| format!("malformed entry: no field {name:?}"))?;
+            String::from_utf8(value.to_vec())
+                .map_err(|_| format!("malformed entry: the field {name:?} is not UTF-8"))
+        };
+        let kind = utf8(KIND)?;
+        let key = utf8(KEY)?;
+        let key = Uuid::parse_str(&key)
+            .map_err(|_| format!("malformed entry: the key {key:?} is not a UUID"))?;
+        Ok(Job {
+            id: self.id.clone(),
+            kind,
+            key,
+            payload: utf8(PAYLOAD)?,
+            deliveries: self.deliveries,
+            attempt: std::sync::Arc::default(),
+        })
     }
 }
 
@@ -47,33 +136,144 @@ pub(crate) struct Job {
 }
 
 /// A job that will not run again unless re-queued: why, and what it was.
+///
+/// The dead letter keeps the job's entry as it was written, field by field and byte for
+/// byte, so that an operator can see (and repair) even an entry that could not be read:
+/// `kind`, `key` and `payload` show those fields as text, escaped where they are not UTF-8.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeadLetter {
     /// The dead-letter stream's entry id (for [`DeadLetters::requeue`](crate::DeadLetters::requeue)).
     pub id: String,
-    /// The job's kind, as it was on the wire.
+    /// The job's kind, as it was on the wire (escaped if not UTF-8; empty if missing).
     pub kind: String,
-    /// The producer's key for the job.
+    /// The producer's key for the job (escaped if not UTF-8; empty if missing).
     pub key: String,
-    /// The job's payload, as it was on the wire.
+    /// The job's payload, as it was on the wire (escaped if not UTF-8; empty if missing).
     pub payload: String,
-    /// How many times it was delivered.
+    /// How many times it started.
     pub attempts: u32,
     /// The last error, or why it could not run at all.
     pub error: String,
+    /// Every field of the job's entry, as written.
+    pub fields: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
+/// The first two fields of a dead letter: the rest are the job's entry as it was.
+pub(crate) const DEAD_LETTER_META: [&str; 2] = ["attempts", "error"];
+
 impl DeadLetter {
-    pub(crate) fn from_stream(entry: &StreamId) -> Self {
-        let text = |field: &str| entry.get::<String>(field).unwrap_or_default();
+    pub(crate) fn from_entry(entry: Entry) -> Self {
+        let mut fields = entry.fields.unwrap_or_default();
+        let meta: Vec<Field> = if fields
+            .iter()
+            .take(2)
+            .map(|(name, _)| name.as_slice())
+            .eq(DEAD_LETTER_META.iter().map(|name| name.as_bytes()))
+        {
+            fields.drain(..2).collect()
+        } else {
+            Vec::new()
+        };
+        let meta_text = |name: &str| {
+            meta.iter()
+                .find(|(field, _)| field == name.as_bytes())
+                .map(|(_, value)| escaped(value))
+                .unwrap_or_default()
+        };
+        let job_text = |name: &str| {
+            fields
+                .iter()
+                .find(|(field, _)| field == name.as_bytes())
+                .map(|(_, value)| escaped(value))
+                .unwrap_or_default()
+        };
         Self {
-            id: entry.id.clone(),
-            kind: text(KIND),
-            key: text(KEY),
-            payload: text(PAYLOAD),
-            attempts: entry.get("attempts").unwrap_or(0),
-            error: text("error"),
+            id: entry.id,
+            kind: job_text(KIND),
+            key: job_text(KEY),
+            payload: job_text(PAYLOAD),
+            attempts: meta_text("attempts").parse().unwrap_or(0),
+            error: meta_text("error"),
+            fields,
         }
+    }
+}
+
+/// `value` as text: as it is if UTF-8, else with every byte outside printable ASCII escaped
+/// (`\xff`), so that nothing of it is lost.
+pub fn escaped(value: &[u8]) -> String {
+    match std::str::from_utf8(value) {
+        Ok(text) => text.to_owned(),
+        Err(_) => value.escape_ascii().to_string(),
+    }
+}
+
+fn bytes(value: &Value) -> Option<Vec<u8>> {
+    match value {
+        Value::BulkString(bytes) => Some(bytes.clone()),
+        Value::SimpleString(text) => Some(text.as_bytes().to_vec()),
+        Value::Int(number) => Some(number.to_string().into_bytes()),
+        _ => None,
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    String::from_utf8(bytes(value)?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bulk(text: &[u8]) -> Value {
+        Value::BulkString(text.to_vec())
+    }
+
+    fn entry(id: &str, fields: &[&[u8]]) -> Value {
+        Value::Array(vec![
+            bulk(id.as_bytes()),
+            Value::Array(fields.iter().map(|field| bulk(field)).collect()),
+        ])
+    }
+
+    #[test]
+    fn a_bad_entry_costs_only_itself() {
+        let key = Uuid::new_v4().to_string();
+        let good = entry(
+            "1-0",
+            &[b"kind", b"k", b"key", key.as_bytes(), b"payload", b"{}"],
+        );
+        let bad = entry("2-0", &[b"\xff\x00", b"x"]);
+        let reply = Value::Array(vec![Value::Array(vec![
+            bulk(b"{q}:jobs"),
+            Value::Array(vec![good.clone(), bad, good]),
+        ])]);
+        let entries = Entry::parse_read(&reply);
+        assert_eq!(entries.len(), 3);
+        assert!(entries[0].job().is_ok() && entries[2].job().is_ok());
+        let reason = entries[1].job().unwrap_err();
+        assert!(reason.contains("no field \"kind\""), "{reason}");
+        assert_eq!(
+            entries[1].fields.as_deref(),
+            Some(&[(b"\xff\x00".to_vec(), b"x".to_vec())][..])
+        );
+    }
+
+    #[test]
+    fn dead_letters_keep_the_entry_as_written() {
+        let letter = DeadLetter::from_entry(
+            Entry::parse(
+                &entry(
+                    "5-0",
+                    &[b"attempts", b"0", b"error", b"malformed", b"kind", b"\xffk"],
+                ),
+                1,
+            )
+            .unwrap(),
+        );
+        assert_eq!(letter.kind, "\\xffk");
+        assert_eq!(letter.error, "malformed");
+        assert_eq!(letter.fields, vec![(b"kind".to_vec(), b"\xffk".to_vec())]);
     }
 }

@@ -123,7 +123,7 @@ async fn work<H: Harness>(url: String) {
         .await
         .unwrap();
     let _ = RECORDER.set((connection, consumer.name().to_owned()));
-    consumer.run().await;
+    consumer.run().await.expect("the worker ran");
 }
 
 /// A worker process on `runtime`.

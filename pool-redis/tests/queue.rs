@@ -13,7 +13,7 @@ use pool_redis::{
 };
 use redis::AsyncCommands;
 use support::server::RedisServer;
-use support::{Probe, Setup, eventually, probe_consumer, runs};
+use support::{Probe, Setup, eventually, probe_consumer, ran, runs};
 
 /// A consumer of `queue` for the probes, quick to retry and reclaim.
 fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor> {
@@ -52,7 +52,7 @@ pub async fn every_job_runs_and_is_acknowledged<H: Harness>() {
         eventually("the queue to drain", || drained(&url, &queue)).await;
         consumer.shutdown().await
     };
-    let (_, stats) = future::zip(consumer.run(), body).await;
+    let (_, stats) = future::zip(ran(&consumer), body).await;
     assert_eq!((stats.read, stats.acknowledged, stats.held), (200, 200, 0));
     let mut ran: Vec<_> = runs(&test);
     ran.sort();
@@ -125,7 +125,7 @@ pub async fn failures_retry_then_dead_letter<H: Harness>() {
         .await;
         consumer.shutdown().await
     };
-    let (_, stats) = future::zip(consumer.run(), body).await;
+    let (_, stats) = future::zip(ran(&consumer), body).await;
     let ran = runs(&test);
     let attempts = |key| -> Vec<u32> {
         ran.iter()
@@ -170,7 +170,7 @@ pub async fn entries_that_cannot_run_are_dead_lettered_with_the_reason<H: Harnes
         eventually("the queue to drain", || drained(&url, &queue)).await;
         consumer.shutdown().await
     };
-    let (_, stats) = future::zip(consumer.run(), body).await;
+    let (_, stats) = future::zip(ran(&consumer), body).await;
     let letters = dead.list(10).await.unwrap();
     assert!(letters[0].error.contains("unknown kind"), "{letters:?}");
     assert!(
@@ -219,7 +219,7 @@ pub async fn a_dead_consumers_entries_are_reclaimed<H: Harness>() {
         eventually("the queue to drain", || drained(&url, &queue)).await;
         consumer.shutdown().await
     };
-    let (_, stats) = future::zip(consumer.run(), body).await;
+    let (_, stats) = future::zip(ran(&consumer), body).await;
     assert_eq!((stats.reclaimed, stats.acknowledged), (20, 20));
     let ran = runs(&test);
     assert_eq!(ran.len(), 20);
@@ -258,7 +258,7 @@ pub async fn shutdown_now_releases_unstarted_entries<H: Harness>() {
         .await;
         first.shutdown_now().await
     };
-    let (_, stats) = future::zip(first.run(), body).await;
+    let (_, stats) = future::zip(ran(&first), body).await;
     assert_eq!(
         (stats.released, stats.acknowledged, stats.retried),
         (6, 0, 0)
@@ -271,7 +271,7 @@ pub async fn shutdown_now_releases_unstarted_entries<H: Harness>() {
         .await;
         second.shutdown_now().await
     };
-    let (_, stats) = future::zip(second.run(), body).await;
+    let (_, stats) = future::zip(ran(&second), body).await;
     // The job that was cancelled runs again (and waits for cancellation again): its first
     // run started, so it counted (attempt 2 now). The five that never started run as
     // attempt 1: releasing them charged nothing.
@@ -316,7 +316,7 @@ pub async fn a_graceful_shutdown_settles_what_it_holds<H: Harness>() {
         .await;
         consumer.shutdown().await
     };
-    let (_, stats) = future::zip(consumer.run(), body).await;
+    let (_, stats) = future::zip(ran(&consumer), body).await;
     assert_eq!(stats.held, 0);
     // Every entry read ran and was acknowledged, but one a read in flight brought back as
     // the stop began: that one was given back unstarted.
@@ -357,7 +357,7 @@ pub async fn shutdown_timeout_cancels_at_the_deadline<H: Harness>() {
         eventually("the job to start", || async { !runs(&test).is_empty() }).await;
         consumer.shutdown_timeout(Duration::from_millis(100)).await
     };
-    let (_, stats) = future::zip(consumer.run(), body).await;
+    let (_, stats) = future::zip(ran(&consumer), body).await;
     assert_eq!((stats.released, stats.held), (1, 0), "{stats:?}");
     let left = queue_stats(&url, &queue).await.unwrap();
     assert_eq!(
@@ -404,7 +404,7 @@ pub async fn shutdowns_return_and_escalate<H: Harness>() {
         };
         future::zip(graceful, harsher).await
     };
-    let (_, (graceful, now)) = future::zip(consumer.run(), body).await;
+    let (_, (graceful, now)) = future::zip(ran(&consumer), body).await;
     assert_eq!(graceful, now);
     assert_eq!((now.released, now.held), (1, 0), "{now:?}");
 }
@@ -468,7 +468,7 @@ pub async fn gone_consumers_are_forgotten<H: Harness>() {
         .await;
         consumer.shutdown().await
     };
-    future::zip(consumer.run(), body).await;
+    future::zip(ran(&consumer), body).await;
 }
 
 /// A job three times longer than the visibility timeout keeps its lease by renewal: a second
@@ -493,7 +493,7 @@ pub async fn a_long_job_keeps_its_lease<H: Harness>() {
         (holder_stats, rival_stats)
     };
     let ((_, _), (holder_stats, rival_stats)) =
-        future::zip(future::zip(holder.run(), rival.run()), body).await;
+        future::zip(future::zip(ran(&holder), ran(&rival)), body).await;
     assert_eq!(runs(&test), [(key, 1)], "ran once");
     let (by_holder, by_rival) = if holder_stats.acknowledged == 1 {
         (holder_stats, rival_stats)
@@ -558,7 +558,7 @@ pub async fn bad_input_is_a_typed_error<H: Harness>() {
         );
         named.shutdown().await
     };
-    future::zip(named.run(), body).await;
+    future::zip(ran(&named), body).await;
 }
 
 on_every_runtime!(

@@ -9,7 +9,7 @@ use futures_lite::future;
 use pool_core::testkit::Harness;
 use pool_redis::{Producer, Queue, QueueError, RetryPolicy, queue_stats};
 use support::server::RedisServer;
-use support::{Probe, Setup, eventually, probe_consumer, runs};
+use support::{Probe, Setup, eventually, probe_consumer, ran, runs};
 
 fn test_name<H: Harness>(case: &str) -> String {
     format!("{case}/{}", std::any::type_name::<H>())
@@ -74,7 +74,7 @@ pub async fn a_redis_restart_loses_no_job<H: Harness>() {
         eventually("the queue to drain", || drained(&url, &queue)).await;
         consumer.shutdown().await
     };
-    let (_, stats) = future::zip(consumer.run(), body).await;
+    let (_, stats) = future::zip(ran(&consumer), body).await;
     let ran = runs(&test);
     for key in &keys {
         assert!(ran.iter().any(|(k, _)| k == key), "job {key} never ran");
@@ -129,7 +129,7 @@ pub async fn dropped_connections_are_opened_again<H: Harness>() {
         eventually("the queue to drain", || drained(&url, &queue)).await;
         consumer.shutdown().await
     };
-    let (_, stats) = future::zip(consumer.run(), body).await;
+    let (_, stats) = future::zip(ran(&consumer), body).await;
     let ran = runs(&test);
     for key in &keys {
         assert!(ran.iter().any(|(k, _)| k == key), "job {key} never ran");
@@ -174,7 +174,7 @@ pub async fn a_lost_group_is_created_again<H: Harness>() {
         consumer.shutdown().await;
         first
     };
-    let (_, first) = future::zip(consumer.run(), body).await;
+    let (_, first) = future::zip(ran(&consumer), body).await;
     assert!(runs(&test).iter().any(|(key, _)| *key == first));
 }
 

@@ -151,3 +151,11 @@ impl Setup {
         (self.url.clone(), self.queue.clone(), self.test.clone())
     }
 }
+
+/// Runs `consumer` to its end, which must not be an error.
+pub async fn ran<E: pool_core::Executor>(consumer: &Consumer<E>) -> pool_redis::ConsumerStats {
+    consumer
+        .run()
+        .await
+        .expect("the consumer ran without error")
+}

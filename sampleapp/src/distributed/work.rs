@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_lite::future;
 use pool_async_std::AsyncStdExecutor;
 use pool_core::Executor;
-use pool_redis::{Consumer, ConsumerStats, Queue, Registry, RetryPolicy};
+use pool_redis::{Consumer, Queue, Registry, RetryPolicy};
 use pool_smol::SmolExecutor;
 use pool_tokio::TokioExecutor;
 use serde::Serialize;
@@ -100,7 +100,13 @@ async fn work<E: Executor + Clone>(
         };
         future::or(consumer.shutdown(), now).await
     };
-    let (_, stats): (ConsumerStats, ConsumerStats) = future::zip(consumer.run(), stopping).await;
+    let stop_or_failure = future::or(stopping, async {
+        // The consumer stopped by itself (a permission Redis refused): `run` says why.
+        let _ = consumer.run().await;
+        consumer.stats()
+    });
+    let (ran, stats) = future::zip(consumer.run(), stop_or_failure).await;
+    ran?;
     Ok(Worked {
         queue: args.queue.queue.clone(),
         consumer: consumer.name().to_owned(),

@@ -43,7 +43,7 @@ pub(crate) async fn consume(spec: &ConsumerSpec) {
     .await
     .expect("the consumer connects");
     announce_ready();
-    consumer.run().await;
+    let _ = consumer.run().await;
 }
 
 /// Enqueues `jobs` jobs of `work_ms`, in pipelined batches.

@@ -1,0 +1,233 @@
+//! Building a consumer: its settings, checked, and its first contact with Redis.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pool_core::{CancellationToken, Executor, WorkerPool};
+
+use crate::config::{Config, ConfigError};
+use crate::connection;
+use crate::error::{client, unreachable};
+use crate::group::ensure_group;
+use crate::probe;
+use crate::queue::GROUP;
+use crate::shared::Shared;
+use crate::slots::Slots;
+use crate::starts::Starts;
+use crate::stats::Counters;
+use crate::{Consumer, Queue, QueueError, Registry, RetryPolicy};
+
+/// Builds a [`Consumer`]; from [`Consumer::builder`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `connect` is called"]
+pub struct ConsumerBuilder<E> {
+    url: String,
+    queue: Queue,
+    registry: Registry,
+    executor: E,
+    config: Config,
+    name: Option<String>,
+}
+
+impl<E> ConsumerBuilder<E> {
+    pub(crate) fn new(url: String, queue: Queue, registry: Registry, executor: E) -> Self {
+        Self {
+            url,
+            queue,
+            registry,
+            executor,
+            config: Config::default(),
+            name: None,
+        }
+    }
+}
+
+impl<E: Executor + Clone> ConsumerBuilder<E> {
+    /// Local workers: at most this many jobs run at once in this process. Default 8.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.config.workers = workers;
+        self
+    }
+
+    /// Entries held beyond the running ones, queued locally so that a worker never waits for
+    /// a round trip. Default 8. Every held entry is under lease. `workers + prefetch` may be
+    /// at most [`pool_core::MAX_QUEUE_CAPACITY`].
+    pub fn prefetch(mut self, prefetch: usize) -> Self {
+        self.config.prefetch = prefetch;
+        self
+    }
+
+    /// The most entries one read asks for. Default 100 (never more than the free room); at
+    /// least 1.
+    pub fn read_batch(mut self, batch: usize) -> Self {
+        self.config.read_batch = batch;
+        self
+    }
+
+    /// How long an entry may go without its holder's lease renewal before another consumer
+    /// may reclaim it. Held entries are renewed every third of it. Default 30 s; at least
+    /// [`MIN_VISIBILITY_TIMEOUT`](crate::MIN_VISIBILITY_TIMEOUT).
+    pub fn visibility_timeout(mut self, timeout: Duration) -> Self {
+        self.config.visibility = timeout;
+        self
+    }
+
+    /// How often this consumer looks for entries to reclaim (lapsed leases, back-offs that
+    /// have passed, entries released by a stopping consumer). Default 1 s; not zero.
+    pub fn reclaim_every(mut self, period: Duration) -> Self {
+        self.config.reclaim_every = period;
+        self
+    }
+
+    /// How failed jobs are retried. Default [`RetryPolicy::default`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// Keeps each job's outcome for `ttl` (not zero), for
+    /// [`Producer::wait_outcome`](crate::Producer::wait_outcome).
+    pub fn keep_outcomes(mut self, ttl: Duration) -> Self {
+        self.config.outcomes_ttl = Some(ttl);
+        self
+    }
+
+    /// Removes from the group the consumers that hold nothing and have been idle this long:
+    /// processes that died (their entries reclaimed by now). Default 10 minutes; never less
+    /// than ten reclaim periods.
+    pub fn forget_consumers_after(mut self, idle: Duration) -> Self {
+        self.config.forget_after = idle;
+        self
+    }
+
+    /// Stops a job that runs longer than `limit` (a failed run, retried); not zero.
+    pub fn job_timeout(mut self, limit: Duration) -> Self {
+        self.config.job_timeout = Some(limit);
+        self
+    }
+
+    /// How long a job cancelled by a shutdown may take to stop before it is aborted (the
+    /// local pool's shutdown grace). Default 1 s.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.config.shutdown_grace = grace;
+        self
+    }
+
+    /// The consumer's name in the group. Default: host, process id and a random suffix, new
+    /// on every start. A name is never reused: a process that restarts must not take over
+    /// the entries its previous life held (the living reclaim them).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Checks the settings, connects, creates the queue's group if needed, checks that the
+    /// Redis user may run every command the consumer will send, registers the name, and
+    /// starts the local pool. Then call [`Consumer::run`].
+    ///
+    /// # Errors
+    ///
+    /// [`QueueError::Config`] for a setting that cannot work (nothing is sent then),
+    /// [`QueueError::BadQueueName`], [`QueueError::BadUrl`], [`QueueError::Unreachable`] if
+    /// Redis does not answer, [`QueueError::NoPermission`] listing every command and key the
+    /// user may not use, [`QueueError::NameInUse`].
+    pub async fn connect(self) -> Result<Consumer<E>, QueueError> {
+        let config = self.config;
+        config.check()?;
+        self.queue.check()?;
+        let client = client(&self.url)?;
+        let commands = connection::commands(&client).map_err(unreachable(&self.url))?;
+        ensure_group(&mut commands.clone(), &self.queue)
+            .await
+            .map_err(unreachable(&self.url))?;
+        let name = self.name.unwrap_or_else(default_name);
+        let held_at_most = config.held_at_most();
+        let pool = WorkerPool::<E, String>::with_executor(self.executor.clone())
+            .name(format!("{}/{name}", self.queue.name()))
+            .workers(config.workers)
+            .queue_capacity(held_at_most.max(1))
+            .shutdown_grace(config.shutdown_grace);
+        let pool = match config.job_timeout {
+            Some(limit) => pool.job_timeout(limit),
+            None => pool,
+        };
+        let (pool, results) = pool
+            .build_with_results(held_at_most.max(1))
+            .map_err(ConfigError::Pool)?;
+        // Registers the name once the settings are known good (so `status` lists the
+        // consumer before it reads), and says whether it was new: a check and a claim in one
+        // step, so two processes started with one name cannot both pass.
+        let created: u64 = redis::cmd("XGROUP")
+            .arg("CREATECONSUMER")
+            .arg(self.queue.jobs_key())
+            .arg(GROUP)
+            .arg(&name)
+            .query_async(&mut commands.clone())
+            .await?;
+        if created == 0 {
+            return Err(QueueError::NameInUse(name));
+        }
+        if let Err(refused) = probe::permissions(&mut commands.clone(), &self.queue, &name).await {
+            // It holds nothing: gone at once rather than left for the others to forget.
+            let _: redis::RedisResult<u64> = redis::cmd("XGROUP")
+                .arg("DELCONSUMER")
+                .arg(self.queue.jobs_key())
+                .arg(GROUP)
+                .arg(&name)
+                .query_async(&mut commands.clone())
+                .await;
+            return Err(refused);
+        }
+        pool.start()?;
+        tracing::info!(queue = %self.queue.name(), consumer = %name, workers = config.workers, "consumer connected");
+        Ok(Consumer::new(Arc::new(Shared {
+            memo_key: self.queue.memo_key(&name),
+            queue: self.queue,
+            name,
+            client,
+            commands,
+            registry: self.registry,
+            executor: self.executor,
+            config,
+            pool,
+            results,
+            held: Mutex::new(HashMap::new()),
+            slots: Slots::new(held_at_most.max(1)),
+            counters: Counters::default(),
+            starts: Starts::new(),
+            isolation: Arc::default(),
+            stopping: CancellationToken::new(),
+            reading_done: CancellationToken::new(),
+            settled: CancellationToken::new(),
+            finished: CancellationToken::new(),
+            abandoned: CancellationToken::new(),
+            fatal: Mutex::default(),
+            failed: CancellationToken::new(),
+            redis_lost: AtomicBool::new(false),
+            calls: AtomicU64::new(0),
+            run_started: AtomicBool::new(false),
+            settling: async_lock::RwLock::new(()),
+        })))
+    }
+}
+/// A name no other process has used: host, process id, and a random suffix.
+fn default_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|host| host.trim().to_owned())
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| "host".to_owned());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &suffix[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn default_names_differ() {
+        assert_ne!(super::default_name(), super::default_name());
+    }
+}

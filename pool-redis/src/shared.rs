@@ -1,0 +1,138 @@
+//! What the parts of a running consumer share: its reader, settler, lease renewer and start
+//! counter are loops over one `Shared`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use futures_lite::future;
+use pool_core::{CancellationToken, Executor, JobId, Results, WorkerPool};
+use redis::Client;
+use redis::aio::ConnectionManager;
+
+use crate::config::Config;
+use crate::queue::GROUP;
+use crate::slots::Slots;
+use crate::starts::Starts;
+use crate::stats::Counters;
+use crate::{Job, Queue, QueueError, Registry};
+
+/// What the parts of a running consumer share.
+pub(crate) struct Shared<E: Executor> {
+    pub(crate) queue: Queue,
+    pub(crate) name: String,
+    pub(crate) client: Client,
+    /// The connection for every command that answers at once (reads have their own).
+    pub(crate) commands: ConnectionManager,
+    /// Where the settling scripts remember their replies (see `scripts`).
+    pub(crate) memo_key: String,
+    pub(crate) registry: Registry,
+    pub(crate) executor: E,
+    pub(crate) config: Config,
+    pub(crate) pool: WorkerPool<E, String>,
+    pub(crate) results: Results<String>,
+    /// The entries held, by the local job that runs each. Once an entry is taken in, it
+    /// leaves only under the write side of `settling`.
+    pub(crate) held: Mutex<HashMap<JobId, Job>>,
+    pub(crate) slots: Slots,
+    pub(crate) counters: Counters,
+    /// The starts waiting to be counted.
+    pub(crate) starts: Starts,
+    /// Runs share it; a job suspected of crashing its process holds it alone.
+    pub(crate) isolation: Arc<async_lock::RwLock<()>>,
+    /// Set by a shutdown: stop reading and reclaiming.
+    pub(crate) stopping: CancellationToken,
+    pub(crate) reading_done: CancellationToken,
+    /// Every local job's outcome has been acted on.
+    pub(crate) settled: CancellationToken,
+    /// `run` has returned.
+    pub(crate) finished: CancellationToken,
+    /// A shutdown's deadline passed: every loop gives up at once, and what is still held
+    /// stays pending in Redis, for a reclaim after the visibility timeout.
+    pub(crate) abandoned: CancellationToken,
+    /// Why the consumer stopped by itself (a permission Redis refused), for `run`.
+    pub(crate) fatal: Mutex<Option<QueueError>>,
+    /// Set with `fatal`.
+    pub(crate) failed: CancellationToken,
+    /// A command failed for want of Redis while stopping: later ones are not tried.
+    pub(crate) redis_lost: AtomicBool,
+    /// Ids for the settling calls, so that a call sent again is known as the same call.
+    pub(crate) calls: AtomicU64,
+    /// `run` was called, or a shutdown drives the consumer because it was not.
+    pub(crate) run_started: AtomicBool,
+    /// Read side: a lease renewal round (from its copy of the held ids to its reply), or a
+    /// look at what this consumer holds in Redis against what it holds here. Write side: a
+    /// settlement, from taking its entries out of `held` to their settlement in Redis. So a
+    /// renewal sent before cannot reset the idle time a retry or release set, and no reader
+    /// sees an entry that is neither held here nor settled in Redis.
+    pub(crate) settling: async_lock::RwLock<()>,
+}
+
+impl<E: Executor> Shared<E> {
+    pub(crate) fn held(&self) -> MutexGuard<'_, HashMap<JobId, Job>> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The stream ids of the entries held.
+    pub(crate) fn held_ids(&self) -> std::collections::HashSet<String> {
+        self.held().values().map(|job| job.id.clone()).collect()
+    }
+
+    /// Waits `period`, or less if the consumer is stopping.
+    pub(crate) async fn pause(&self, period: Duration) {
+        future::or(self.executor.sleep(period), self.stopping.cancelled()).await;
+    }
+
+    /// Stops the consumer for `error`, which retrying cannot mend (the first one is kept).
+    pub(crate) fn fail(&self, error: QueueError) {
+        tracing::error!(queue = %self.queue.name(), consumer = %self.name, error = %crate::report::Chain(&error), "the consumer stops");
+        let mut fatal = self.fatal.lock().unwrap_or_else(PoisonError::into_inner);
+        fatal.get_or_insert(error);
+        self.failed.cancel();
+    }
+
+    /// The error the consumer stopped for, once.
+    pub(crate) fn take_fatal(&self) -> Option<QueueError> {
+        self.fatal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// An id for a settling call, new each call (not each try).
+    pub(crate) fn next_call(&self) -> u64 {
+        self.calls.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Removes this consumer from the group once it holds nothing: consumer names are never
+    /// reused, so a gone one would only clutter `XINFO`.
+    pub(crate) async fn leave_group_if_idle(&self) {
+        if self.redis_lost.load(Ordering::Relaxed) {
+            return;
+        }
+        // DELCONSUMER drops a consumer's pending entries from the group, where nobody would
+        // ever reclaim them: only a consumer that holds none leaves, checked and removed in
+        // one script (a claim sent earlier cannot land in between). One that could not
+        // settle, Redis being down, stays listed until its entries are reclaimed.
+        let mut invocation = crate::scripts::FORGET.prepare_invoke();
+        invocation
+            .key(self.queue.jobs_key())
+            .key(&self.memo_key)
+            .arg(GROUP)
+            .arg(&self.name)
+            .arg(0);
+        match invocation
+            .invoke_async::<u64>(&mut self.commands.clone())
+            .await
+        {
+            Ok(1) => {}
+            Ok(_) => {
+                tracing::warn!(consumer = %self.name, "stopped holding entries: the living will reclaim them")
+            }
+            Err(error) => {
+                tracing::warn!(consumer = %self.name, %error, "could not leave the group")
+            }
+        }
+    }
+}
