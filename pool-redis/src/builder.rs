@@ -10,7 +10,7 @@ use pool_core::{CancellationToken, Executor, WorkerPool};
 use crate::config::{Config, ConfigError};
 use crate::connection;
 use crate::error::{client, unreachable};
-use crate::group::ensure_group;
+use crate::group::{ensure_group, register};
 use crate::probe;
 use crate::queue::GROUP;
 use crate::shared::Shared;
@@ -159,14 +159,8 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         // Registers the name once the settings are known good (so `status` lists the
         // consumer before it reads), and says whether it was new: a check and a claim in one
         // step, so two processes started with one name cannot both pass.
-        let created: u64 = redis::cmd("XGROUP")
-            .arg("CREATECONSUMER")
-            .arg(self.queue.jobs_key())
-            .arg(GROUP)
-            .arg(&name)
-            .query_async(&mut commands.clone())
-            .await?;
-        if created == 0 {
+        let created = register(&mut commands.clone(), &self.queue, &name).await?;
+        if !created {
             return Err(QueueError::NameInUse(name));
         }
         if let Err(refused) = probe::permissions(&mut commands.clone(), &self.queue, &name).await {

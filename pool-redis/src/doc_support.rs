@@ -82,6 +82,11 @@ impl DocServer {
         }
     }
 
+    /// The server's process id (to pause it with SIGSTOP, as a network partition looks).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the server (as a crash would) and starts it again at the same address, on the
     /// same data.
     pub fn restart(&mut self) {

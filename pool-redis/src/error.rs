@@ -32,6 +32,15 @@ pub enum QueueError {
         "Redis is out of memory (maxmemory reached): it refuses new writes until consumers drain the queue or maxmemory is raised"
     )]
     OutOfMemory(#[source] RedisError),
+    /// Redis took some jobs of an [`enqueue_many`](crate::Producer::enqueue_many) and refused
+    /// the others (it ran out of memory midway, say).
+    #[error("Redis queued {} of {} jobs and refused the others", queued.iter().flatten().count(), queued.len())]
+    PartlyQueued {
+        /// Each job's key if it was queued, in the order given; `None` if it was refused.
+        queued: Vec<Option<uuid::Uuid>>,
+        /// Why the others were refused.
+        source: Box<QueueError>,
+    },
     /// The Redis user may not run a command, or touch a key, that the queue needs.
     #[error("the Redis user lacks permissions the queue needs: {}", denied.join("; "))]
     NoPermission {

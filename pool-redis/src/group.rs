@@ -12,18 +12,19 @@ pub(crate) async fn ensure_group(
     connection: &mut ConnectionManager,
     queue: &Queue,
 ) -> RedisResult<()> {
-    let created: RedisResult<()> = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg(queue.jobs_key())
-        .arg(GROUP)
-        .arg("0")
-        .arg("MKSTREAM")
-        .query_async(connection)
-        .await;
-    match created {
-        Err(error) if error.code() == Some("BUSYGROUP") => Ok(()),
-        other => other,
-    }
+    register(connection, queue, "").await.map(|_| ())
+}
+
+/// Ensures the group, and registers `consumer` in it (unless empty): whether it is new.
+pub(crate) async fn register(
+    connection: &mut ConnectionManager,
+    queue: &Queue,
+    consumer: &str,
+) -> RedisResult<bool> {
+    let mut invocation = crate::scripts::REGISTER.prepare_invoke();
+    invocation.key(queue.jobs_key()).arg(GROUP).arg(consumer);
+    let created: u64 = invocation.invoke_async(connection).await?;
+    Ok(created == 1)
 }
 
 /// Whether `error` says the group is gone (Redis restarted without its data, or the stream

@@ -8,34 +8,37 @@ use crate::error::is_no_permission;
 use crate::queue::GROUP;
 use crate::{Queue, QueueError, scripts};
 
-/// Runs the probe script (which changes nothing) as this consumer: `Ok` if Redis refused
-/// nothing, else every refusal.
+/// Runs the probe script (which changes nothing) as this consumer on each of its keys: `Ok`
+/// if Redis refused nothing, else every refusal.
 pub(crate) async fn permissions(
     connection: &mut ConnectionManager,
     queue: &Queue,
     consumer: &str,
 ) -> Result<(), QueueError> {
-    let mut invocation = scripts::PROBE.prepare_invoke();
-    invocation
-        .key(queue.jobs_key())
-        .key(queue.dead_key())
-        .key(queue.errors_key())
-        .key(queue.runs_key())
-        .key(queue.totals_key())
-        .key(queue.released_key())
-        .key(queue.memo_key(consumer))
-        .key(queue.result_key(&uuid::Uuid::nil()))
-        .arg(GROUP)
-        .arg(consumer);
-    let refused: Vec<String> = match invocation.invoke_async(connection).await {
-        Ok(refused) => refused,
-        // Scripts themselves refused (EVALSHA, SCRIPT LOAD): the queue runs on scripts.
-        Err(error) if is_no_permission(&error) => vec![error.to_string()],
-        Err(error) => return Err(error.into()),
-    };
-    if refused.is_empty() {
+    let keys = [
+        (queue.jobs_key(), "jobs"),
+        (queue.dead_key(), "dead"),
+        (queue.errors_key(), "hash"),
+        (queue.runs_key(), "hash"),
+        (queue.totals_key(), "hash"),
+        (queue.memo_key(consumer), "hash"),
+        (queue.parked_key(), "hash"),
+        (queue.result_key(&uuid::Uuid::nil()), "list"),
+    ];
+    let mut denied = Vec::new();
+    for (key, role) in keys {
+        let mut invocation = scripts::PROBE.prepare_invoke();
+        invocation.key(&key).arg(role).arg(GROUP).arg(consumer);
+        match invocation.invoke_async::<Vec<String>>(connection).await {
+            Ok(refused) => denied.extend(refused),
+            // The key itself, or scripts (EVALSHA, SCRIPT LOAD), refused.
+            Err(error) if is_no_permission(&error) => denied.push(format!("{key}: {error}")),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    if denied.is_empty() {
         Ok(())
     } else {
-        Err(QueueError::NoPermission { denied: refused })
+        Err(QueueError::NoPermission { denied })
     }
 }

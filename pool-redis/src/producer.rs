@@ -101,7 +101,9 @@ impl Producer {
     ///
     /// # Errors
     ///
-    /// As [`enqueue`](Self::enqueue); if Redis fails midway, some of the jobs may be queued.
+    /// As [`enqueue`](Self::enqueue). If Redis takes some of the jobs and refuses others
+    /// (it ran out of memory midway), [`QueueError::PartlyQueued`] says which were queued.
+    /// If the connection breaks midway, some of the jobs may be queued unknown.
     pub async fn enqueue_many<J: RemoteJob>(&self, jobs: &[J]) -> Result<Vec<Uuid>, QueueError> {
         let mut pipe = redis::pipe();
         let mut keys = Vec::with_capacity(jobs.len());
@@ -117,12 +119,34 @@ impl Producer {
                 .arg(KEY)
                 .arg(key.to_string())
                 .arg(PAYLOAD)
-                .arg(payload)
-                .ignore();
+                .arg(payload);
             keys.push(key);
         }
-        pipe.query_async::<()>(&mut self.connection.clone()).await?;
-        Ok(keys)
+        // Each entry's own reply: Redis may refuse some (out of memory) after taking others.
+        let replies: Vec<redis::Value> = pipe
+            .ignore_errors()
+            .query_async(&mut self.connection.clone())
+            .await?;
+        let mut refused = None;
+        let queued: Vec<Option<Uuid>> = replies
+            .into_iter()
+            .zip(&keys)
+            .map(|(reply, key)| match reply {
+                redis::Value::ServerError(error) => {
+                    refused.get_or_insert(redis::RedisError::from(error));
+                    None
+                }
+                _ => Some(*key),
+            })
+            .collect();
+        match refused {
+            None => Ok(keys),
+            Some(error) if queued.iter().all(Option::is_none) => Err(error.into()),
+            Some(error) => Err(QueueError::PartlyQueued {
+                queued,
+                source: Box::new(error.into()),
+            }),
+        }
     }
 
     /// Waits up to `timeout` for the outcome of the job `key`, if the consumers keep outcomes

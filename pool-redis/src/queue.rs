@@ -73,9 +73,10 @@ impl Queue {
         format!("{{{}}}:result:", self.name)
     }
 
-    /// The entries a stopping consumer gave back, until another takes them.
-    pub(crate) fn released_key(&self) -> String {
-        format!("{{{}}}:released", self.name)
+    /// Why each parked entry waits (a retry's back-off, or released by a stopping consumer),
+    /// until a consumer takes it.
+    pub(crate) fn parked_key(&self) -> String {
+        format!("{{{}}}:parked", self.name)
     }
 
     /// Where a consumer's settling scripts remember their last replies.

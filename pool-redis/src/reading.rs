@@ -56,7 +56,9 @@ impl<E: Executor> Shared<E> {
             // Reclaiming first, with the room just taken: entries nobody runs wait longer
             // than new ones already.
             if taken > 0 && Instant::now() >= reclaim_at {
-                taken -= self.reclaim_into(&mut cursor, taken).await;
+                let (used, more_held) = self.reclaim_into(&mut cursor, taken).await;
+                taken -= used;
+                stranded |= more_held;
                 reclaim_at = Instant::now() + self.config.reclaim_every;
                 if Instant::now() >= forget_at {
                     self.forget_gone_consumers().await;

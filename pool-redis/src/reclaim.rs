@@ -24,18 +24,23 @@ const RELEASED: i64 = 3;
 impl<E: Executor> Shared<E> {
     /// Reclaims entries idle past the visibility timeout into the `room` slots the caller
     /// took, following `XAUTOCLAIM`'s cursor through the pending list, and takes them in.
-    /// Returns how many slots it used.
-    pub(crate) async fn reclaim_into(&self, cursor: &mut String, room: usize) -> usize {
+    /// Returns how many slots it used, and whether Redis says this consumer holds more
+    /// entries than it knows of (a read whose reply was lost, with or without an error).
+    pub(crate) async fn reclaim_into(&self, cursor: &mut String, room: usize) -> (usize, bool) {
         let mut used = 0;
+        let mut stranded = false;
         // Each step looks at no more than ten times its count of pending entries: steps that
         // find nothing walk on, up to a bound per period, so that a long pending list (back-
         // offs still running) does not hide the reclaimable entries behind it for long.
         let mut steps = 0;
         while used < room && steps < MAX_STEPS {
             steps += 1;
-            let Some((next, entries)) = self.reclaim(cursor, room - used).await else {
+            let Some((next, entries, own)) = self.reclaim(cursor, room - used).await else {
                 break;
             };
+            // Known here: held, or just claimed. (An entry being settled is pending still
+            // and held no more: a false alarm, which the look at what is stranded clears.)
+            stranded = own > (self.held().len() + entries.len()) as u64;
             used += entries.len();
             Counters::add(&self.counters.read, entries.len() as u64);
             for entry in entries {
@@ -47,7 +52,7 @@ impl<E: Executor> Shared<E> {
                 break;
             }
         }
-        used
+        (used, stranded)
     }
 
     /// Removes from the group the consumers that hold nothing and have not read for
@@ -83,7 +88,7 @@ impl<E: Executor> Shared<E> {
 
     /// One `XAUTOCLAIM` step: the next cursor and the entries claimed, with their counts;
     /// each counted by why it was idle.
-    async fn reclaim(&self, cursor: &str, count: usize) -> Option<(String, Vec<Entry>)> {
+    async fn reclaim(&self, cursor: &str, count: usize) -> Option<(String, Vec<Entry>, u64)> {
         let min_idle = millis(self.config.visibility);
         let reply: Vec<Value> = self
             .with_retries(|mut connection| {
@@ -92,7 +97,7 @@ impl<E: Executor> Shared<E> {
                     .key(self.queue.jobs_key())
                     .key(self.queue.errors_key())
                     .key(self.queue.runs_key())
-                    .key(self.queue.released_key())
+                    .key(self.queue.parked_key())
                     .arg(GROUP)
                     .arg(&self.name)
                     .arg(min_idle)
@@ -101,7 +106,8 @@ impl<E: Executor> Shared<E> {
                 async move { invocation.invoke_async(&mut connection).await }
             })
             .await?;
-        let [next, deleted, entries, counts, causes] = <[Value; 5]>::try_from(reply).ok()?;
+        let [next, deleted, entries, counts, causes, own] = <[Value; 6]>::try_from(reply).ok()?;
+        let own: u64 = redis::from_redis_value(own).unwrap_or(0);
         let next: String = redis::from_redis_value(next).ok()?;
         let deleted: Vec<Value> = redis::from_redis_value(deleted).unwrap_or_default();
         // Entries deleted from the stream while pending: nothing to run, counted.
@@ -124,6 +130,6 @@ impl<E: Executor> Shared<E> {
             Counters::add(counter, 1);
             claimed.push(entry);
         }
-        Some((next, claimed))
+        Some((next, claimed, own))
     }
 }

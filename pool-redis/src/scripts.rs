@@ -108,17 +108,21 @@ end
     )
 });
 
-/// Leaves a failed entry pending, to be reclaimed after its back-off, its delivery count
-/// kept (the reclaim counts the next delivery), and keeps its error (and which run it was)
-/// for the dead letter. KEYS: memo, jobs, errors, runs. ARGV: memo slot, call, memo ttl,
-/// group, consumer, id, idle ms, job key, error. Returns 1, or 0 if not held.
+/// Leaves a failed entry pending, to be reclaimed after its back-off: handed to the
+/// placeholder consumer that holds entries waiting out their back-off (so that this
+/// consumer holds only what it runs), its delivery count kept (the reclaim counts the next
+/// delivery), noted as parked for a retry (for the reclaim's count); and keeps its error
+/// (and which run it was) for the dead letter. KEYS: memo, jobs, errors, runs, parked. ARGV:
+/// memo slot, call, memo ttl, group, consumer, id, idle ms, job key, error, placeholder.
+/// Returns 1, or 0 if not held.
 pub(crate) static RETRY: LazyLock<Script> = LazyLock::new(|| {
     settling(
         r"
 local function settle()
   local deliveries = deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5])
   if not deliveries then return 0 end
-  redis.call('XCLAIM', KEYS[2], ARGV[4], ARGV[5], 0, ARGV[6], 'IDLE', ARGV[7], 'RETRYCOUNT', deliveries, 'JUSTID')
+  redis.call('XCLAIM', KEYS[2], ARGV[4], ARGV[10], 0, ARGV[6], 'IDLE', ARGV[7], 'RETRYCOUNT', deliveries, 'JUSTID')
+  redis.call('HSET', KEYS[5], ARGV[6], 2)
   redis.call('HSET', KEYS[3], ARGV[8], ARGV[9], ARGV[8] .. ':run', redis.call('HGET', KEYS[4], ARGV[8]) or 0)
   return 1
 end
@@ -130,7 +134,7 @@ end
 /// charging a delivery: handed to the placeholder consumer that holds released entries (so
 /// that the consumer releasing it holds nothing, and may leave the group), its idle time past
 /// the visibility timeout, its count one less (the reclaim adds it back), and noted as
-/// released (for the reclaim's count). KEYS: memo, jobs, released. ARGV: memo slot, call,
+/// released (for the reclaim's count). KEYS: memo, jobs, parked. ARGV: memo slot, call,
 /// memo ttl, group, consumer, id, idle ms, the placeholder's name. Returns 1 or 0.
 pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     settling(
@@ -139,7 +143,7 @@ local function settle()
   local deliveries = deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5])
   if not deliveries then return 0 end
   redis.call('XCLAIM', KEYS[2], ARGV[4], ARGV[8], 0, ARGV[6], 'IDLE', ARGV[7], 'RETRYCOUNT', math.max(deliveries - 1, 0), 'JUSTID')
-  redis.call('SADD', KEYS[3], ARGV[6])
+  redis.call('HSET', KEYS[3], ARGV[6], 3)
   return 1
 end
 ",
@@ -236,8 +240,9 @@ return counts
 /// Reclaims entries idle past the visibility timeout, with each one's delivery count (which
 /// `XAUTOCLAIM` does not give) and why it was idle: 1 its holder's lease lapsed, 2 its
 /// back-off after a failed run passed, 3 a stopping consumer released it. KEYS: jobs,
-/// errors, runs, released. ARGV: group, consumer, min idle ms, cursor, count. Returns the
-/// next cursor, the ids found deleted while pending, the entries, their counts and causes.
+/// errors, runs, parked. ARGV: group, consumer, min idle ms, cursor, count. Returns the
+/// next cursor, the ids found deleted while pending, the entries, their counts and causes,
+/// and how many entries the consumer holds in Redis now (these included).
 pub(crate) static RECLAIM: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -246,22 +251,15 @@ local counts, causes = {}, {}
 for i, entry in ipairs(reply[2]) do
   local pending = redis.call('XPENDING', KEYS[1], ARGV[1], entry[1], entry[1], 1)
   counts[i] = pending[1][4]
-  local key = nil
-  local fields = entry[2]
-  for f = 1, #fields, 2 do
-    if fields[f] == 'key' then key = fields[f + 1] end
-  end
-  local cause = 1
-  if redis.call('SREM', KEYS[4], entry[1]) == 1 then
-    cause = 3
-  elseif key then
-    local runs = redis.call('HGET', KEYS[3], key)
-    if runs and runs == redis.call('HGET', KEYS[2], key .. ':run') then cause = 2 end
-  end
-  causes[i] = cause
+  causes[i] = tonumber(redis.call('HGET', KEYS[4], entry[1]) or '1')
+  redis.call('HDEL', KEYS[4], entry[1])
 end
-for _, id in ipairs(reply[3] or {}) do redis.call('SREM', KEYS[4], id) end
-return {reply[1], reply[3] or {}, reply[2], counts, causes}
+for _, id in ipairs(reply[3] or {}) do redis.call('HDEL', KEYS[4], id) end
+local own = 0
+for _, holder in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1])[4] or {}) do
+  if holder[1] == ARGV[2] then own = tonumber(holder[2]) end
+end
+return {reply[1], reply[3] or {}, reply[2], counts, causes, own}
 ",
     )
 });
@@ -354,53 +352,72 @@ return {length, dead, tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), pe
     )
 });
 
-/// Tries, changing nothing, every command a consumer sends on every key it uses, so that a
-/// Redis user without a permission is refused at connect rather than stalling later. KEYS:
-/// jobs, dead, errors, runs, totals, released, memo, an outcome key. ARGV: group, consumer.
-/// Returns what was refused (empty if nothing).
+/// Tries, changing nothing, every command a consumer sends on one of its keys, so that a
+/// Redis user without a permission is refused at connect rather than stalling later (Redis
+/// refuses a script whose declared key the user may not touch at all, before it runs).
+/// KEYS: the key. ARGV: its role (jobs, dead, hash, list), group, consumer. Returns
+/// what was refused (empty if nothing).
 pub(crate) static PROBE: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
 local refused = {}
+local key, role = KEYS[1], ARGV[1]
 local function try(...)
   local ok = redis.pcall(...)
   if type(ok) == 'table' and ok.err and string.find(ok.err, 'NOPERM', 1, true) then
-    table.insert(refused, ok.err)
+    table.insert(refused, (...) .. ' on ' .. key .. ': ' .. ok.err)
   end
   return ok
 end
 local probe = '0-1'
-try('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', KEYS[1], '0')
-try('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
-try('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, probe, 'JUSTID')
-try('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], '999999999999', probe, 'COUNT', 1, 'JUSTID')
-try('XACK', KEYS[1], ARGV[1], probe)
-try('XDEL', KEYS[1], probe)
-try('XRANGE', KEYS[1], probe, probe)
-try('XLEN', KEYS[1])
-try('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
-try('XINFO', 'GROUPS', KEYS[1])
-try('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], '\0probe')
-local added = try('XADD', KEYS[2], '*', 'probe', '1')
-if type(added) ~= 'table' then try('XDEL', KEYS[2], added) end
-try('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
-for k = 3, 7 do
-  local kind = (k == 6) and 'set' or 'hash'
-  if kind == 'set' then
-    try('SADD', KEYS[k], '\0probe')
-    try('SREM', KEYS[k], '\0probe')
-  else
-    try('HSET', KEYS[k], '\0probe', 0)
-    try('HINCRBY', KEYS[k], '\0probe', 0)
-    try('HGET', KEYS[k], '\0probe')
-    try('HDEL', KEYS[k], '\0probe')
-  end
+if role == 'jobs' then
+  try('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', 1, 'STREAMS', key, '0')
+  try('XPENDING', key, ARGV[2], '-', '+', 1, ARGV[3])
+  try('XCLAIM', key, ARGV[2], ARGV[3], 0, probe, 'JUSTID')
+  try('XAUTOCLAIM', key, ARGV[2], ARGV[3], '999999999999', probe, 'COUNT', 1, 'JUSTID')
+  try('XACK', key, ARGV[2], probe)
+  try('XDEL', key, probe)
+  try('XRANGE', key, probe, probe)
+  try('XLEN', key)
+  try('XINFO', 'CONSUMERS', key, ARGV[2])
+  try('XINFO', 'GROUPS', key)
+  try('XGROUP', 'DELCONSUMER', key, ARGV[2], '\0probe')
+elseif role == 'dead' then
+  local added = try('XADD', key, '*', 'probe', '1')
+  if type(added) ~= 'table' then try('XDEL', key, added) end
+  try('XRANGE', key, '-', '+', 'COUNT', 1)
+  try('XLEN', key)
+elseif role == 'list' then
+  try('RPUSH', key, 'probe')
+  try('PEXPIRE', key, 1000)
+  try('DEL', key)
+else
+  try('HSET', key, '\0probe', 0)
+  try('HINCRBY', key, '\0probe', 0)
+  try('HGET', key, '\0probe')
+  try('HMGET', key, '\0probe')
+  try('HDEL', key, '\0probe')
+  try('PEXPIRE', key, 600000)
 end
-try('PEXPIRE', KEYS[7], 1000)
-try('RPUSH', KEYS[8], 'probe')
-try('PEXPIRE', KEYS[8], 1000)
-try('DEL', KEYS[8])
 return refused
+",
+    )
+});
+
+/// Creates the job stream and its group if they are missing (the group starting at the
+/// stream's beginning, so that jobs enqueued before any consumer existed are delivered),
+/// and, given a consumer name, registers it: a check and a claim in one step. A script, so
+/// that a consumer can start on a Redis that is out of memory, to drain it. KEYS: jobs.
+/// ARGV: group, consumer (or empty). Returns 1 if the consumer is new (or none was given).
+pub(crate) static REGISTER: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+local created = redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+if type(created) == 'table' and created.err and not string.find(created.err, 'BUSYGROUP', 1, true) then
+  return redis.error_reply(created.err)
+end
+if ARGV[2] == '' then return 1 end
+return redis.call('XGROUP', 'CREATECONSUMER', KEYS[1], ARGV[1], ARGV[2])
 ",
     )
 });

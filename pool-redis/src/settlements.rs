@@ -18,6 +18,10 @@ use crate::wire::Job;
 /// takes them: `status` shows them there, not under the consumer that let them go.
 pub(crate) const RELEASED_TO: &str = "(released)";
 
+/// The group's placeholder consumer that holds failed entries while they wait out their
+/// back-off: `status` shows them there.
+pub(crate) const RETRYING_AT: &str = "(retrying)";
+
 /// Which loop sends a settling call: each sends one at a time, so each has one slot in the
 /// consumer's memo of replies (see `scripts`).
 #[derive(Clone, Copy, Debug)]
@@ -134,12 +138,14 @@ impl<E: Executor> Shared<E> {
                     .key(self.queue.jobs_key())
                     .key(self.queue.errors_key())
                     .key(self.queue.runs_key())
+                    .key(self.queue.parked_key())
                     .arg(GROUP)
                     .arg(&self.name)
                     .arg(&job.id)
                     .arg(idle)
                     .arg(job.key.to_string())
-                    .arg(error);
+                    .arg(error)
+                    .arg(RETRYING_AT);
             })
             .await;
         match kept {
@@ -160,7 +166,7 @@ impl<E: Executor> Shared<E> {
             .settle_call(caller, &scripts::RELEASE, |invocation| {
                 invocation
                     .key(self.queue.jobs_key())
-                    .key(self.queue.released_key())
+                    .key(self.queue.parked_key())
                     .arg(GROUP)
                     .arg(&self.name)
                     .arg(id)

@@ -89,11 +89,16 @@ impl Counters {
 pub struct QueueStats {
     /// Entries in the job stream: waiting, or held by a consumer.
     pub length: u64,
-    /// Entries delivered and not yet acknowledged.
+    /// Entries delivered and not yet acknowledged: held by a consumer, waiting out a retry's
+    /// back-off, or released.
     pub pending: u64,
+    /// Of `pending`, failed entries waiting out their back-off before a retry.
+    pub retrying: u64,
+    /// Of `pending`, entries a stopping consumer gave back, for another to take.
+    pub released: u64,
     /// Entries never delivered yet.
     pub undelivered: u64,
-    /// Each consumer of the group.
+    /// Each consumer of the group (the placeholders that hold parked entries aside).
     pub consumers: Vec<ConsumerInfo>,
     /// Entries in the dead-letter stream.
     pub dead_letters: u64,

@@ -6,12 +6,13 @@ use redis::aio::ConnectionManager;
 use crate::connection;
 use crate::error::{client, unreachable};
 use crate::queue::GROUP;
+use crate::settlements::{RELEASED_TO, RETRYING_AT};
 use crate::stats::{ConsumerInfo, QueueStats};
 use crate::{Queue, QueueError, scripts};
 
 /// What `queue` holds now, at Redis `url`: one snapshot, read in one script, so its numbers
 /// add up (`length` = `undelivered` + `pending` when nothing was deleted while pending, and
-/// `pending` = the consumers' holdings).
+/// `pending` = the consumers' holdings + `retrying` + `released`).
 ///
 /// # Errors
 ///
@@ -41,9 +42,23 @@ pub(crate) async fn snapshot(
         .arg(GROUP);
     let (length, dead_letters, acknowledged, dead_lettered, pending, lag, consumers): Snapshot =
         invocation.invoke_async(connection).await?;
+    // The placeholders that hold parked entries are no consumers: counted apart.
+    let parked = |name: &str| {
+        consumers
+            .iter()
+            .find(|(holder, ..)| holder == name)
+            .map_or(0, |(_, pending, _)| *pending)
+    };
+    let (retrying, released) = (parked(RETRYING_AT), parked(RELEASED_TO));
+    let consumers: Vec<_> = consumers
+        .into_iter()
+        .filter(|(name, ..)| name != RETRYING_AT && name != RELEASED_TO)
+        .collect();
     Ok(QueueStats {
         length,
         pending,
+        retrying,
+        released,
         // `lag` (Redis 7) is unknown after some deletions: then what is not pending.
         undelivered: u64::try_from(lag).unwrap_or(length.saturating_sub(pending)),
         consumers: consumers

@@ -33,6 +33,8 @@ pub struct Probe {
     pub work_ms: u64,
     /// Waits for the consumer's cancellation, then stops.
     pub until_cancelled: bool,
+    /// Waits until the test opens this gate (see [`open_gate`]).
+    pub gate: Option<String>,
 }
 
 impl Probe {
@@ -50,6 +52,9 @@ impl RemoteJob for Probe {
 
     async fn run(self, ctx: RemoteContext) -> Result<u32, BoxError> {
         record(&self.test, ctx.job_key(), ctx.attempt());
+        if let Some(gate) = &self.gate {
+            let _ = gate_of(gate).1.recv().await;
+        }
         if self.until_cancelled {
             ctx.local().cancelled().await;
             return Err(Cancelled.into());
@@ -73,6 +78,25 @@ fn record(test: &str, key: Uuid, attempt: u32) {
         .entry(test.to_owned())
         .or_default()
         .push((key, attempt));
+}
+
+/// The gates probes wait at, by name: open once the sender is closed.
+static GATES: Mutex<Option<HashMap<String, Gate>>> = Mutex::new(None);
+
+type Gate = (async_channel::Sender<()>, async_channel::Receiver<()>);
+
+fn gate_of(name: &str) -> Gate {
+    let mut gates = GATES.lock().unwrap_or_else(PoisonError::into_inner);
+    gates
+        .get_or_insert_with(HashMap::new)
+        .entry(name.to_owned())
+        .or_insert_with(|| async_channel::bounded(1))
+        .clone()
+}
+
+/// Lets every probe waiting at `gate` (and every later one) go on.
+pub fn open_gate(gate: &str) {
+    gate_of(gate).0.close();
 }
 
 /// The runs a test's probes recorded so far.

@@ -23,8 +23,33 @@ impl RedisServer {
         self.0.url()
     }
 
+    /// Freezes the server (SIGSTOP): connections stay open, nothing answers, as in a
+    /// network partition. Thawed when the returned guard drops.
+    pub fn freeze(&self) -> Frozen {
+        signal("-STOP", self.0.pid());
+        Frozen(self.0.pid())
+    }
+
     /// Kills the server (as a crash would) and starts it again on the same port and data.
     pub fn restart(&mut self) {
         self.0.restart();
     }
+}
+
+/// A frozen server, thawed (SIGCONT) on drop, so that a failed assertion leaves no
+/// server stopped for ever.
+pub struct Frozen(u32);
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        signal("-CONT", self.0);
+    }
+}
+
+fn signal(which: &str, pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args([which, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill {which} {pid} failed");
 }
