@@ -175,8 +175,14 @@ impl DeadLetter {
         } else {
             Vec::new()
         };
+        // A dead letter written before the meta fields came first has them by name.
         let meta_text = |name: &str| {
             meta.iter()
+                .chain(if meta.is_empty() {
+                    fields.iter()
+                } else {
+                    [].iter()
+                })
                 .find(|(field, _)| field == name.as_bytes())
                 .map(|(_, value)| escaped(value))
                 .unwrap_or_default()
