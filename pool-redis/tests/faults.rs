@@ -168,23 +168,24 @@ pub async fn entries_a_lost_read_delivered_are_taken_in<H: Harness>() {
     };
     let (url, queue, test) = setup.names();
     let consumer = consumer::<H>(&url, &queue).connect().await.unwrap();
+    // Before the consumer reads: delivered to its name, the reply going elsewhere, as a
+    // lost reply would leave them.
+    let jobs: Vec<Probe> = (0..3).map(|_| Probe::new(&test)).collect();
+    let keys = setup.producer.enqueue_many(&jobs).await.unwrap();
+    let mut raw = connection(&url).await;
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("workers")
+        .arg(consumer.name())
+        .arg("COUNT")
+        .arg(3)
+        .arg("STREAMS")
+        .arg(queue.jobs_key())
+        .arg(">")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
     let body = async {
-        let jobs: Vec<Probe> = (0..3).map(|_| Probe::new(&test)).collect();
-        let keys = setup.producer.enqueue_many(&jobs).await.unwrap();
-        // Delivered to the consumer's name, the reply going elsewhere: a lost reply.
-        let mut raw = connection(&url).await;
-        let _: redis::Value = redis::cmd("XREADGROUP")
-            .arg("GROUP")
-            .arg("workers")
-            .arg(consumer.name())
-            .arg("COUNT")
-            .arg(3)
-            .arg("STREAMS")
-            .arg(queue.jobs_key())
-            .arg(">")
-            .query_async(&mut raw)
-            .await
-            .unwrap();
         // The consumer's read meets a dropped connection.
         let _: redis::Value = redis::cmd("CLIENT")
             .arg("KILL")
