@@ -44,13 +44,15 @@ pub struct JobContext {
     worker_id: usize,
     /// The pool, with its token: one reference count to clone, not two.
     pool: Arc<PoolIdentity>,
-    /// The running job's own abort, when its handle can send one.
+    /// The running job's own abort, when its handle or its set can send one.
     abort: Option<Arc<dyn AbortSignal>>,
 }
 
-/// A job's handle asking it to stop: what the context needs of a job's outcome slot.
+/// A job's handle (or its set) asking it to stop: what the context needs of where the job's
+/// outcome goes.
 pub(crate) trait AbortSignal: Send + Sync {
-    fn is_aborted(&self) -> bool;
+    /// Whether the job `job` was asked to stop.
+    fn is_aborted(&self, job: JobId) -> bool;
     fn listen(&self) -> EventListener;
 }
 
@@ -142,10 +144,13 @@ impl JobContext {
     }
 
     /// Whether the job is asked to stop: the pool's token is cancelled, or the job's handle
-    /// asked for an abort.
+    /// (or its [`JobSet`](crate::JobSet)) asked for an abort.
     pub fn is_cancelled(&self) -> bool {
         self.pool.token.is_cancelled()
-            || self.abort.as_ref().is_some_and(|abort| abort.is_aborted())
+            || self
+                .abort
+                .as_ref()
+                .is_some_and(|abort| abort.is_aborted(self.job_id))
     }
 
     /// Runs synchronous `f` where blocking is allowed (the runtime's threads for blocking

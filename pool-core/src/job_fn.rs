@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 use crate::named_once::NamedOnce;
 use crate::{BoxError, JobContext, JobProcessor, ProcessFuture};
@@ -13,10 +14,10 @@ use crate::{BoxError, JobContext, JobProcessor, ProcessFuture};
 /// likes.
 ///
 /// The future's error is a [`BoxError`], so that `?` converts any error inside an async block
-/// and `Ok(value)` needs no annotation. To run an existing `async fn` with its own error type
-/// (`Result<_, io::Error>`, say), give its future to [`spawn`](crate::WorkerPool::spawn),
-/// which takes any error that converts into a `BoxError`, or write
-/// `|ctx| async move { Ok(read(path).await?) }`.
+/// and `Ok(value)` needs no annotation. For a closure whose future has an error type of its
+/// own (`Result<_, io::Error>`, say), use [`FnJob::new`] (or
+/// [`spawn_fn`](crate::WorkerPool::spawn_fn)), which take any error that converts into a
+/// `BoxError`.
 ///
 /// # Examples
 ///
@@ -37,34 +38,66 @@ where
     Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
     O: Send + 'static,
 {
-    FnJob {
-        closure: NamedOnce::new(name, f),
-    }
+    FnJob::new(name, f)
 }
 
-/// A job made by [`job_fn`] or [`submit_fn`](crate::WorkerPool::submit_fn).
-pub struct FnJob<F> {
+/// A job made from an async closure that runs once: by [`job_fn`],
+/// [`submit_fn`](crate::WorkerPool::submit_fn), [`spawn_fn`](crate::WorkerPool::spawn_fn),
+/// or [`FnJob::new`]. `E` is the error of the closure's future.
+pub struct FnJob<F, E = BoxError> {
     closure: NamedOnce<F>,
+    error: PhantomData<fn() -> E>,
 }
 
-impl<F> FnJob<F> {
+impl<F, E> FnJob<F, E> {
+    /// A job named `name` that runs `f` once; its future may fail with any error that
+    /// converts into a [`BoxError`] (the error's type is then named by the closure's
+    /// future, so `Ok(value)` alone needs an annotation: [`job_fn`] is the shorter form for
+    /// `BoxError`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{FnJob, JobProcessor};
+    ///
+    /// async fn read_config(name: &str) -> Result<usize, std::io::Error> {
+    ///     Ok(name.len())
+    /// }
+    ///
+    /// let job = FnJob::new("read", |_ctx| read_config("app.toml"));
+    /// assert_eq!(job.name(), "read");
+    /// ```
+    pub fn new<Fut, O>(name: impl Into<Cow<'static, str>>, f: F) -> Self
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<O, E>> + Send + 'static,
+        O: Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        Self {
+            closure: NamedOnce::new(name, f),
+            error: PhantomData,
+        }
+    }
+
     /// The closure, if the job has not run.
     pub fn into_inner(self) -> Option<F> {
         self.closure.into_inner()
     }
 }
 
-impl<F> fmt::Debug for FnJob<F> {
+impl<F, E> fmt::Debug for FnJob<F, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.closure.debug("FnJob", f)
     }
 }
 
-impl<F, Fut, O> JobProcessor for FnJob<F>
+impl<F, Fut, O, E> JobProcessor for FnJob<F, E>
 where
     F: FnOnce(JobContext) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<O, BoxError>> + Send + 'static,
+    Fut: Future<Output = Result<O, E>> + Send + 'static,
     O: Send + 'static,
+    E: Into<BoxError> + 'static,
 {
     type Output = O;
 
@@ -81,7 +114,8 @@ where
         let future = self.closure.take().map(|f| f(ctx.clone()));
         Box::pin(async move {
             match future {
-                Some(future) => future.await,
+                // For a `BoxError`, `into` is the identity: nothing is boxed again.
+                Some(future) => future.await.map_err(Into::into),
                 None => Err("a closure job runs once, and this one already ran".into()),
             }
         })

@@ -1,13 +1,13 @@
 //! Taking outcomes as they finish, each with its job's id: tokio's `JoinSet`, for a pool.
 
 use std::fmt;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 
-use async_channel::{Receiver, Sender};
+use async_channel::Receiver;
 
 use crate::job_fn::FutureJob;
 use crate::pool::PoolInner;
-use crate::reply::{Reply, SetEntry};
+use crate::reply::{Reply, SetEntry, SetLink};
 use crate::{
     BoxError, Executor, FnJob, JobContext, JobError, JobId, JobProcessor, SubmitError,
     TrySubmitError, WorkerPool, job_fn,
@@ -69,7 +69,8 @@ pub struct JobSet<E: Executor, O: Send + 'static> {
     /// `start` tells its queued jobs `NotStarted`, and the set hears of it).
     pool: Weak<PoolInner<E, O>>,
     pool_name: String,
-    sender: Sender<SetEntry<O>>,
+    /// Shared with the set's jobs: where their outcomes go, and which ones to abort.
+    link: Arc<SetLink<O>>,
     receiver: Receiver<SetEntry<O>>,
     /// Jobs submitted whose outcome has not been taken.
     pending: usize,
@@ -84,7 +85,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         JobSet {
             pool: self.downgrade(),
             pool_name: self.name().to_owned(),
-            sender,
+            link: Arc::new(SetLink::new(sender)),
             receiver,
             pending: 0,
         }
@@ -94,7 +95,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
 impl<E: Executor, O: Send + 'static> JobSet<E, O> {
     fn reply(&self) -> Option<Reply<O>> {
         // The id is filled in when the job is admitted.
-        Some(Reply::Set(JobId(0), Some(self.sender.clone())))
+        Some(Reply::Set(JobId(0), Some(Arc::clone(&self.link))))
     }
 
     /// Submits `job` into the set, waiting for room in the pool's queue.
@@ -145,6 +146,24 @@ impl<E: Executor, O: Send + 'static> JobSet<E, O> {
         self.submit(job_fn("job", f)).await
     }
 
+    /// Submits an async closure into the set, as [`WorkerPool::spawn_fn`] does: its future
+    /// may fail with any error that converts into a [`BoxError`].
+    ///
+    /// # Errors
+    ///
+    /// As [`WorkerPool::submit`].
+    pub async fn spawn_fn<F, Fut, Error>(
+        &mut self,
+        f: F,
+    ) -> Result<JobId, SubmitError<FnJob<F, Error>>>
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<O, Error>> + Send + 'static,
+        Error: Into<BoxError> + 'static,
+    {
+        self.submit(FnJob::new("job", f)).await
+    }
+
     /// Submits a future into the set, as [`WorkerPool::spawn`] does.
     ///
     /// # Errors
@@ -169,6 +188,7 @@ impl<E: Executor, O: Send + 'static> JobSet<E, O> {
         // The set holds a sender: the channel cannot close under it.
         let entry = self.receiver.recv().await.ok()?;
         self.pending -= 1;
+        self.link.joined(entry.0);
         Some(entry)
     }
 
@@ -179,7 +199,39 @@ impl<E: Executor, O: Send + 'static> JobSet<E, O> {
         }
         let entry = self.receiver.try_recv().ok()?;
         self.pending -= 1;
+        self.link.joined(entry.0);
         Some(entry)
+    }
+
+    /// Asks the set's job `id` to stop, as [`JobHandle::abort`](crate::JobHandle::abort)
+    /// does: queued, it never starts and ends `Aborted`; running, its context reports
+    /// cancellation. Its outcome still comes from [`join_next`](Self::join_next). An id of
+    /// no job of the set, or of one already joined, changes nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::JobErrorKind;
+    /// use pool_tokio::WorkerPool;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<u32>::builder().build()?; // not started: the jobs wait
+    /// let mut set = pool.job_set();
+    /// let keep = set.submit_fn(|_ctx| async { Ok(1) }).await?;
+    /// let drop_it = set.submit_fn(|_ctx| async { Ok(2) }).await?;
+    /// set.abort(drop_it);
+    /// pool.start()?;
+    /// let mut outcomes = set.join_all().await;
+    /// outcomes.sort_by_key(|(id, _)| *id);
+    /// assert_eq!(outcomes[0].0, keep);
+    /// assert_eq!(outcomes[0].1.as_ref().ok(), Some(&1));
+    /// assert_eq!(outcomes[1].1.as_ref().unwrap_err().kind(), JobErrorKind::Aborted);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn abort(&self, id: JobId) {
+        self.link.abort(id);
     }
 
     /// Waits for every job in the set, and returns their outcomes in the order they finished.

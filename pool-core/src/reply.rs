@@ -1,6 +1,7 @@
 //! Where a job's outcome goes: its handle's slot, a job set's channel, or nowhere.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
@@ -90,7 +91,7 @@ impl<O> Slot<O> {
 }
 
 impl<O: Send> AbortSignal for Slot<O> {
-    fn is_aborted(&self) -> bool {
+    fn is_aborted(&self, _job: JobId) -> bool {
         self.has(ABORT)
     }
 
@@ -102,22 +103,73 @@ impl<O: Send> AbortSignal for Slot<O> {
 /// The outcome of a job in a [`JobSet`](crate::JobSet), on its way to the set.
 pub(crate) type SetEntry<O> = (JobId, Result<O, JobError>);
 
+/// What a [`JobSet`](crate::JobSet)'s jobs share with it: where their outcomes go, and which
+/// of them it asked to stop.
+#[derive(Debug)]
+pub(crate) struct SetLink<O> {
+    pub(crate) sender: async_channel::Sender<SetEntry<O>>,
+    /// Set once any job was aborted: until then nobody takes the lock.
+    any_aborted: AtomicBool,
+    aborted: Mutex<HashSet<JobId>>,
+    /// Notified on abort, for a running job waiting in `JobContext::cancelled`.
+    abort_event: Event,
+}
+
+impl<O> SetLink<O> {
+    pub(crate) fn new(sender: async_channel::Sender<SetEntry<O>>) -> Self {
+        Self {
+            sender,
+            any_aborted: AtomicBool::new(false),
+            aborted: Mutex::new(HashSet::new()),
+            abort_event: Event::new(),
+        }
+    }
+
+    /// Asks job `id` to stop (or never to start).
+    pub(crate) fn abort(&self, id: JobId) {
+        lock(&self.aborted).insert(id);
+        self.any_aborted.store(true, Ordering::Release);
+        self.abort_event.notify(usize::MAX);
+    }
+
+    /// Forgets the abort of a job whose outcome the set has taken.
+    pub(crate) fn joined(&self, id: JobId) {
+        if self.any_aborted.load(Ordering::Acquire) {
+            lock(&self.aborted).remove(&id);
+        }
+    }
+
+    fn was_aborted(&self, id: JobId) -> bool {
+        self.any_aborted.load(Ordering::Acquire) && lock(&self.aborted).contains(&id)
+    }
+}
+
+impl<O: Send> AbortSignal for SetLink<O> {
+    fn is_aborted(&self, job: JobId) -> bool {
+        self.was_aborted(job)
+    }
+
+    fn listen(&self) -> EventListener {
+        self.abort_event.listen()
+    }
+}
+
 /// Where an envelope's outcome goes. It tells nothing when dropped: a refused job's reply is
 /// dropped with it, and must not reach a set that never counted it. Accepted jobs are told on
 /// every path, down to the queue's drop (see `Shared`'s `Drop`).
 pub(crate) enum Reply<O> {
     Handle(Arc<Slot<O>>),
     /// Taken when told.
-    Set(JobId, Option<async_channel::Sender<SetEntry<O>>>),
+    Set(JobId, Option<Arc<SetLink<O>>>),
 }
 
 impl<O> Reply<O> {
     pub(crate) fn tell(self, outcome: Result<O, JobError>) {
         match self {
             Self::Handle(slot) => slot.tell(outcome),
-            Self::Set(id, Some(sender)) => {
+            Self::Set(id, Some(link)) => {
                 // Unbounded: never full. Closed: the set is gone, nobody hears.
-                let _ = sender.try_send((id, outcome));
+                let _ = link.sender.try_send((id, outcome));
             }
             Self::Set(_, None) => {}
         }
@@ -127,7 +179,7 @@ impl<O> Reply<O> {
     pub(crate) fn is_aborted(&self) -> bool {
         match self {
             Self::Handle(slot) => slot.has(ABORT),
-            Self::Set(..) => false,
+            Self::Set(id, link) => link.as_ref().is_some_and(|link| link.was_aborted(*id)),
         }
     }
 
@@ -135,18 +187,20 @@ impl<O> Reply<O> {
     pub(crate) fn is_unheard(&self) -> bool {
         match self {
             Self::Handle(slot) => slot.is_unheard(),
-            Self::Set(_, sender) => sender.as_ref().is_none_or(|sender| sender.is_closed()),
+            Self::Set(_, link) => link.as_ref().is_none_or(|link| link.sender.is_closed()),
         }
     }
 
-    /// The job's abort signal, if its handle can send one.
+    /// The job's abort signal, if its handle or set can send one.
     pub(crate) fn abort_signal(&self) -> Option<Arc<dyn AbortSignal>>
     where
         O: Send + 'static,
     {
         match self {
             Self::Handle(slot) => Some(Arc::clone(slot) as Arc<dyn AbortSignal>),
-            Self::Set(..) => None,
+            Self::Set(_, link) => link
+                .as_ref()
+                .map(|link| Arc::clone(link) as Arc<dyn AbortSignal>),
         }
     }
 

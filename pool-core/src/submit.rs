@@ -154,6 +154,50 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         self.submit(job_fn("job", f)).await
     }
 
+    /// Submits an async closure as a job, as [`submit_fn`](Self::submit_fn) does, whose
+    /// future may fail with any error that converts into a [`BoxError`](crate::BoxError), as
+    /// [`spawn`](Self::spawn) takes: for an existing `async fn` that needs the job's
+    /// [`JobContext`](crate::JobContext).
+    ///
+    /// # Errors
+    ///
+    /// As [`submit`](Self::submit): the closure comes back, inside its [`FnJob`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::JobContext;
+    /// use pool_tokio::WorkerPool;
+    ///
+    /// async fn fetch(ctx: JobContext, id: u32) -> Result<usize, std::io::Error> {
+    ///     if ctx.is_cancelled() {
+    ///         return Err(std::io::ErrorKind::Interrupted.into());
+    ///     }
+    ///     Ok(id as usize * 2)
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<usize>::builder().build()?;
+    /// pool.start()?;
+    /// let handle = pool.spawn_fn(|ctx| fetch(ctx, 21)).await?;
+    /// assert_eq!(handle.await?, 42);
+    /// pool.shutdown().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn spawn_fn<F, Fut, Error>(
+        &self,
+        f: F,
+    ) -> Result<JobHandle<O>, SubmitError<FnJob<F, Error>>>
+    where
+        F: FnOnce(JobContext) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<O, Error>> + Send + 'static,
+        Error: Into<BoxError> + 'static,
+    {
+        self.submit(FnJob::new("job", f)).await
+    }
+
     /// Submits a future as a job, as `JoinSet::spawn` does: for an existing `async fn` whose
     /// error is any type that converts into a [`BoxError`](crate::BoxError). Waits for room
     /// as [`submit`](Self::submit) does. The future does not see the job's

@@ -94,7 +94,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         let submitted_at = timings.and_then(|_| job.submitted_at());
         let abort = reply.as_ref().and_then(Reply::abort_signal);
         // Aborted by its handle while it waited: it never runs.
-        let aborted_early = abort.as_ref().is_some_and(|abort| abort.is_aborted());
+        let aborted_early = abort.as_ref().is_some_and(|abort| abort.is_aborted(id));
         if !aborted_early {
             counters.started();
         }

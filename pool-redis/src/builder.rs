@@ -1,6 +1,6 @@
 //! Building a consumer: its settings, checked, and its first contact with Redis.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -188,6 +188,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
             pool,
             results,
             held: Mutex::new(HashMap::new()),
+            given_up: Mutex::new(HashSet::new()),
             slots: Slots::new(held_at_most.max(1)),
             counters: Counters::default(),
             starts: Starts::new(),

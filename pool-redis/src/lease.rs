@@ -2,6 +2,8 @@
 //! delivered, so an entry queued locally behind long jobs would look abandoned unless its
 //! holder says otherwise.
 
+use std::collections::HashSet;
+
 use futures_lite::future;
 use pool_core::Executor;
 
@@ -30,25 +32,27 @@ impl<E: Executor> Shared<E> {
             if future::or(settled, waited).await {
                 return;
             }
-            let mut lost = Vec::new();
+            let (mut lost, mut deleted) = (Vec::new(), Vec::new());
             {
                 // From the copy to the last reply: a settlement waits, so that this round
                 // cannot renew an entry after it was given back.
                 let _round = self.settling.read().await;
                 let ids: Vec<String> = self.held().values().map(|job| job.id.clone()).collect();
                 for chunk in ids.chunks(RENEW_CHUNK) {
-                    lost.extend(self.renew(chunk).await);
+                    let (chunk_lost, chunk_deleted) = self.renew(chunk).await;
+                    lost.extend(chunk_lost);
+                    deleted.extend(chunk_deleted);
                 }
             }
-            if !lost.is_empty() {
-                self.forget_lost(&lost).await;
+            if !lost.is_empty() || !deleted.is_empty() {
+                self.forget(&lost, &deleted).await;
             }
         }
     }
 
-    /// Renews the leases of `ids`; returns those no longer held.
-    async fn renew(&self, ids: &[String]) -> Vec<String> {
-        let lost: Option<Vec<String>> = self
+    /// Renews the leases of `ids`; returns those no longer held, and those deleted.
+    async fn renew(&self, ids: &[String]) -> (Vec<String>, Vec<String>) {
+        let renewed: Option<(Vec<String>, Vec<String>)> = self
             .with_retries(|mut connection| {
                 let mut invocation = scripts::RENEW.prepare_invoke();
                 invocation
@@ -58,35 +62,35 @@ impl<E: Executor> Shared<E> {
                 for id in ids {
                     invocation.arg(id);
                 }
-                async move {
-                    invocation
-                        .invoke_async::<Vec<String>>(&mut connection)
-                        .await
-                }
+                async move { invocation.invoke_async(&mut connection).await }
             })
             .await;
-        let Some(lost) = lost else {
-            return Vec::new();
+        let Some((lost, deleted)) = renewed else {
+            return (Vec::new(), Vec::new());
         };
         Counters::add(
             &self.counters.lease_renewals,
-            (ids.len() - lost.len()) as u64,
+            ids.len().saturating_sub(lost.len() + deleted.len()) as u64,
         );
-        lost
+        (lost, deleted)
     }
 
     /// Stops holding the entries a rival reclaimed after this consumer's lease lapsed (a
-    /// pause longer than the visibility timeout): counted as lost, never settled here, and
-    /// those not started yet never start (counting a start checks the holder).
-    async fn forget_lost(&self, lost: &[String]) {
+    /// pause longer than the visibility timeout), counted as lost, and those deleted from
+    /// the stream: never settled here, and those not started yet never start (counting a
+    /// start checks the holder).
+    async fn forget(&self, lost: &[String], deleted: &[String]) {
         // Under the write side: what is still held now was not settled meanwhile.
         let _alone = self.settling.write().await;
         let mut held = self.held();
-        let before = held.len();
-        let lost: std::collections::HashSet<&String> = lost.iter().collect();
+        let held_before = held.len();
+        let lost: HashSet<&String> = lost.iter().collect();
         held.retain(|_, job| !lost.contains(&job.id));
-        let gone = (before - held.len()) as u64;
+        let gone = (held_before - held.len()) as u64;
+        let deleted: HashSet<&String> = deleted.iter().collect();
+        held.retain(|_, job| !deleted.contains(&job.id));
         drop(held);
+        Counters::add(&self.counters.deleted_while_pending, deleted.len() as u64);
         if gone > 0 {
             Counters::add(&self.counters.leases_lost, gone);
             tracing::warn!(queue = %self.queue.name(), lost = gone, "leases lost: another consumer reclaimed entries held here");

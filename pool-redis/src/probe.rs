@@ -21,7 +21,7 @@ pub(crate) async fn permissions(
         (queue.errors_key(), "hash"),
         (queue.runs_key(), "hash"),
         (queue.totals_key(), "hash"),
-        (queue.memo_key(consumer), "hash"),
+        (queue.memo_key(consumer), "memo"),
         (queue.parked_key(), "hash"),
         (queue.result_key(&uuid::Uuid::nil()), "list"),
     ];

@@ -1,6 +1,7 @@
 //! Reading new entries into the local pool, and taking in any entry (new, reclaimed or
 //! recovered): run it, or dead-letter it if it cannot run.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,6 +20,10 @@ use crate::settlements::{Caller, DeadLetterWhy};
 use crate::shared::Shared;
 use crate::stats::Counters;
 use crate::wire::Entry;
+
+/// Says a read was given up on: its connection is opened anew.
+const READ_GIVEN_UP: &str =
+    "a blocking read got no answer within its block time and the response timeout";
 
 /// Deliveries per allowed attempt after which an entry that never started is dead-lettered.
 const RUNAWAY_DELIVERIES: u32 = 4;
@@ -79,6 +84,12 @@ impl<E: Executor> Shared<E> {
                 }
                 Err(error) => {
                     self.slots.give(taken);
+                    if error.to_string().contains(READ_GIVEN_UP) {
+                        // The socket may be half-open: a connection of its own, anew.
+                        if let Ok(fresh) = connection::blocking(&self.client) {
+                            reads = fresh;
+                        }
+                    }
                     if is_no_permission(&error) {
                         self.fail(error.into());
                         break;
@@ -98,11 +109,10 @@ impl<E: Executor> Shared<E> {
 
     /// One `XREADGROUP` for up to `count` new entries, each parsed on its own.
     ///
-    /// Not cancelled once sent, as long as the consumer runs: entries a dropped read was
-    /// given would sit in this consumer's pending list with nobody running them. A shutdown
-    /// waits for it (at most the block time, as Redis answers) and releases what it brought;
-    /// but not past the block time plus the response timeout (Redis frozen or cut off), nor
-    /// past a shutdown's deadline: what it brought then stays pending, for a reclaim.
+    /// Waited for up to the block time plus the response timeout (past it Redis is frozen
+    /// or cut off), or a shutdown's deadline: a read given up on may have delivered entries
+    /// to nobody who knows; the reader then takes them in once Redis answers (see
+    /// `recover_stranded`), and a stopping consumer leaves them pending, for a reclaim.
     async fn read(&self, reads: &mut ConnectionManager, count: usize) -> RedisResult<Vec<Entry>> {
         // Not longer than the reclaim period: the reader reclaims between reads.
         let block = self.config.block.min(self.config.reclaim_every);
@@ -119,8 +129,9 @@ impl<E: Executor> Shared<E> {
             .arg(self.queue.jobs_key())
             .arg(">");
         let reply = command.query_async::<Value>(reads);
+        // Redis answers a blocking read within its block time: past it and the response
+        // timeout, the connection is dead without saying so (a half-open socket).
         let cut_off = async {
-            self.stopping.cancelled().await;
             future::or(
                 self.executor.sleep(block + RESPONSE_TIMEOUT),
                 self.abandoned.cancelled(),
@@ -128,7 +139,7 @@ impl<E: Executor> Shared<E> {
             .await;
             Err(RedisError::from(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                "a read in flight was given up on as the consumer stopped",
+                READ_GIVEN_UP,
             )))
         };
         let reply = future::or(reply, cut_off).await?;
@@ -143,13 +154,20 @@ impl<E: Executor> Shared<E> {
             // No settlement is under way: each entry is either held or settled in Redis.
             let _look = self.settling.read().await;
             let held = self.held_ids();
-            let Some(pending) = self.own_pending(held.len() + room + 1).await else {
+            let given_up = self.given_up().clone();
+            let known = held.len() + given_up.len();
+            let Some(pending) = self.own_pending(known + room + 1).await else {
                 return (0, false);
             };
-            let all = pending.len() <= held.len() + room;
+            let all = pending.len() <= known + room;
+            // Given up on and no longer pending here: another consumer has them.
+            if all {
+                let still: HashSet<&String> = pending.iter().map(|entry| &entry.id).collect();
+                self.given_up().retain(|id| still.contains(id));
+            }
             let stranded: Vec<Entry> = pending
                 .into_iter()
-                .filter(|entry| !held.contains(&entry.id))
+                .filter(|entry| !held.contains(&entry.id) && !given_up.contains(&entry.id))
                 .collect();
             (stranded, all)
         };
@@ -214,8 +232,10 @@ impl<E: Executor> Shared<E> {
         let job = match entry.job() {
             Ok(job) => job,
             Err(reason) => {
-                self.dead_letter(caller, &entry.id, None, DeadLetterWhy::Error(reason))
-                    .await;
+                let why = DeadLetterWhy::Error(reason);
+                if !self.dead_letter(caller, &entry.id, None, why).await {
+                    self.gave_up_on([entry.id]);
+                }
                 self.slots.give(1);
                 return;
             }
@@ -229,7 +249,9 @@ impl<E: Executor> Shared<E> {
                 "delivered {} times without an outcome: its consumers keep dying",
                 job.deliveries
             ));
-            self.dead_letter(caller, &job.id, Some(job.key), why).await;
+            if !self.dead_letter(caller, &job.id, Some(job.key), why).await {
+                self.gave_up_on([job.id]);
+            }
             self.slots.give(1);
             return;
         }
@@ -251,7 +273,9 @@ impl<E: Executor> Shared<E> {
             Ok(local) => local,
             Err(undecodable) => {
                 let why = DeadLetterWhy::Error(undecodable.to_string());
-                self.dead_letter(caller, &job.id, Some(job.key), why).await;
+                if !self.dead_letter(caller, &job.id, Some(job.key), why).await {
+                    self.gave_up_on([job.id]);
+                }
                 self.slots.give(1);
                 return;
             }
@@ -264,7 +288,9 @@ impl<E: Executor> Shared<E> {
             }
             Err(TrySubmitError::Closed(_) | TrySubmitError::Full(_)) => {
                 drop(held);
-                self.release(caller, &job.id).await;
+                if !self.release(caller, &job.id).await {
+                    self.gave_up_on([job.id]);
+                }
                 self.slots.give(1);
             }
         }

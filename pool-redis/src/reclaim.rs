@@ -13,11 +13,14 @@ use crate::shared::Shared;
 use crate::stats::Counters;
 use crate::wire::Entry;
 
+/// One reclaim step: the next cursor, the entries claimed with why each was idle, and how
+/// many entries Redis says this consumer holds.
+type Reclaimed = (String, Vec<(Entry, i64)>, u64);
+
 /// `XAUTOCLAIM` steps per reclaim period, at most.
 const MAX_STEPS: u32 = 16;
 
-/// Why a reclaimed entry was idle, as the reclaim script tells it.
-const LAPSED: i64 = 1;
+/// Why a reclaimed entry was idle, as the reclaim script tells it (1: its lease lapsed).
 const BACKOFF_PASSED: i64 = 2;
 const RELEASED: i64 = 3;
 
@@ -26,6 +29,7 @@ impl<E: Executor> Shared<E> {
     /// took, following `XAUTOCLAIM`'s cursor through the pending list, and takes them in.
     /// Returns how many slots it used, and whether Redis says this consumer holds more
     /// entries than it knows of (a read whose reply was lost, with or without an error).
+    /// The steps' reclaims are counted by why the entries were idle.
     pub(crate) async fn reclaim_into(&self, cursor: &mut String, room: usize) -> (usize, bool) {
         let mut used = 0;
         let mut stranded = false;
@@ -35,15 +39,29 @@ impl<E: Executor> Shared<E> {
         let mut steps = 0;
         while used < room && steps < MAX_STEPS {
             steps += 1;
-            let Some((next, entries, own)) = self.reclaim(cursor, room - used).await else {
+            let Some((next, claimed, own)) = self.reclaim(cursor, room - used).await else {
                 break;
             };
-            // Known here: held, or just claimed. (An entry being settled is pending still
-            // and held no more: a false alarm, which the look at what is stranded clears.)
-            stranded = own > (self.held().len() + entries.len()) as u64;
-            used += entries.len();
-            Counters::add(&self.counters.read, entries.len() as u64);
-            for entry in entries {
+            // Known here: held, given up on, or just claimed. (An entry being settled is
+            // pending still and held no more: a false alarm, which the look clears.)
+            let known = self.held().len() + self.given_up().len() + claimed.len();
+            stranded = own > known as u64;
+            // Entries this consumer holds already (its renewal was late): the claim renewed
+            // them; they run once, as they are.
+            let held = self.held_ids();
+            for (entry, cause) in claimed {
+                if held.contains(&entry.id) {
+                    continue;
+                }
+                self.given_up().remove(&entry.id);
+                let counter = match cause {
+                    BACKOFF_PASSED => &self.counters.retries_taken,
+                    RELEASED => &self.counters.releases_taken,
+                    _ => &self.counters.reclaimed,
+                };
+                Counters::add(counter, 1);
+                Counters::add(&self.counters.read, 1);
+                used += 1;
                 self.take_in(Caller::Reader, entry).await;
             }
             let walked_through = next == "0-0";
@@ -88,7 +106,7 @@ impl<E: Executor> Shared<E> {
 
     /// One `XAUTOCLAIM` step: the next cursor and the entries claimed, with their counts;
     /// each counted by why it was idle.
-    async fn reclaim(&self, cursor: &str, count: usize) -> Option<(String, Vec<Entry>, u64)> {
+    async fn reclaim(&self, cursor: &str, count: usize) -> Option<Reclaimed> {
         let min_idle = millis(self.config.visibility);
         let reply: Vec<Value> = self
             .with_retries(|mut connection| {
@@ -121,14 +139,7 @@ impl<E: Executor> Shared<E> {
                 tracing::error!(?entry, "a reclaimed entry without an id: skipped");
                 continue;
             };
-            let counter = match cause {
-                LAPSED => &self.counters.reclaimed,
-                BACKOFF_PASSED => &self.counters.retries_taken,
-                RELEASED => &self.counters.releases_taken,
-                _ => &self.counters.reclaimed,
-            };
-            Counters::add(counter, 1);
-            claimed.push(entry);
+            claimed.push((entry, cause));
         }
         Some((next, claimed, own))
     }

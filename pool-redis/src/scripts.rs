@@ -58,20 +58,24 @@ fn settling(body: &str) -> Script {
 }
 
 /// Renews the lease of held entries (their idle time back to 0, their delivery count
-/// unchanged). KEYS: jobs. ARGV: group, consumer, ids... Returns the ids no longer held.
+/// unchanged). KEYS: jobs. ARGV: group, consumer, ids... Returns the ids no longer held,
+/// and those deleted from the stream while pending (acknowledged: nothing to run).
 pub(crate) static RENEW: LazyLock<Script> = LazyLock::new(|| {
     script(&format!(
         "{HOLDER}{}",
         r"
-local lost = {}
+local lost, deleted = {}, {}
 for i = 3, #ARGV do
-  if deliveries_if_held(KEYS[1], ARGV[1], ARGV[i], ARGV[2]) then
-    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
-  else
+  if not deliveries_if_held(KEYS[1], ARGV[1], ARGV[i], ARGV[2]) then
     table.insert(lost, ARGV[i])
+  elseif #redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i]) == 0 then
+    redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
+    table.insert(deleted, ARGV[i])
+  else
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
   end
 end
-return lost
+return {lost, deleted}
 "
     ))
 });
@@ -114,13 +118,18 @@ end
 /// delivery), noted as parked for a retry (for the reclaim's count); and keeps its error
 /// (and which run it was) for the dead letter. KEYS: memo, jobs, errors, runs, parked. ARGV:
 /// memo slot, call, memo ttl, group, consumer, id, idle ms, job key, error, placeholder.
-/// Returns 1, or 0 if not held.
+/// Returns 1, 0 if not held, or 2 if the entry was deleted from the stream while pending.
 pub(crate) static RETRY: LazyLock<Script> = LazyLock::new(|| {
     settling(
         r"
 local function settle()
   local deliveries = deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5])
   if not deliveries then return 0 end
+  if #redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6]) == 0 then
+    redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
+    redis.call('HDEL', KEYS[4], ARGV[8])
+    return 2
+  end
   redis.call('XCLAIM', KEYS[2], ARGV[4], ARGV[10], 0, ARGV[6], 'IDLE', ARGV[7], 'RETRYCOUNT', deliveries, 'JUSTID')
   redis.call('HSET', KEYS[5], ARGV[6], 2)
   redis.call('HSET', KEYS[3], ARGV[8], ARGV[9], ARGV[8] .. ':run', redis.call('HGET', KEYS[4], ARGV[8]) or 0)
@@ -164,8 +173,10 @@ pub(crate) static DEAD_LETTER: LazyLock<Script> = LazyLock::new(|| {
 local function settle()
   if not deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5]) then return 0 end
   local found = redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6])
-  redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
-  if #found == 0 then return 2 end
+  if #found == 0 then
+    redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
+    return 2
+  end
   local error = ARGV[8]
   local attempts = 0
   if ARGV[7] ~= '' then
@@ -178,7 +189,9 @@ local function settle()
   end
   local fields = {'attempts', attempts, 'error', error}
   for _, value in ipairs(found[1][2]) do table.insert(fields, value) end
+  -- Written before the original is acknowledged: a write that fails leaves it held.
   redis.call('XADD', KEYS[3], '*', unpack(fields))
+  redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
   redis.call('XDEL', KEYS[2], ARGV[6])
   redis.call('HINCRBY', KEYS[6], 'dead_lettered', 1)
   local keep_ms = tonumber(ARGV[11])
@@ -312,10 +325,20 @@ pub(crate) static REQUEUE: LazyLock<Script> = LazyLock::new(|| {
 local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #found == 0 then return false end
 local fields = found[1][2]
-local first = 1
-if fields[1] == 'attempts' and fields[3] == 'error' then first = 5 end
-if #fields < first then return false end
-local id = redis.call('XADD', KEYS[2], '*', unpack(fields, first))
+local job = {}
+if fields[1] == 'attempts' and fields[3] == 'error' then
+  for i = 5, #fields do table.insert(job, fields[i]) end
+else
+  -- Written before the meta fields came first: they are found by name.
+  for i = 1, #fields, 2 do
+    if fields[i] ~= 'attempts' and fields[i] ~= 'error' then
+      table.insert(job, fields[i])
+      table.insert(job, fields[i + 1])
+    end
+  end
+end
+if #job == 0 then return false end
+local id = redis.call('XADD', KEYS[2], '*', unpack(job))
 redis.call('XDEL', KEYS[1], ARGV[1])
 return id
 ",
@@ -355,7 +378,7 @@ return {length, dead, tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), pe
 /// Tries, changing nothing, every command a consumer sends on one of its keys, so that a
 /// Redis user without a permission is refused at connect rather than stalling later (Redis
 /// refuses a script whose declared key the user may not touch at all, before it runs).
-/// KEYS: the key. ARGV: its role (jobs, dead, hash, list), group, consumer. Returns
+/// KEYS: the key. ARGV: its role (jobs, dead, hash, memo, list), group, consumer. Returns
 /// what was refused (empty if nothing).
 pub(crate) static PROBE: LazyLock<Script> = LazyLock::new(|| {
     script(
@@ -374,7 +397,8 @@ if role == 'jobs' then
   try('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', 1, 'STREAMS', key, '0')
   try('XPENDING', key, ARGV[2], '-', '+', 1, ARGV[3])
   try('XCLAIM', key, ARGV[2], ARGV[3], 0, probe, 'JUSTID')
-  try('XAUTOCLAIM', key, ARGV[2], ARGV[3], '999999999999', probe, 'COUNT', 1, 'JUSTID')
+  -- COUNT 0: refused after the permission check, before it touches anything.
+  try('XAUTOCLAIM', key, ARGV[2], ARGV[3], '999999999999', probe, 'COUNT', 0, 'JUSTID')
   try('XACK', key, ARGV[2], probe)
   try('XDEL', key, probe)
   try('XRANGE', key, probe, probe)
@@ -383,8 +407,8 @@ if role == 'jobs' then
   try('XINFO', 'GROUPS', key)
   try('XGROUP', 'DELCONSUMER', key, ARGV[2], '\0probe')
 elseif role == 'dead' then
-  local added = try('XADD', key, '*', 'probe', '1')
-  if type(added) ~= 'table' then try('XDEL', key, added) end
+  -- An ID below every entry's: Redis checks the permission, then refuses the ID.
+  try('XADD', key, '0-0', 'probe', '1')
   try('XRANGE', key, '-', '+', 'COUNT', 1)
   try('XLEN', key)
 elseif role == 'list' then
@@ -397,7 +421,8 @@ else
   try('HGET', key, '\0probe')
   try('HMGET', key, '\0probe')
   try('HDEL', key, '\0probe')
-  try('PEXPIRE', key, 600000)
+  -- Only the consumer's own memo gets a time to live: the queue's hashes never expire.
+  if role == 'memo' then try('PEXPIRE', key, 600000) end
 end
 return refused
 ",

@@ -46,32 +46,52 @@ impl<E: Executor> Shared<E> {
 
     async fn settle(&self, statuses: Vec<JobStatus<String>>) {
         let settled = statuses.len();
-        {
-            // From leaving `held` to settled in Redis (see `Shared::settling`).
-            let _alone = self.settling.write().await;
-            let mut acknowledged = Vec::new();
-            for status in statuses {
-                // Not held: its lease was found lost (and counted) by a renewal.
-                let Some(job) = self.held().remove(&status.id) else {
-                    continue;
-                };
-                match self.settlement(&job, status.outcome) {
-                    Settlement::Acknowledge(outcome) => acknowledged.push((job, outcome)),
-                    Settlement::Retry { attempt, error } => {
-                        self.retry(&job, attempt, &error).await;
-                    }
-                    Settlement::DeadLetter(why) => {
-                        self.dead_letter(Caller::Settler, &job.id, Some(job.key), why)
-                            .await;
-                    }
-                    Settlement::Release => self.release(Caller::Settler, &job.id).await,
-                    Settlement::Lost => {
-                        Counters::add(&self.counters.leases_lost, 1);
-                        tracing::warn!(queue = %self.queue.name(), id = %job.id, "not started: another consumer took the entry (this one's lease had lapsed)");
-                    }
-                }
+        let mut successes = Vec::new();
+        for status in statuses {
+            if status.outcome.is_ok() {
+                successes.push(status);
+                continue;
             }
-            self.acknowledge(&acknowledged).await;
+            // From leaving `held` to settled in Redis (see `Shared::settling`); one entry at
+            // a time, so that a lease renewal never waits behind many round trips.
+            let _alone = self.settling.write().await;
+            // Not held: its lease was found lost (and counted) by a renewal.
+            let Some(job) = self.held().remove(&status.id) else {
+                continue;
+            };
+            let done = match self.settlement(&job, status.outcome) {
+                Settlement::Acknowledge(_) => unreachable!("successes are settled together"),
+                Settlement::Retry { attempt, error } => self.retry(&job, attempt, &error).await,
+                Settlement::DeadLetter(why) => {
+                    self.dead_letter(Caller::Settler, &job.id, Some(job.key), why)
+                        .await
+                }
+                Settlement::Release => self.release(Caller::Settler, &job.id).await,
+                Settlement::Lost => {
+                    Counters::add(&self.counters.leases_lost, 1);
+                    tracing::warn!(queue = %self.queue.name(), id = %job.id, "not started: another consumer took the entry (this one's lease had lapsed)");
+                    true
+                }
+            };
+            if !done {
+                self.gave_up_on([job.id]);
+            }
+        }
+        if !successes.is_empty() {
+            let _alone = self.settling.write().await;
+            let acknowledged: Vec<_> = successes
+                .into_iter()
+                .filter_map(|status| {
+                    let job = self.held().remove(&status.id)?;
+                    match self.settlement(&job, status.outcome) {
+                        Settlement::Acknowledge(kept) => Some((job, kept)),
+                        _ => None,
+                    }
+                })
+                .collect();
+            if !self.acknowledge(&acknowledged).await {
+                self.gave_up_on(acknowledged.into_iter().map(|(job, _)| job.id));
+            }
         }
         self.slots.give(settled);
     }

@@ -91,9 +91,12 @@ impl<E: Executor> Shared<E> {
     /// Acknowledges and deletes successful entries in one call, keeping their outcomes if
     /// the consumer keeps outcomes. Those no longer held here (a rival reclaimed them after
     /// this consumer's lease lapsed) are not acknowledged: their holder settles them.
-    pub(crate) async fn acknowledge(&self, jobs: &[(Job, KeptOutcome)]) {
+    ///
+    /// Returns false if it gave up (Redis unreachable while stopping, say): the entries stay
+    /// pending, for a reclaim. So do the others below.
+    pub(crate) async fn acknowledge(&self, jobs: &[(Job, KeptOutcome)]) -> bool {
         if jobs.is_empty() {
-            return;
+            return true;
         }
         let keep_ms = self.config.outcomes_ttl.map_or(0, millis);
         let acked = self
@@ -115,20 +118,22 @@ impl<E: Executor> Shared<E> {
                 }
             })
             .await;
-        if let Some(acked) = acked {
-            let acked = u64::try_from(acked).unwrap_or(0);
-            Counters::add(&self.counters.acknowledged, acked);
-            let lost = (jobs.len() as u64).saturating_sub(acked);
-            if lost > 0 {
-                Counters::add(&self.counters.leases_lost, lost);
-                tracing::warn!(queue = %self.queue.name(), lost, "jobs that succeeded here were no longer held: another consumer reclaimed them");
-            }
+        let Some(acked) = acked else {
+            return false;
+        };
+        let acked = u64::try_from(acked).unwrap_or(0);
+        Counters::add(&self.counters.acknowledged, acked);
+        let lost = (jobs.len() as u64).saturating_sub(acked);
+        if lost > 0 {
+            Counters::add(&self.counters.leases_lost, lost);
+            tracing::warn!(queue = %self.queue.name(), lost, "jobs that succeeded here were no longer held: another consumer reclaimed them");
         }
+        true
     }
 
     /// Leaves a failed entry pending until its back-off has passed; any consumer then
     /// reclaims it (the reclaim counts its next delivery).
-    pub(crate) async fn retry(&self, job: &Job, attempt: u32, error: &str) {
+    pub(crate) async fn retry(&self, job: &Job, attempt: u32, error: &str) -> bool {
         let visibility = self.config.visibility;
         let backoff = self.config.retry.backoff(attempt.max(1), visibility);
         let idle = millis(visibility.saturating_sub(backoff));
@@ -153,14 +158,16 @@ impl<E: Executor> Shared<E> {
                 Counters::add(&self.counters.retried, 1);
                 tracing::debug!(job = %job.key, attempt, error, ?backoff, "failed: retried after its back-off");
             }
+            Some(2) => Counters::add(&self.counters.deleted_while_pending, 1),
             Some(_) => self.lease_lost(&job.id),
-            None => {}
+            None => return false,
         }
+        true
     }
 
     /// Gives a held entry back to the group for another consumer to take at once, without
     /// charging an attempt.
-    pub(crate) async fn release(&self, caller: Caller, id: &str) {
+    pub(crate) async fn release(&self, caller: Caller, id: &str) -> bool {
         let idle = millis(self.config.visibility.saturating_mul(2));
         let released = self
             .settle_call(caller, &scripts::RELEASE, |invocation| {
@@ -177,8 +184,9 @@ impl<E: Executor> Shared<E> {
         match released {
             Some(1) => Counters::add(&self.counters.released, 1),
             Some(_) => self.lease_lost(id),
-            None => {}
+            None => return false,
         }
+        true
     }
 
     /// Moves a held entry to the dead letters, as it is in the stream, with `why`.
@@ -216,18 +224,18 @@ impl<E: Executor> Shared<E> {
             Some(1) => {
                 Counters::add(&self.counters.dead_lettered, 1);
                 tracing::warn!(queue = %self.queue.name(), id, job = %key, ?why, "dead-lettered");
-                true
             }
-            Some(2) => {
-                Counters::add(&self.counters.deleted_while_pending, 1);
-                false
-            }
-            Some(_) => {
-                self.lease_lost(id);
-                false
-            }
-            None => false,
+            Some(2) => Counters::add(&self.counters.deleted_while_pending, 1),
+            Some(_) => self.lease_lost(id),
+            None => return false,
         }
+        true
+    }
+
+    /// Notes entries whose settlement was given up: they stay pending under this consumer,
+    /// for a reclaim after the visibility timeout, and must not be taken for stranded ones.
+    pub(crate) fn gave_up_on(&self, ids: impl IntoIterator<Item = String>) {
+        self.given_up().extend(ids);
     }
 
     /// Drops from this consumer's pending list an entry deleted from the stream meanwhile.

@@ -1,7 +1,7 @@
 //! What the parts of a running consumer share: its reader, settler, lease renewer and start
 //! counter are loops over one `Shared`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -35,6 +35,9 @@ pub(crate) struct Shared<E: Executor> {
     /// The entries held, by the local job that runs each. Once an entry is taken in, it
     /// leaves only under the write side of `settling`.
     pub(crate) held: Mutex<HashMap<JobId, Job>>,
+    /// Entries pending under this consumer whose settlement it gave up on (Redis out of
+    /// reach): left for a reclaim, not taken for stranded ones.
+    pub(crate) given_up: Mutex<HashSet<String>>,
     pub(crate) slots: Slots,
     pub(crate) counters: Counters,
     /// The starts waiting to be counted.
@@ -75,8 +78,12 @@ impl<E: Executor> Shared<E> {
     }
 
     /// The stream ids of the entries held.
-    pub(crate) fn held_ids(&self) -> std::collections::HashSet<String> {
+    pub(crate) fn held_ids(&self) -> HashSet<String> {
         self.held().values().map(|job| job.id.clone()).collect()
+    }
+
+    pub(crate) fn given_up(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.given_up.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Waits `period`, or less if the consumer is stopping.
@@ -100,7 +107,8 @@ impl<E: Executor> Shared<E> {
             .take()
     }
 
-    /// An id for a settling call, new each call (not each try).
+    /// An id for a settling call, new each call (not each try). Started from a random
+    /// number, so that a process that reuses a name never meets its predecessor's memo.
     pub(crate) fn next_call(&self) -> u64 {
         self.calls.fetch_add(1, Ordering::Relaxed)
     }

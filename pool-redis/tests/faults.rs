@@ -481,6 +481,39 @@ pub async fn every_link_reconnects<H: Harness>() {
     .await;
 }
 
+/// Connecting (and its probe of every permission) changes nothing: the queue's hashes keep
+/// no time to live, and no dead letter appears.
+pub async fn connecting_changes_nothing<H: Harness>() {
+    let Some(setup) = Setup::start::<H>("probe").await else {
+        return;
+    };
+    let (url, queue, test) = setup.names();
+    setup
+        .producer
+        .enqueue(&Probe {
+            poison: true,
+            ..Probe::new(&test)
+        })
+        .await
+        .unwrap();
+    let first = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let body = async {
+        // A failed run leaves its error and its count in the queue's hashes.
+        eventually("a failed run", || async { first.stats().retried >= 1 }).await;
+        first.shutdown().await
+    };
+    future::zip(ran(&first), body).await;
+    let again = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let mut raw = connection(&url).await;
+    for key in ["errors", "runs", "totals"] {
+        let ttl: i64 = raw.pttl(format!("{{probe}}:{key}")).await.unwrap();
+        assert!(ttl == -1 || ttl == -2, "{key} expires in {ttl} ms");
+    }
+    let dead = DeadLetters::connect(&url, queue.clone()).await.unwrap();
+    assert!(dead.list(10).await.unwrap().is_empty());
+    again.shutdown().await;
+}
+
 on_every_runtime!(
     a_bad_field_name_costs_only_its_entry,
     a_full_redis_drains,
@@ -491,4 +524,5 @@ on_every_runtime!(
     bad_settings_and_names_are_typed_errors,
     retries_are_not_counted_as_reclaims,
     every_link_reconnects,
+    connecting_changes_nothing,
 );

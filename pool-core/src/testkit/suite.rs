@@ -81,6 +81,7 @@ macro_rules! conformance_suite {
             jobs_own_their_data,
             abort_stops_a_queued_job_and_asks_a_running_one,
             a_job_set_joins_outcomes_with_their_ids,
+            a_job_set_aborts_by_id,
             a_job_set_hands_back_refusals_and_detaches_on_drop,
             clones_share_one_pool,
             cancellation_helpers_stop_jobs_and_scopes,

@@ -58,6 +58,22 @@ pub async fn jobs_own_their_data<H: Harness>() {
         .unwrap();
     assert_eq!(moved.await.unwrap(), 17);
 
+    // A closure with the job's context, whose future has an error type of its own.
+    let from_fn = pool
+        .spawn_fn(|ctx| read_len(ctx.job_name().to_owned()))
+        .await
+        .unwrap();
+    assert_eq!(from_fn.await.unwrap(), 3, "the job's name: \"job\"");
+    let failed = pool.spawn_fn(|_ctx| read_len(String::new())).await.unwrap();
+    let error = failed.await.unwrap_err();
+    assert_eq!(
+        error
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind),
+        Some(std::io::ErrorKind::InvalidInput)
+    );
+    let named = crate::FnJob::new("len", |_ctx| read_len("seven!!".to_owned()));
+    assert_eq!(pool.submit(named).await.unwrap().await.unwrap(), 7);
     let spawned = pool.spawn(read_len("four".to_owned())).await.unwrap();
     assert_eq!(spawned.await.unwrap(), 4);
     let failed = pool.spawn(read_len(String::new())).await.unwrap();
@@ -188,6 +204,57 @@ pub async fn a_job_set_joins_outcomes_with_their_ids<H: Harness>() {
         }
     }
     pool.shutdown().await.unwrap();
+}
+
+/// A set aborts its jobs by id, as a handle does: a queued one never runs and ends
+/// `Aborted`, a running one is asked to stop (and ends `Cancelled`), the others run.
+pub async fn a_job_set_aborts_by_id<H: Harness>() {
+    let pool = builder::<H, u32>().workers(1).build().unwrap();
+    pool.start().unwrap();
+    let mut set = pool.job_set();
+    let started = Arc::new(Latch::new(1));
+    let running = {
+        let started = Arc::clone(&started);
+        set.submit_fn(move |ctx| async move {
+            started.count_down();
+            ctx.cancelled().await;
+            Err(Cancelled.into())
+        })
+        .await
+        .unwrap()
+    };
+    started.wait().await;
+    let ran = Arc::new(AtomicBool::new(false));
+    let queued = {
+        let ran = Arc::clone(&ran);
+        set.submit_fn(move |_ctx| async move {
+            ran.store(true, Ordering::SeqCst);
+            Ok(1)
+        })
+        .await
+        .unwrap()
+    };
+    let kept = set
+        .spawn_fn(|_ctx| async { read_len("ok".to_owned()).await.map(|n| n as u32) })
+        .await
+        .unwrap();
+    set.abort(queued);
+    set.abort(running);
+    let outcomes: BTreeMap<_, _> = set.join_all().await.into_iter().collect();
+    assert_eq!(kind_of(&outcomes[&running]), Some(JobErrorKind::Cancelled));
+    assert_eq!(kind_of(&outcomes[&queued]), Some(JobErrorKind::Aborted));
+    assert_eq!(outcomes[&kept].as_ref().ok(), Some(&2));
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "an aborted queued job never runs"
+    );
+    let stats = pool.shutdown().await.unwrap().stats;
+    assert_eq!(
+        (stats.cancelled, stats.aborted, stats.completed),
+        (1, 1, 1),
+        "{stats:?}"
+    );
+    assert_adds_up(&stats);
 }
 
 /// A closed pool hands a set's job back; a set dropped with jobs in flight detaches them: they
