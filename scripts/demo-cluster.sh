@@ -9,7 +9,24 @@ cd "$(dirname "$0")/.."
 jobs=${1:-20000}
 command -v redis-server >/dev/null || { echo "redis-server is missing: apt-get install redis-server" >&2; exit 1; }
 cargo build --release --quiet -p sampleapp
-app=target/release/sampleapp
+# Where cargo put it: CARGO_TARGET_DIR or a config may move the target directory.
+target_dir=$(cargo metadata --format-version 1 --no-deps \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+app="$target_dir/release/sampleapp"
+[ -x "$app" ] || { echo "the sample app is not at $app after the build" >&2; exit 1; }
+
+# Runs "$@" every 0.2 s until it succeeds; gives up after $1 seconds, saying what it waited for.
+wait_for() {
+  local seconds=$1 what=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "gave up after ${seconds} s waiting for $what" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+}
 
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -23,7 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 url="redis://127.0.0.1:$port"
-until "$app" status --redis "$url" --window 0s >/dev/null 2>&1; do sleep 0.1; done
+answers() { "$app" status --redis "$url" --window 0s >/dev/null 2>&1; }
+wait_for 10 "redis-server to answer on port $port" answers
 
 # The queue's length and held entries, as "LENGTH PENDING".
 queue_left() {
@@ -43,7 +61,8 @@ for runtime in tokio async-std smol; do
   work "$runtime"
   workers+=($!)
 done
-while read -r left _ < <(queue_left) && [ "$left" -gt $((jobs / 2)) ]; do sleep 0.2; done
+half_done() { read -r left _ < <(queue_left) && [ "$left" -le $((jobs / 2)) ]; }
+wait_for 300 "half the jobs to finish" half_done
 
 echo "== halfway: killing the tokio worker (SIGKILL), starting another"
 kill -9 "${workers[0]}"
@@ -52,7 +71,8 @@ work tokio
 workers[0]=$!
 "$app" status --redis "$url" --window 0s
 
-while read -r left held < <(queue_left) && { [ "$left" -gt 0 ] || [ "$held" -gt 0 ]; }; do sleep 0.5; done
+drained() { read -r left held < <(queue_left) && [ "$left" -eq 0 ] && [ "$held" -eq 0 ]; }
+wait_for 300 "the queue to drain" drained
 
 echo "== drained: stopping the workers (Ctrl-C drains each)"
 kill -INT "${workers[@]}"

@@ -175,7 +175,20 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             stats: shared.stats(),
             unstarted: shared.take_unstarted(),
         };
-        tracing::info!(pool = %self.name(), stats = ?report.stats, "worker pool stopped");
+        let stats = &report.stats;
+        tracing::info!(
+            pool = %self.name(),
+            submitted = stats.submitted,
+            completed = stats.completed,
+            failed = stats.failed,
+            cancelled = stats.cancelled,
+            panicked = stats.panicked,
+            timed_out = stats.timed_out,
+            aborted = stats.aborted,
+            not_started = stats.not_started,
+            "worker pool stopped"
+        );
+        tracing::debug!(pool = %self.name(), ?stats, "the stopped pool's stats");
         Ok(report)
     }
 

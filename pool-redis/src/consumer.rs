@@ -118,7 +118,18 @@ impl<E: Executor> Consumer<E> {
         )
         .await;
         future::or(shared.leave_group_if_idle(), shared.abandoned.cancelled()).await;
-        tracing::info!(queue = %shared.queue.name(), consumer = %shared.name, stats = ?self.stats(), "consumer stopped");
+        let stats = self.stats();
+        tracing::info!(
+            queue = %shared.queue.name(),
+            consumer = %shared.name,
+            read = stats.read,
+            acknowledged = stats.acknowledged,
+            retried = stats.retried,
+            dead_lettered = stats.dead_lettered,
+            released = stats.released,
+            leases_lost = stats.leases_lost,
+            "consumer stopped"
+        );
     }
 
     /// Stops reading, lets the local pool finish every job it holds, settles them, and

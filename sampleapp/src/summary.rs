@@ -49,7 +49,9 @@ pub struct Summary {
     pub run_ms: Option<Millis>,
 }
 
-/// Percentiles in milliseconds (each at most 12.5 % above the true value; `max` exact).
+/// Percentiles in milliseconds: each is the upper bound of the histogram bucket it falls in
+/// (at most 12.5 % above the true value, and read as `max` in the top bucket); `max` is
+/// exact.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Millis {
     /// The median.
@@ -76,9 +78,10 @@ impl From<Percentiles> for Millis {
 
 impl fmt::Display for Millis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // "≤": a percentile is a bucket's upper bound, so several may read the same.
         write!(
             f,
-            "p50 {:.2} ms, p90 {:.2}, p99 {:.2}, max {:.2}",
+            "p50 ≤{:.2} ms, p90 ≤{:.2}, p99 ≤{:.2}, max {:.2} (percentiles within 12.5 %)",
             self.p50, self.p90, self.p99, self.max
         )
     }

@@ -151,6 +151,21 @@ fn publisher_workers_and_status_agree_on_every_job() {
         end["consumers"].as_array().unwrap().len() <= 1,
         "the living left the group: {end}"
     );
+    // A window measures the rate between two looks: a number (none acknowledged now).
+    let output = sampleapp(&url, &["status", "--json", "--window", "200ms"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let windowed = json_of(&output.stdout);
+    assert_eq!(
+        windowed["acknowledged_per_second"].as_f64(),
+        Some(0.0),
+        "{windowed}"
+    );
+    assert!(
+        windowed["window_seconds"].as_f64().unwrap() >= 0.2,
+        "{windowed}"
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! `status`: the queue as Redis holds it now.
 
-use pool_redis::{Queue, QueueStats, queue_stats};
+use std::time::{Duration, Instant};
+
+use pool_redis::{Queue, QueueError, QueueStats, queue_stats};
 use serde::Serialize;
 
 use super::StatusArgs;
@@ -14,16 +16,23 @@ pub struct Status {
     pub length: u64,
     /// Of them, never delivered.
     pub undelivered: u64,
-    /// Of them, held by consumers.
+    /// Of them, delivered and not yet settled.
     pub pending: u64,
+    /// Of `pending`, failed jobs waiting out their back-off before a retry.
+    pub retrying: u64,
+    /// Of `pending`, jobs a stopping consumer gave back, for another to take.
+    pub released: u64,
     /// Dead letters.
     pub dead_letters: u64,
     /// Jobs acknowledged since the queue was created.
     pub acknowledged_total: u64,
     /// Jobs dead-lettered since the queue was created.
     pub dead_lettered_total: u64,
-    /// Jobs acknowledged per second over the window (none for a window of 0).
+    /// Jobs acknowledged per second over the window, by every consumer (none for a window
+    /// of 0).
     pub acknowledged_per_second: Option<f64>,
+    /// The window the rate was measured over, in seconds.
+    pub window_seconds: f64,
     /// The group's consumers.
     pub consumers: Vec<ConsumerLine>,
 }
@@ -49,22 +58,42 @@ pub fn run(args: &StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
     let queue = Queue::new(&args.queue.queue);
-    let stats = runtime.block_on(queue_stats(&args.queue.redis, &queue))?;
-    let status = status_of(&args.queue.queue, &stats);
+    let status = runtime.block_on(look(&args.queue.redis, &queue, args.window))?;
     super::print(args.queue.json, &status, &text(&status));
     Ok(())
 }
 
-fn status_of(queue: &str, stats: &QueueStats) -> Status {
+/// One look at the queue, or two `window` apart for the rate of acknowledgements between
+/// them (the second look is the one shown).
+async fn look(url: &str, queue: &Queue, window: Duration) -> Result<Status, QueueError> {
+    let first = queue_stats(url, queue).await?;
+    if window.is_zero() {
+        return Ok(status_of(queue.name(), &first, None));
+    }
+    let started = Instant::now();
+    tokio::time::sleep(window).await;
+    let second = queue_stats(url, queue).await?;
+    let elapsed = started.elapsed();
+    let acknowledged = second
+        .acknowledged_total
+        .saturating_sub(first.acknowledged_total);
+    let rate = acknowledged as f64 / elapsed.as_secs_f64();
+    Ok(status_of(queue.name(), &second, Some((rate, elapsed))))
+}
+
+fn status_of(queue: &str, stats: &QueueStats, rate: Option<(f64, Duration)>) -> Status {
     Status {
         queue: queue.to_owned(),
         length: stats.length,
         undelivered: stats.undelivered,
         pending: stats.pending,
+        retrying: stats.retrying,
+        released: stats.released,
         dead_letters: stats.dead_letters,
         acknowledged_total: stats.acknowledged_total,
         dead_lettered_total: stats.dead_lettered_total,
-        acknowledged_per_second: None,
+        acknowledged_per_second: rate.map(|(rate, _)| rate),
+        window_seconds: rate.map_or(0.0, |(_, window)| window.as_secs_f64()),
         consumers: stats
             .consumers
             .iter()
@@ -79,18 +108,26 @@ fn status_of(queue: &str, stats: &QueueStats) -> Status {
 
 fn text(status: &Status) -> String {
     let mut text = format!(
-        "queue {}: {} in the stream ({} waiting, {} held), {} dead letters, {} consumers\n  since created: {} acknowledged, {} dead-lettered",
+        "queue {}: {} in the stream ({} waiting, {} delivered: {} held by consumers, {} waiting to retry, {} released), {} dead letters, {} consumers\n  since created: {} acknowledged, {} dead-lettered",
         status.queue,
         status.length,
         status.undelivered,
         status.pending,
+        status
+            .pending
+            .saturating_sub(status.retrying + status.released),
+        status.retrying,
+        status.released,
         status.dead_letters,
         status.consumers.len(),
         status.acknowledged_total,
         status.dead_lettered_total
     );
     if let Some(rate) = status.acknowledged_per_second {
-        text.push_str(&format!(", {rate:.0} acknowledged/s now"));
+        text.push_str(&format!(
+            ", {rate:.0} acknowledged/s over the last {:.1} s",
+            status.window_seconds
+        ));
     }
     for consumer in &status.consumers {
         text.push_str(&format!(
