@@ -237,36 +237,34 @@ fn run(
     (recorder, took)
 }
 
+/// Open-loop latency, submit to start, at fixed arrival rates: each approach at a share of
+/// the slowest one's capacity.
+#[derive(clap::Parser)]
+#[command(name = "latency")]
+struct Flags {
+    /// Rounds per load.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Seconds of arrivals per round.
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+    /// The approaches to measure, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(APPROACHES))]
+    approaches: Vec<String>,
+    /// Arrival rates as shares of the capacity, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [0.5, 0.9])]
+    loads: Vec<f64>,
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (mut rounds, mut seconds) = (3_usize, 2.0_f64);
-    let mut approaches: Vec<&str> = APPROACHES.to_vec();
-    let mut loads = vec![0.5, 0.9];
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .unwrap_or_else(|| panic!("{flag} needs a value"));
-        match flag.as_str() {
-            "--rounds" => rounds = value.parse().expect("--rounds takes a whole number"),
-            "--seconds" => seconds = value.parse().expect("--seconds takes a number"),
-            "--approaches" => {
-                approaches = APPROACHES
-                    .into_iter()
-                    .filter(|approach| value.split(',').any(|wanted| wanted == *approach))
-                    .collect();
-            }
-            "--loads" => {
-                loads = value
-                    .split(',')
-                    .map(|load| load.parse().expect("--loads takes fractions: 0.5,0.9"))
-                    .collect();
-            }
-            other => panic!(
-                "unknown flag {other}; flags: --rounds N, --seconds S, --approaches {}, --loads 0.5,0.9",
-                APPROACHES.join(",")
-            ),
-        }
-    }
+    let flags = <Flags as clap::Parser>::parse();
+    let (rounds, seconds, loads) = (flags.rounds, flags.seconds, flags.loads);
+    let approaches: Vec<&str> = APPROACHES
+        .into_iter()
+        .filter(|approach| {
+            flags.approaches.is_empty() || flags.approaches.iter().any(|wanted| wanted == approach)
+        })
+        .collect();
     let backend = TokioBackend::new();
     let capacity = APPROACHES
         .iter()

@@ -119,12 +119,22 @@ fn row<B: Backend>(backend: &B, approach: &str, jobs: usize) {
     );
 }
 
+/// Peak heap and RSS of a pool against spawning every job, one child process per row.
+#[derive(clap::Parser)]
+#[command(name = "memory")]
+struct Flags {
+    /// Job counts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [100_000_usize, 1_000_000])]
+    jobs: Vec<usize>,
+    /// Measure one row in this process: RUNTIME APPROACH JOBS (what each child does).
+    #[arg(long, hide = true, num_args = 3, value_names = ["RUNTIME", "APPROACH", "JOBS"])]
+    one: Option<Vec<String>>,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flags = <Flags as clap::Parser>::parse();
     // A child process measures one row, so that no measurement inherits another's RSS.
-    if let [flag, runtime, approach, jobs] = args.as_slice()
-        && flag == "--one"
-    {
+    if let Some([runtime, approach, jobs]) = flags.one.as_deref() {
         let jobs = jobs.parse().expect("a job count");
         match runtime.as_str() {
             "tokio" => row(&TokioBackend::new(), approach, jobs),
@@ -134,17 +144,7 @@ fn main() {
         }
         return;
     }
-    let sizes: Vec<usize> = match args.as_slice() {
-        [] => vec![100_000, 1_000_000],
-        [flag, list] if flag == "--jobs" => list
-            .split(',')
-            .map(|size| {
-                size.parse()
-                    .expect("--jobs takes numbers, like 100000,1000000")
-            })
-            .collect(),
-        _ => panic!("flags: --jobs 100000,1000000"),
-    };
+    let sizes = flags.jobs;
     println!("jobs sleep {NAP:?}; pool: {WORKERS} workers, queue {QUEUE}; one process per row");
     println!();
     println!(

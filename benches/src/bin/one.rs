@@ -47,14 +47,27 @@ fn run<B: Backend>(backend: &B, approach: &str, jobs: usize) {
     }
 }
 
+/// One approach on one runtime, for a profiler (callgrind, perf) to look at alone.
+#[derive(clap::Parser)]
+#[command(name = "one")]
+struct Flags {
+    /// The runtime.
+    #[arg(value_parser = ["tokio", "async-std", "smol"])]
+    runtime: String,
+    /// The approach.
+    #[arg(value_parser = ["pool", "pool-timed", "pool-closures", "channel", "spawn-per-job", "pool-handles", "channel-oneshot"])]
+    approach: String,
+    /// How many jobs.
+    jobs: usize,
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let [runtime, approach, jobs] = args.as_slice() else {
-        panic!(
-            "usage: one <tokio|async-std|smol> <pool|pool-timed|pool-closures|channel|spawn-per-job|pool-handles|channel-oneshot> <jobs>"
-        );
-    };
-    let jobs = jobs.parse().expect("a job count");
+    let Flags {
+        runtime,
+        approach,
+        jobs,
+    } = <Flags as clap::Parser>::parse();
+    let approach = approach.as_str();
     match runtime.as_str() {
         "tokio" => run(&TokioBackend::new(), approach, jobs),
         "async-std" => run(&AsyncStdBackend::new(), approach, jobs),

@@ -165,48 +165,30 @@ fn measure(approaches: &Approaches<'_>, rounds: usize, jobs: usize) -> Vec<Vec<f
     rates
 }
 
-/// Parses `--flag value` pairs.
+/// Pool against bare channel, interleaved in child processes: the medians of per-round
+/// ratios, on every runtime.
+#[derive(clap::Parser)]
+#[command(name = "ratio")]
 struct Flags {
+    /// Rounds per child process.
+    #[arg(long, default_value_t = 7)]
     rounds: usize,
+    /// Jobs per round.
+    #[arg(long, default_value_t = 100_000)]
     jobs: usize,
+    /// Child processes, one after another.
+    #[arg(long, default_value_t = 5)]
     processes: usize,
+    /// Also write the results to this file, as JSON.
+    #[arg(long)]
     json: Option<String>,
+    /// Measure in this process (what each child does).
+    #[arg(long, hide = true)]
     child: bool,
 }
 
 fn flags() -> Flags {
-    let mut args = std::env::args().skip(1);
-    let mut flags = Flags {
-        rounds: 7,
-        jobs: 100_000,
-        processes: 5,
-        json: None,
-        child: false,
-    };
-    while let Some(flag) = args.next() {
-        if flag == "--child" {
-            flags.child = true;
-            continue;
-        }
-        let value = args
-            .next()
-            .unwrap_or_else(|| panic!("{flag} needs a value"));
-        let number = || {
-            value
-                .parse()
-                .unwrap_or_else(|_| panic!("{flag} takes a whole number"))
-        };
-        match flag.as_str() {
-            "--rounds" => flags.rounds = number(),
-            "--jobs" => flags.jobs = number(),
-            "--processes" => flags.processes = number(),
-            "--json" => flags.json = Some(value),
-            other => panic!(
-                "unknown flag {other}; flags: --processes N, --rounds N, --jobs N, --json FILE"
-            ),
-        }
-    }
-    flags
+    <Flags as clap::Parser>::parse()
 }
 
 /// A child measures every runtime and prints one line per runtime and approach:

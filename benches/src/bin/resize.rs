@@ -163,18 +163,20 @@ fn report(runtime: &str, rates: &[Vec<f64>]) {
     println!("  growing / fixed-large     {growing:.2}  (reaches the larger size's pace)");
 }
 
+/// Throughput while a pool is resized under load, against pools fixed at each size.
+#[derive(clap::Parser)]
+#[command(name = "resize")]
+struct Flags {
+    /// Interleaved rounds.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Seconds per measured window.
+    #[arg(long, default_value_t = 0.5)]
+    seconds: f64,
+}
+
 fn main() {
-    let mut rounds = 5;
-    let mut seconds = 0.5;
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().unwrap_or_default();
-        match flag.as_str() {
-            "--rounds" => rounds = value.parse().expect("--rounds N"),
-            "--seconds" => seconds = value.parse().expect("--seconds S"),
-            other => panic!("unknown flag {other}: use --rounds N --seconds S"),
-        }
-    }
+    let Flags { rounds, seconds } = <Flags as clap::Parser>::parse();
     let window = Duration::from_secs_f64(seconds);
     println!(
         "resize under load: jobs sleep {JOB:?}, sizes {SMALL} and {LARGE}, {rounds} rounds of {seconds} s windows"

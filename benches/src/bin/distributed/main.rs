@@ -38,12 +38,32 @@ mod system;
 use options::Options;
 use report::Round;
 
+/// pool-redis end to end against the broker's limit and the peers, on one throwaway Redis.
+#[derive(clap::Parser)]
+#[command(name = "distributed", args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Option<Mode>,
+    #[command(flatten)]
+    options: Options,
+}
+
+#[derive(clap::Subcommand)]
+enum Mode {
+    /// One consumer drains streams of growing length; its resident memory is sampled.
+    Memory(Options),
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some(role @ ("consume" | "produce")) => child::run(role, &args[1..]),
-        Some("memory") => memory::run(&Options::parse(&args[1..])),
-        _ => throughput(&Options::parse(&args)),
+    // The runner's own child processes, with their own arguments.
+    if let Some(role @ ("consume" | "produce")) = args.first().map(String::as_str) {
+        return child::run(role, &args[1..]);
+    }
+    let cli = <Cli as clap::Parser>::parse();
+    match cli.mode {
+        Some(Mode::Memory(options)) => memory::run(&options),
+        None => throughput(&cli.options),
     }
 }
 

@@ -3,74 +3,37 @@
 use crate::system::System;
 
 /// What to measure, and how often.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, clap::Args)]
 pub(crate) struct Options {
+    /// Jobs per run.
+    #[arg(long, default_value_t = 20_000)]
     pub(crate) jobs: usize,
+    /// Rounds of the whole sequence.
+    #[arg(long, default_value_t = 3)]
     pub(crate) rounds: usize,
+    /// Consumer processes per setup, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_usize, 2, 4])]
     pub(crate) consumers: Vec<usize>,
+    /// Read batches per setup, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_usize, 10, 100])]
     pub(crate) batches: Vec<usize>,
+    /// Each job's work in ms, comma-separated (0: no-op).
+    #[arg(long = "job-ms", value_delimiter = ',', default_values_t = [0_u64, 1])]
     pub(crate) work_ms: Vec<u64>,
+    /// Jobs at once per consumer process.
+    #[arg(long, default_value_t = 32)]
     pub(crate) workers: usize,
+    /// The queues to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = parse_system, default_values = ["pool-redis", "apalis-redis"])]
     pub(crate) systems: Vec<System>,
-    /// For `memory`: the stream lengths a consumer drains.
+    /// For `memory`: the stream lengths a consumer drains, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [10_000_usize, 100_000, 1_000_000])]
     pub(crate) lengths: Vec<usize>,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            jobs: 20_000,
-            rounds: 3,
-            consumers: vec![1, 2, 4],
-            batches: vec![1, 10, 100],
-            work_ms: vec![0, 1],
-            workers: 32,
-            systems: System::ALL.to_vec(),
-            lengths: vec![10_000, 100_000, 1_000_000],
-        }
-    }
-}
-
-impl Options {
-    /// Parses `--flag value` pairs; lists are comma-separated.
-    pub(crate) fn parse(args: &[String]) -> Self {
-        let mut options = Self::default();
-        for pair in args.chunks(2) {
-            let (flag, value) = (pair[0].as_str(), pair.get(1).map_or("", String::as_str));
-            match flag {
-                "--jobs" => options.jobs = number(flag, value),
-                "--rounds" => options.rounds = number(flag, value),
-                "--consumers" => options.consumers = list(flag, value),
-                "--batches" => options.batches = list(flag, value),
-                "--job-ms" => options.work_ms = list(flag, value),
-                "--workers" => options.workers = number(flag, value),
-                "--lengths" => options.lengths = list(flag, value),
-                "--systems" => {
-                    options.systems = value
-                        .split(',')
-                        .map(|name| System::parse(name).unwrap_or_else(|| usage(flag)))
-                        .collect();
-                }
-                _ => usage(flag),
-            }
-        }
-        options
-    }
-}
-
-fn number<T: std::str::FromStr>(flag: &str, value: &str) -> T {
-    value.parse().unwrap_or_else(|_| usage(flag))
-}
-
-fn list<T: std::str::FromStr>(flag: &str, value: &str) -> Vec<T> {
-    value.split(',').map(|item| number(flag, item)).collect()
-}
-
-fn usage(flag: &str) -> ! {
-    eprintln!(
-        "bad or unknown flag {flag}; flags: --jobs N --rounds N --consumers 1,2,4 \
-         --batches 1,10,100 --job-ms 0,1 --workers N --systems pool-redis,apalis-redis \
-         (memory: --lengths 10000,100000)"
-    );
-    std::process::exit(2)
+fn parse_system(name: &str) -> Result<System, String> {
+    System::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = System::ALL.iter().map(|system| system.name()).collect();
+        format!("unknown queue {name:?}: one of {}", known.join(", "))
+    })
 }
