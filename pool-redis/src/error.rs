@@ -26,6 +26,12 @@ pub enum QueueError {
         /// What the client said.
         source: RedisError,
     },
+    /// A `rediss://` URL, in a build without pool-redis's `tls` feature.
+    #[error("{url} asks for TLS: enable pool-redis's `tls` feature (features = [\"tls\"])")]
+    TlsNotEnabled {
+        /// The address given, its password hidden.
+        url: Redacted,
+    },
     /// Redis refused a write because it reached `maxmemory` (with `noeviction`, as a queue
     /// needs). Consumers keep draining (acknowledging frees memory); new jobs wait.
     #[error(
@@ -100,6 +106,11 @@ pub(crate) fn is_no_permission(error: &RedisError) -> bool {
 
 /// Opens a client for `url`, typed.
 pub(crate) fn client(url: &str) -> Result<redis::Client, QueueError> {
+    if !cfg!(feature = "tls") && url.starts_with("rediss") {
+        return Err(QueueError::TlsNotEnabled {
+            url: Redacted::url(url),
+        });
+    }
     redis::Client::open(url).map_err(|source| QueueError::BadUrl {
         url: Redacted::url(url),
         source,

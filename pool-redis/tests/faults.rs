@@ -411,6 +411,17 @@ pub async fn bad_settings_and_names_are_typed_errors<H: Harness>() {
     );
     let shown = format!("{refused} {refused:?}");
     assert!(!shown.contains("hunter2"), "{shown}");
+    if !cfg!(feature = "tls") {
+        let refused = Producer::connect("rediss://:hunter2@localhost:1", Queue::new("q"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, QueueError::TlsNotEnabled { .. }),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("`tls` feature"), "{refused}");
+        assert!(!refused.to_string().contains("hunter2"), "{refused}");
+    }
     for name in ["", "}lead"] {
         let refused = Producer::connect(&nowhere, Queue::new(name))
             .await
