@@ -263,6 +263,11 @@ pub async fn shutdown_now_releases_unstarted_entries<H: Harness>() {
         (stats.released, stats.acknowledged, stats.retried),
         (6, 0, 0)
     );
+    // What it released is no longer its own: the queue shows it as released, and the
+    // consumer, holding nothing, has left the group.
+    let left = queue_stats(&url, &queue).await.unwrap();
+    assert_eq!((left.pending, left.released), (6, 6), "{left:?}");
+    assert!(left.consumers.is_empty(), "{left:?}");
     let second = consumer::<H>(&url, &queue).connect().await.unwrap();
     let body = async {
         eventually("the five to complete", || async {
