@@ -20,7 +20,6 @@ use crate::stats::Counters;
 use crate::{Consumer, Queue, QueueError, Registry, RetryPolicy};
 
 /// Builds a [`Consumer`]; from [`Consumer::builder`].
-#[derive(Debug)]
 #[must_use = "a builder does nothing until `connect` is called"]
 pub struct ConsumerBuilder<E> {
     url: String,
@@ -29,6 +28,19 @@ pub struct ConsumerBuilder<E> {
     executor: E,
     config: Config,
     name: Option<String>,
+}
+
+impl<E> std::fmt::Debug for ConsumerBuilder<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL without its password.
+        f.debug_struct("ConsumerBuilder")
+            .field("url", &crate::Redacted::url(&self.url))
+            .field("queue", &self.queue)
+            .field("registry", &self.registry)
+            .field("config", &self.config)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<E> ConsumerBuilder<E> {

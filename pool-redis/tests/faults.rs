@@ -387,11 +387,9 @@ pub async fn bad_settings_and_names_are_typed_errors<H: Harness>() {
         ),
         "{refused:?}"
     );
-    let refused = consumer::<H>(&nowhere, &queue)
-        .prefetch(usize::MAX)
-        .connect()
-        .await
-        .unwrap_err();
+    let builder = consumer::<H>(&nowhere, &queue);
+    assert!(!format!("{builder:?}").contains("hunter2"), "{builder:?}");
+    let refused = builder.prefetch(usize::MAX).connect().await.unwrap_err();
     assert!(
         matches!(refused, QueueError::Config(ConfigError::TooManyHeld { .. })),
         "{refused:?}"
