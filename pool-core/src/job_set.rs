@@ -206,7 +206,8 @@ impl<E: Executor, O: Send + 'static> JobSet<E, O> {
     /// Asks the set's job `id` to stop, as [`JobHandle::abort`](crate::JobHandle::abort)
     /// does: queued, it never starts and ends `Aborted`; running, its context reports
     /// cancellation. Its outcome still comes from [`join_next`](Self::join_next). An id of
-    /// no job of the set, or of one already joined, changes nothing.
+    /// no job of the set, or of one already joined, changes no outcome (the set remembers
+    /// it until it is dropped: a few bytes).
     ///
     /// # Examples
     ///

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::task::{Context, Poll, Waker};
 
 use event_listener::{Event, EventListener};
@@ -110,7 +110,8 @@ pub(crate) struct SetLink<O> {
     pub(crate) sender: async_channel::Sender<SetEntry<O>>,
     /// Set once any job was aborted: until then nobody takes the lock.
     any_aborted: AtomicBool,
-    aborted: Mutex<HashSet<JobId>>,
+    /// Read by every job of the set that asks whether it was aborted, once any was.
+    aborted: RwLock<HashSet<JobId>>,
     /// Notified on abort, for a running job waiting in `JobContext::cancelled`.
     abort_event: Event,
 }
@@ -120,14 +121,17 @@ impl<O> SetLink<O> {
         Self {
             sender,
             any_aborted: AtomicBool::new(false),
-            aborted: Mutex::new(HashSet::new()),
+            aborted: RwLock::new(HashSet::new()),
             abort_event: Event::new(),
         }
     }
 
     /// Asks job `id` to stop (or never to start).
     pub(crate) fn abort(&self, id: JobId) {
-        lock(&self.aborted).insert(id);
+        self.aborted
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id);
         self.any_aborted.store(true, Ordering::Release);
         self.abort_event.notify(usize::MAX);
     }
@@ -135,12 +139,20 @@ impl<O> SetLink<O> {
     /// Forgets the abort of a job whose outcome the set has taken.
     pub(crate) fn joined(&self, id: JobId) {
         if self.any_aborted.load(Ordering::Acquire) {
-            lock(&self.aborted).remove(&id);
+            self.aborted
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id);
         }
     }
 
     fn was_aborted(&self, id: JobId) -> bool {
-        self.any_aborted.load(Ordering::Acquire) && lock(&self.aborted).contains(&id)
+        self.any_aborted.load(Ordering::Acquire)
+            && self
+                .aborted
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(&id)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Building a consumer: its settings, checked, and its first contact with Redis.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -200,7 +200,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
             pool,
             results,
             held: Mutex::new(HashMap::new()),
-            given_up: Mutex::new(HashSet::new()),
+            given_up: Mutex::new(HashMap::new()),
             slots: Slots::new(held_at_most.max(1)),
             counters: Counters::default(),
             starts: Starts::new(),
@@ -213,7 +213,8 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
             fatal: Mutex::default(),
             failed: CancellationToken::new(),
             redis_lost: AtomicBool::new(false),
-            calls: AtomicU64::new(0),
+            // Random: a process that reuses a name never meets its predecessor's memo.
+            calls: AtomicU64::new(uuid::Uuid::new_v4().as_u64_pair().0 >> 1),
             run_started: AtomicBool::new(false),
             settling: async_lock::RwLock::new(()),
         })))

@@ -88,9 +88,11 @@ impl<E: Executor> Shared<E> {
         held.retain(|_, job| !lost.contains(&job.id));
         let gone = (held_before - held.len()) as u64;
         let deleted: HashSet<&String> = deleted.iter().collect();
+        let held_before = held.len();
         held.retain(|_, job| !deleted.contains(&job.id));
+        let removed = (held_before - held.len()) as u64;
         drop(held);
-        Counters::add(&self.counters.deleted_while_pending, deleted.len() as u64);
+        Counters::add(&self.counters.deleted_while_pending, removed);
         if gone > 0 {
             Counters::add(&self.counters.leases_lost, gone);
             tracing::warn!(queue = %self.queue.name(), lost = gone, "leases lost: another consumer reclaimed entries held here");

@@ -154,7 +154,7 @@ impl<E: Executor> Shared<E> {
             // No settlement is under way: each entry is either held or settled in Redis.
             let _look = self.settling.read().await;
             let held = self.held_ids();
-            let given_up = self.given_up().clone();
+            let given_up: HashSet<String> = self.given_up().keys().cloned().collect();
             let known = held.len() + given_up.len();
             let Some(pending) = self.own_pending(known + room + 1).await else {
                 return (0, false);
@@ -163,7 +163,7 @@ impl<E: Executor> Shared<E> {
             // Given up on and no longer pending here: another consumer has them.
             if all {
                 let still: HashSet<&String> = pending.iter().map(|entry| &entry.id).collect();
-                self.given_up().retain(|id| still.contains(id));
+                self.given_up().retain(|id, _| still.contains(id));
             }
             let stranded: Vec<Entry> = pending
                 .into_iter()

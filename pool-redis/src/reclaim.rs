@@ -33,6 +33,9 @@ impl<E: Executor> Shared<E> {
     pub(crate) async fn reclaim_into(&self, cursor: &mut String, room: usize) -> (usize, bool) {
         let mut used = 0;
         let mut stranded = false;
+        let forget_after = self.config.visibility.saturating_mul(2);
+        self.given_up()
+            .retain(|_, given_up_at| given_up_at.elapsed() < forget_after);
         // Each step looks at no more than ten times its count of pending entries: steps that
         // find nothing walk on, up to a bound per period, so that a long pending list (back-
         // offs still running) does not hide the reclaimable entries behind it for long.
@@ -42,17 +45,18 @@ impl<E: Executor> Shared<E> {
             let Some((next, claimed, own)) = self.reclaim(cursor, room - used).await else {
                 break;
             };
-            // Known here: held, given up on, or just claimed. (An entry being settled is
-            // pending still and held no more: a false alarm, which the look clears.)
-            let known = self.held().len() + self.given_up().len() + claimed.len();
-            stranded = own > known as u64;
             // Entries this consumer holds already (its renewal was late): the claim renewed
-            // them; they run once, as they are.
+            // them; they run once, as they are, their delivery count put back.
             let held = self.held_ids();
+            let (again, claimed): (Vec<_>, Vec<_>) = claimed
+                .into_iter()
+                .partition(|(entry, _)| held.contains(&entry.id));
+            self.uncount_deliveries(&again).await;
+            // Known here: held, given up on, or just taken in. (An entry being settled is
+            // pending still and held no more: a false alarm, which the look clears.)
+            let known = held.len() + self.given_up().len() + claimed.len();
+            stranded = own > known as u64;
             for (entry, cause) in claimed {
-                if held.contains(&entry.id) {
-                    continue;
-                }
                 self.given_up().remove(&entry.id);
                 let counter = match cause {
                     BACKOFF_PASSED => &self.counters.retries_taken,
@@ -71,6 +75,29 @@ impl<E: Executor> Shared<E> {
             }
         }
         (used, stranded)
+    }
+
+    /// Puts back the delivery count of entries this consumer claimed while it held them:
+    /// those claims were no deliveries.
+    async fn uncount_deliveries(&self, entries: &[(Entry, i64)]) {
+        for (entry, _) in entries {
+            let mut command = redis::cmd("XCLAIM");
+            command
+                .arg(self.queue.jobs_key())
+                .arg(GROUP)
+                .arg(&self.name)
+                .arg(0)
+                .arg(&entry.id)
+                .arg("RETRYCOUNT")
+                .arg(entry.deliveries.saturating_sub(1))
+                .arg("JUSTID");
+            let _: Option<redis::Value> = self
+                .with_retries(|mut connection| {
+                    let command = command.clone();
+                    async move { command.query_async(&mut connection).await }
+                })
+                .await;
+        }
     }
 
     /// Removes from the group the consumers that hold nothing and have not read for

@@ -127,6 +127,7 @@ local function settle()
   if not deliveries then return 0 end
   if #redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6]) == 0 then
     redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
+    redis.call('HDEL', KEYS[3], ARGV[8], ARGV[8] .. ':run')
     redis.call('HDEL', KEYS[4], ARGV[8])
     return 2
   end
@@ -144,13 +145,18 @@ end
 /// that the consumer releasing it holds nothing, and may leave the group), its idle time past
 /// the visibility timeout, its count one less (the reclaim adds it back), and noted as
 /// released (for the reclaim's count). KEYS: memo, jobs, parked. ARGV: memo slot, call,
-/// memo ttl, group, consumer, id, idle ms, the placeholder's name. Returns 1 or 0.
+/// memo ttl, group, consumer, id, idle ms, the placeholder's name. Returns 1, 0 if not
+/// held, or 2 if the entry was deleted from the stream while pending.
 pub(crate) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     settling(
         r"
 local function settle()
   local deliveries = deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5])
   if not deliveries then return 0 end
+  if #redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6]) == 0 then
+    redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
+    return 2
+  end
   redis.call('XCLAIM', KEYS[2], ARGV[4], ARGV[8], 0, ARGV[6], 'IDLE', ARGV[7], 'RETRYCOUNT', math.max(deliveries - 1, 0), 'JUSTID')
   redis.call('HSET', KEYS[3], ARGV[6], 3)
   return 1
@@ -175,6 +181,10 @@ local function settle()
   local found = redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6])
   if #found == 0 then
     redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
+    if ARGV[7] ~= '' then
+      redis.call('HDEL', KEYS[4], ARGV[7], ARGV[7] .. ':run')
+      redis.call('HDEL', KEYS[5], ARGV[7])
+    end
     return 2
   end
   local error = ARGV[8]
@@ -184,13 +194,15 @@ local function settle()
       error = ARGV[9] .. ': ' .. (redis.call('HGET', KEYS[4], ARGV[7]) or 'no error recorded')
     end
     attempts = redis.call('HGET', KEYS[5], ARGV[7]) or 0
-    redis.call('HDEL', KEYS[4], ARGV[7], ARGV[7] .. ':run')
-    redis.call('HDEL', KEYS[5], ARGV[7])
   end
   local fields = {'attempts', attempts, 'error', error}
   for _, value in ipairs(found[1][2]) do table.insert(fields, value) end
-  -- Written before the original is acknowledged: a write that fails leaves it held.
+  -- Written before anything is changed: a write that fails leaves the entry as it was.
   redis.call('XADD', KEYS[3], '*', unpack(fields))
+  if ARGV[7] ~= '' then
+    redis.call('HDEL', KEYS[4], ARGV[7], ARGV[7] .. ':run')
+    redis.call('HDEL', KEYS[5], ARGV[7])
+  end
   redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
   redis.call('XDEL', KEYS[2], ARGV[6])
   redis.call('HINCRBY', KEYS[6], 'dead_lettered', 1)

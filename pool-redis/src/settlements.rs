@@ -183,6 +183,7 @@ impl<E: Executor> Shared<E> {
             .await;
         match released {
             Some(1) => Counters::add(&self.counters.released, 1),
+            Some(2) => Counters::add(&self.counters.deleted_while_pending, 1),
             Some(_) => self.lease_lost(id),
             None => return false,
         }
@@ -235,7 +236,8 @@ impl<E: Executor> Shared<E> {
     /// Notes entries whose settlement was given up: they stay pending under this consumer,
     /// for a reclaim after the visibility timeout, and must not be taken for stranded ones.
     pub(crate) fn gave_up_on(&self, ids: impl IntoIterator<Item = String>) {
-        self.given_up().extend(ids);
+        let now = std::time::Instant::now();
+        self.given_up().extend(ids.into_iter().map(|id| (id, now)));
     }
 
     /// Drops from this consumer's pending list an entry deleted from the stream meanwhile.

@@ -36,8 +36,9 @@ pub(crate) struct Shared<E: Executor> {
     /// leaves only under the write side of `settling`.
     pub(crate) held: Mutex<HashMap<JobId, Job>>,
     /// Entries pending under this consumer whose settlement it gave up on (Redis out of
-    /// reach): left for a reclaim, not taken for stranded ones.
-    pub(crate) given_up: Mutex<HashSet<String>>,
+    /// reach), with when: left for a reclaim, not taken for stranded ones. Forgotten after
+    /// two visibility timeouts, by when anyone (this consumer too) may have reclaimed them.
+    pub(crate) given_up: Mutex<HashMap<String, std::time::Instant>>,
     pub(crate) slots: Slots,
     pub(crate) counters: Counters,
     /// The starts waiting to be counted.
@@ -82,7 +83,7 @@ impl<E: Executor> Shared<E> {
         self.held().values().map(|job| job.id.clone()).collect()
     }
 
-    pub(crate) fn given_up(&self) -> MutexGuard<'_, HashSet<String>> {
+    pub(crate) fn given_up(&self) -> MutexGuard<'_, HashMap<String, std::time::Instant>> {
         self.given_up.lock().unwrap_or_else(PoisonError::into_inner)
     }
 

@@ -523,6 +523,105 @@ pub async fn connecting_changes_nothing<H: Harness>() {
     again.shutdown().await;
 }
 
+/// A consumer that takes the name of one whose memo of replies is still in Redis (an
+/// operator removed it from the group by hand) does its own settlements: its calls are not
+/// mistaken for its predecessor's.
+pub async fn a_reused_name_meets_no_old_replies<H: Harness>() {
+    let Some(setup) = Setup::start::<H>("reused").await else {
+        return;
+    };
+    let (url, queue, _) = setup.names();
+    let mut raw = connection(&url).await;
+    // What a predecessor's first calls would have left: "call id, reply" per slot.
+    for slot in ["reader", "settler"] {
+        for call in 0..4 {
+            let _: () = raw
+                .hset(
+                    format!("{{reused}}:memo:w-{call}"),
+                    slot,
+                    format!("{call} 1"),
+                )
+                .await
+                .unwrap();
+        }
+        let _: () = raw.hset("{reused}:memo:w", slot, "0 1").await.unwrap();
+    }
+    let _: String = redis::cmd("XADD")
+        .arg(queue.jobs_key())
+        .arg("*")
+        .arg("junk")
+        .arg("1")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let consumer = consumer::<H>(&url, &queue)
+        .name("w")
+        .connect()
+        .await
+        .unwrap();
+    let dead = DeadLetters::connect(&url, queue.clone()).await.unwrap();
+    let body = async {
+        eventually("the malformed entry to be dead-lettered", || async {
+            dead.list(10).await.unwrap().len() == 1
+        })
+        .await;
+        consumer.shutdown().await
+    };
+    let (_, stats) = future::zip(ran(&consumer), body).await;
+    assert_eq!(stats.dead_lettered, 1, "{stats:?}");
+    assert!(drained(&url, &queue).await);
+}
+
+/// Entries deleted from the stream while a consumer holds them (by an operator, say) are
+/// counted as such when the consumer gives them back, not as released.
+pub async fn entries_deleted_while_held_are_counted_so<H: Harness>() {
+    let Some(setup) = Setup::start::<H>("deleted").await else {
+        return;
+    };
+    let (url, queue, test) = setup.names();
+    let mut jobs = vec![Probe {
+        until_cancelled: true,
+        ..Probe::new(&test)
+    }];
+    jobs.extend((0..3).map(|_| Probe::new(&test)));
+    setup.producer.enqueue_many(&jobs).await.unwrap();
+    let consumer = consumer::<H>(&url, &queue)
+        .workers(1)
+        .prefetch(3)
+        .connect()
+        .await
+        .unwrap();
+    let body = async {
+        eventually("one running, four held", || async {
+            runs(&test).len() == 1 && consumer.stats().held == 4
+        })
+        .await;
+        let mut raw = connection(&url).await;
+        let entries: redis::streams::StreamRangeReply =
+            raw.xrange_all(queue.jobs_key()).await.unwrap();
+        // The three queued behind the running one (the stream keeps its order).
+        let queued: Vec<String> = entries.ids.iter().skip(1).map(|e| e.id.clone()).collect();
+        let _: u64 = raw.xdel(queue.jobs_key(), &queued).await.unwrap();
+        consumer.shutdown_now().await
+    };
+    let (_, stats) = future::zip(ran(&consumer), body).await;
+    assert_eq!(
+        (
+            stats.released,
+            stats.deleted_while_pending,
+            stats.leases_lost
+        ),
+        (1, 3, 0),
+        "{stats:?}"
+    );
+    let left = queue_stats(&url, &queue).await.unwrap();
+    assert_eq!(
+        (left.length, left.pending, left.released),
+        (1, 1, 1),
+        "{left:?}"
+    );
+}
+
 on_every_runtime!(
     a_bad_field_name_costs_only_its_entry,
     a_full_redis_drains,
@@ -534,4 +633,6 @@ on_every_runtime!(
     retries_are_not_counted_as_reclaims,
     every_link_reconnects,
     connecting_changes_nothing,
+    a_reused_name_meets_no_old_replies,
+    entries_deleted_while_held_are_counted_so,
 );
