@@ -15,7 +15,9 @@ use pool_redis::{
 };
 use redis::AsyncCommands;
 use support::server::RedisServer;
-use support::{Probe, Setup, eventually, open_gate, probe_consumer, ran, runs};
+use support::{
+    Probe, Setup, connection, drained, eventually, open_gate, probe_consumer, ran, runs,
+};
 
 /// A consumer quick to retry and reclaim, whose leases outlast every case.
 fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor> {
@@ -28,19 +30,6 @@ fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor
             max_attempts: 3,
             first_backoff: Duration::from_millis(20),
         })
-}
-
-async fn connection(url: &str) -> redis::aio::MultiplexedConnection {
-    redis::Client::open(url)
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
-}
-
-async fn drained(url: &str, queue: &Queue) -> bool {
-    let stats = queue_stats(url, queue).await.unwrap();
-    stats.length == 0 && stats.pending == 0
 }
 
 /// One entry whose field name is not UTF-8, read in one batch with good ones: the good ones

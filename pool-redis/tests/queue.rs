@@ -13,7 +13,7 @@ use pool_redis::{
 };
 use redis::AsyncCommands;
 use support::server::RedisServer;
-use support::{Probe, Setup, eventually, probe_consumer, ran, runs};
+use support::{Probe, Setup, drained, eventually, probe_consumer, ran, runs};
 
 /// A consumer of `queue` for the probes, quick to retry and reclaim.
 fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor> {
@@ -30,11 +30,6 @@ fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor
 /// A test's name, unique per runtime: the probes record under it.
 fn test_name<H: Harness>(case: &str) -> String {
     format!("{case}/{}", std::any::type_name::<H>())
-}
-
-async fn drained(url: &str, queue: &Queue) -> bool {
-    let stats = queue_stats(url, queue).await.unwrap();
-    stats.length == 0 && stats.pending == 0
 }
 
 /// Every job runs once, on its first attempt, and is acknowledged and deleted: the stream

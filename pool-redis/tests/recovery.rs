@@ -9,7 +9,7 @@ use futures_lite::future;
 use pool_core::testkit::Harness;
 use pool_redis::{Producer, Queue, QueueError, RetryPolicy, queue_stats};
 use support::server::RedisServer;
-use support::{Probe, Setup, eventually, probe_consumer, ran, runs};
+use support::{Probe, Setup, drained, eventually, probe_consumer, ran, runs};
 
 fn test_name<H: Harness>(case: &str) -> String {
     format!("{case}/{}", std::any::type_name::<H>())
@@ -23,13 +23,6 @@ async fn enqueue_until_accepted(producer: &Producer, jobs: &[Probe]) -> Vec<uuid
             Err(QueueError::Redis(_)) => support::sleep(Duration::from_millis(50)).await,
             Err(other) => panic!("{other}"),
         }
-    }
-}
-
-async fn drained(url: &str, queue: &Queue) -> bool {
-    match queue_stats(url, queue).await {
-        Ok(stats) => stats.length == 0 && stats.pending == 0,
-        Err(_) => false,
     }
 }
 

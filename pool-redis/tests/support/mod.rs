@@ -183,3 +183,20 @@ pub async fn ran<E: pool_core::Executor>(consumer: &Consumer<E>) -> pool_redis::
         .await
         .expect("the consumer ran without error")
 }
+
+/// Whether `queue` is empty with nothing pending (false while Redis does not answer).
+pub async fn drained(url: &str, queue: &Queue) -> bool {
+    match pool_redis::queue_stats(url, queue).await {
+        Ok(stats) => stats.length == 0 && stats.pending == 0,
+        Err(_) => false,
+    }
+}
+
+/// A plain connection of the test's own, to look at or change Redis from outside.
+pub async fn connection(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
