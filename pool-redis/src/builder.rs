@@ -43,10 +43,17 @@ impl<E> std::fmt::Debug for ConsumerBuilder<E> {
     }
 }
 
-impl<E> ConsumerBuilder<E> {
-    pub(crate) fn new(url: String, queue: Queue, registry: Registry, executor: E) -> Self {
-        Self {
-            url,
+impl<E: Executor + Clone> Consumer<E> {
+    /// A consumer of `queue` at Redis `url`, running the job types of `registry` on a local
+    /// pool on `executor`.
+    pub fn builder(
+        url: impl Into<String>,
+        queue: Queue,
+        registry: Registry,
+        executor: E,
+    ) -> ConsumerBuilder<E> {
+        ConsumerBuilder {
+            url: url.into(),
             queue,
             registry,
             executor,

@@ -8,7 +8,7 @@ use futures_lite::future;
 use pool_core::Executor;
 
 use crate::shared::Shared;
-use crate::{ConsumerBuilder, ConsumerStats, Queue, QueueError, Registry};
+use crate::{ConsumerStats, QueueError};
 
 /// A consumer of a queue: reads entries through the queue's group (as one named consumer)
 /// into a local [`WorkerPool`](pool_core::WorkerPool), acknowledges each job once it ran to
@@ -19,19 +19,6 @@ use crate::{ConsumerBuilder, ConsumerStats, Queue, QueueError, Registry};
 /// returns once `run` has settled every entry it held.
 pub struct Consumer<E: Executor> {
     shared: Arc<Shared<E>>,
-}
-
-impl<E: Executor + Clone> Consumer<E> {
-    /// A consumer of `queue` at Redis `url`, running the job types of `registry` on a local
-    /// pool on `executor`.
-    pub fn builder(
-        url: impl Into<String>,
-        queue: Queue,
-        registry: Registry,
-        executor: E,
-    ) -> ConsumerBuilder<E> {
-        ConsumerBuilder::new(url.into(), queue, registry, executor)
-    }
 }
 
 impl<E: Executor> Consumer<E> {
@@ -88,7 +75,9 @@ impl<E: Executor> Consumer<E> {
             shared.settled.cancel();
         };
         // Every job's start is counted before it runs, until every outcome is settled.
-        let counting = shared.starts.count_until(shared, &shared.settled);
+        let counting = shared
+            .starts
+            .count_until(|starts| shared.count_starts(starts), &shared.settled);
         // A permission refused: nothing will work, so the consumer stops by itself.
         let failing = async {
             future::or(shared.failed.cancelled(), shared.settled.cancelled()).await;

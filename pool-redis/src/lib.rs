@@ -101,6 +101,7 @@ mod settle;
 mod settlements;
 mod shared;
 mod slots;
+mod start_count;
 mod starts;
 mod stats;
 mod status;

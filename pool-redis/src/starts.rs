@@ -8,13 +8,8 @@
 
 use async_channel::{Receiver, Sender};
 use futures_lite::future;
-use pool_core::{BoxError, CancellationToken, Executor};
-use redis::aio::ConnectionManager;
+use pool_core::{BoxError, CancellationToken};
 use uuid::Uuid;
-
-use crate::queue::GROUP;
-use crate::scripts;
-use crate::shared::Shared;
 
 /// The most starts one script call counts.
 const MOST_PER_COUNT: usize = 256;
@@ -78,11 +73,13 @@ impl Starts {
     ///
     /// However it ends, returned or dropped with the consumer's `run`, the starts waiting
     /// then and any asked for later fail at once rather than wait for ever.
-    pub(crate) async fn count_until<E: Executor>(
-        &self,
-        shared: &Shared<E>,
-        stop: &CancellationToken,
-    ) {
+    ///
+    /// `count` is one round trip: the count of each start (entry id, job key) in its order.
+    pub(crate) async fn count_until<F, Fut>(&self, count: F, stop: &CancellationToken)
+    where
+        F: Fn(Vec<(String, Uuid)>) -> Fut,
+        Fut: Future<Output = Result<Vec<i64>, String>>,
+    {
         let _closing = CloseOnDrop(&self.waiting);
         loop {
             let next = async { self.waiting.recv().await.ok() };
@@ -106,7 +103,11 @@ impl Starts {
             if batch.is_empty() {
                 continue;
             }
-            let counted = count_batch(shared, &batch).await;
+            let starts = batch
+                .iter()
+                .map(|request| (request.entry_id.clone(), request.job_key))
+                .collect();
+            let counted = count(starts).await;
             for (index, request) in batch.into_iter().enumerate() {
                 let reply = match &counted {
                     Ok(counts) => Ok(counts[index]),
@@ -126,40 +127,5 @@ impl Drop for CloseOnDrop<'_> {
     fn drop(&mut self) {
         self.0.close();
         while self.0.try_recv().is_ok() {}
-    }
-}
-
-/// One round trip: the count of each start in `batch`, in its order.
-async fn count_batch<E: Executor>(
-    shared: &Shared<E>,
-    batch: &[Request],
-) -> Result<Vec<i64>, String> {
-    let mut invocation = scripts::START.prepare_invoke();
-    invocation
-        .key(shared.queue.runs_key())
-        .key(shared.queue.jobs_key())
-        .arg(GROUP)
-        .arg(&shared.name)
-        .arg(shared.config.retry.max_attempts);
-    for request in batch {
-        invocation
-            .arg(&request.entry_id)
-            .arg(request.job_key.to_string());
-    }
-    let mut connection: ConnectionManager = shared.commands.clone();
-    match invocation.invoke_async::<Vec<i64>>(&mut connection).await {
-        Ok(counts) if counts.len() == batch.len() => Ok(counts),
-        Ok(counts) => Err(format!(
-            "START counted {} starts of {}",
-            counts.len(),
-            batch.len()
-        )),
-        Err(error) => {
-            if crate::error::is_no_permission(&error) {
-                shared.fail(error.into());
-                return Err("the Redis user may not count starts".to_owned());
-            }
-            Err(error.to_string())
-        }
     }
 }
