@@ -8,7 +8,7 @@ use std::time::Instant;
 use futures_lite::future;
 use pool_core::{Executor, TrySubmitError};
 use redis::aio::ConnectionManager;
-use redis::{RedisError, RedisResult, Value};
+use redis::{RedisError, Value};
 
 use crate::connection::{self, RESPONSE_TIMEOUT};
 use crate::error::is_no_permission;
@@ -21,9 +21,14 @@ use crate::shared::Shared;
 use crate::stats::Counters;
 use crate::wire::Entry;
 
-/// Says a read was given up on: its connection is opened anew.
-const READ_GIVEN_UP: &str =
-    "a blocking read got no answer within its block time and the response timeout";
+/// Why a read brought nothing.
+enum ReadFailed {
+    /// No answer within the block time and the response timeout: the connection may be
+    /// half-open, so it is opened anew.
+    NoAnswer,
+    /// Redis, or the connection, said no.
+    Redis(RedisError),
+}
 
 /// Deliveries per allowed attempt after which an entry that never started is dead-lettered.
 const RUNAWAY_DELIVERIES: u32 = 4;
@@ -82,14 +87,16 @@ impl<E: Executor> Shared<E> {
                         self.take_in(Caller::Reader, entry).await;
                     }
                 }
-                Err(error) => {
+                Err(ReadFailed::NoAnswer) => {
                     self.slots.give(taken);
-                    if error.to_string().contains(READ_GIVEN_UP) {
-                        // The socket may be half-open: a connection of its own, anew.
-                        if let Ok(fresh) = connection::blocking(&self.client) {
-                            reads = fresh;
-                        }
+                    stranded = true;
+                    tracing::warn!(queue = %self.queue.name(), "a read got no answer in time: reading again on a new connection");
+                    if let Ok(fresh) = connection::blocking(&self.client) {
+                        reads = fresh;
                     }
+                }
+                Err(ReadFailed::Redis(error)) => {
+                    self.slots.give(taken);
                     if is_no_permission(&error) {
                         self.fail(error.into());
                         break;
@@ -113,7 +120,11 @@ impl<E: Executor> Shared<E> {
     /// or cut off), or a shutdown's deadline: a read given up on may have delivered entries
     /// to nobody who knows; the reader then takes them in once Redis answers (see
     /// `recover_stranded`), and a stopping consumer leaves them pending, for a reclaim.
-    async fn read(&self, reads: &mut ConnectionManager, count: usize) -> RedisResult<Vec<Entry>> {
+    async fn read(
+        &self,
+        reads: &mut ConnectionManager,
+        count: usize,
+    ) -> Result<Vec<Entry>, ReadFailed> {
         // Not longer than the reclaim period: the reader reclaims between reads.
         let block = self.config.block.min(self.config.reclaim_every);
         let mut command = redis::cmd("XREADGROUP");
@@ -128,7 +139,12 @@ impl<E: Executor> Shared<E> {
             .arg("STREAMS")
             .arg(self.queue.jobs_key())
             .arg(">");
-        let reply = command.query_async::<Value>(reads);
+        let reply = async {
+            command
+                .query_async::<Value>(reads)
+                .await
+                .map_err(ReadFailed::Redis)
+        };
         // Redis answers a blocking read within its block time: past it and the response
         // timeout, the connection is dead without saying so (a half-open socket).
         let cut_off = async {
@@ -137,10 +153,7 @@ impl<E: Executor> Shared<E> {
                 self.abandoned.cancelled(),
             )
             .await;
-            Err(RedisError::from(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                READ_GIVEN_UP,
-            )))
+            Err(ReadFailed::NoAnswer)
         };
         let reply = future::or(reply, cut_off).await?;
         Ok(Entry::parse_read(&reply))
