@@ -39,63 +39,41 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod blocking;
-mod builder;
-mod cancellation;
-mod context;
-mod counters;
-mod envelope;
-mod error;
-mod executor;
-mod handle;
-mod intake;
 mod job;
-mod job_error;
-mod job_fn;
-mod job_set;
-mod lock;
-#[cfg(feature = "metrics")]
-mod metrics_export;
-mod named_once;
-mod own_job;
-mod panic_message;
-mod per_worker;
+mod observe;
 mod pool;
-mod reply;
-mod report;
-mod resize;
-mod roster;
-mod shared;
-mod shutdown;
-mod sink;
-mod stats;
-mod status;
+mod rt;
+mod run;
+mod stop;
 mod submit;
-mod thread_sleep;
-mod timings;
-mod wait_group;
-mod worker;
+mod sync;
 
 #[cfg(feature = "testkit")]
 #[doc(hidden)]
 pub mod testkit;
 
 pub use async_trait::async_trait;
-pub use blocking::{BlockingJob, blocking_job_fn};
-pub use builder::{MAX_QUEUE_CAPACITY, MAX_WORKERS, QUEUE_SLOTS_PER_WORKER, WorkerPoolBuilder};
-pub use cancellation::{CancellationToken, DropGuard};
-pub use context::JobContext;
-pub use error::{BuildError, ResizeError, ShutdownError, StartError, SubmitError, TrySubmitError};
-pub use executor::{Executor, NoRuntime};
-pub use handle::JobHandle;
-pub use job::{BoxError, JobId, JobProcessor, ProcessFuture};
-pub use job_error::{Cancelled, JobError, JobErrorKind};
-pub use job_fn::{FnJob, job_fn};
-pub use job_set::JobSet;
-pub use per_worker::{Lease, PerWorker};
-pub use pool::WorkerPool;
-pub use report::{ShutdownReport, UnstartedJob};
-pub use stats::PoolStats;
-pub use status::{JobStatus, Results};
-pub use timings::{Percentiles, Timings};
+pub use job::blocking::{BlockingJob, blocking_job_fn};
+pub use job::closure::{FnJob, job_fn};
+pub use job::context::JobContext;
+pub use job::error::{Cancelled, JobError, JobErrorKind};
+pub use job::id::JobId;
+pub use job::processor::{BoxError, JobProcessor, ProcessFuture};
+pub use observe::results::{JobStatus, Results};
+pub use observe::stats::PoolStats;
+pub use observe::timings::{Percentiles, Timings};
+pub use pool::builder::{
+    MAX_QUEUE_CAPACITY, MAX_WORKERS, QUEUE_SLOTS_PER_WORKER, WorkerPoolBuilder,
+};
+pub use pool::error::{BuildError, StartError};
+pub use pool::worker_pool::WorkerPool;
+pub use rt::cancellation::{CancellationToken, DropGuard};
+pub use rt::executor::{Executor, NoRuntime};
+pub use run::error::ResizeError;
+pub use run::per_worker::{Lease, PerWorker};
+pub use stop::error::ShutdownError;
+pub use stop::report::{ShutdownReport, UnstartedJob};
+pub use submit::error::{SubmitError, TrySubmitError};
+pub use submit::handle::JobHandle;
+pub use submit::job_set::JobSet;
 pub use uuid::Uuid;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures_lite::future;
 
-use crate::thread_sleep::sleep_on_a_thread;
+use crate::rt::timer::sleep_on_a_thread;
 use crate::{CancellationToken, Executor, WorkerPool, WorkerPoolBuilder};
 
 /// How long a case may run before it fails as hung. Far beyond what any case needs, even on

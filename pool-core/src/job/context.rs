@@ -1,0 +1,220 @@
+//! What a running job knows about itself and its pool.
+
+use std::fmt;
+use std::sync::{Arc, Weak};
+
+use uuid::Uuid;
+
+use crate::job::abort::AbortSignal;
+use crate::rt::blocking::{BlockingRunner, run_blocking};
+use crate::{CancellationToken, JobId};
+
+/// The context the pool hands to each job: which job this is, which worker runs it, which pool
+/// it belongs to, and the pool's cancellation token.
+///
+/// A job is asked to stop when the pool's token is cancelled (by
+/// [`shutdown_now`](crate::WorkerPool::shutdown_now), by the deadline of
+/// [`shutdown_timeout`](crate::WorkerPool::shutdown_timeout), or by the parent token given to
+/// [`cancellation`](crate::WorkerPoolBuilder::cancellation)), or when its own handle's
+/// [`abort`](crate::JobHandle::abort) is called. [`is_cancelled`](Self::is_cancelled) and
+/// [`cancelled`](Self::cancelled) see both. A job may then finish gracefully, or stop at once
+/// and return [`Cancelled`](crate::Cancelled).
+///
+/// # Examples
+///
+/// ```
+/// use pool_core::{job_fn, BoxError};
+///
+/// let job = job_fn("poll-feed", |ctx| async move {
+///     let mut pages = 0;
+///     while !ctx.is_cancelled() && pages < 3 {
+///         pages += 1; // fetch a page...
+///     }
+///     Ok(pages)
+/// });
+/// ```
+///
+/// A clone is cheap (reference counts, no copy of the name), so a closure job may take the
+/// context by value.
+#[derive(Clone)]
+pub struct JobContext {
+    job_id: JobId,
+    /// Shared, not copied, by clones; the worker replaces it only when the name changes.
+    job_name: Arc<str>,
+    worker_id: usize,
+    /// The pool, with its token: one reference count to clone, not two.
+    pool: Arc<PoolIdentity>,
+    /// The running job's own abort, when its handle or its set can send one.
+    abort: Option<Arc<dyn AbortSignal>>,
+}
+
+impl fmt::Debug for JobContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobContext")
+            .field("job_id", &self.job_id)
+            .field("job_name", &self.job_name)
+            .field("worker_id", &self.worker_id)
+            .field("pool", &self.pool.name)
+            .field("is_cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+/// Who a pool is: fixed at build time, shared by all its workers.
+#[derive(Debug)]
+pub(crate) struct PoolIdentity {
+    pub(crate) id: u64,
+    pub(crate) uuid: Uuid,
+    pub(crate) name: String,
+    pub(crate) token: CancellationToken,
+    /// Where blocking work runs: the pool's executor, set once the pool's state exists (held
+    /// weakly: the state holds this identity).
+    pub(crate) blocking: Weak<dyn BlockingRunner>,
+}
+
+impl JobContext {
+    /// A worker keeps one context and re-fills it for every job, so that the hot path does not
+    /// allocate.
+    pub(crate) fn for_worker(pool: Arc<PoolIdentity>, worker_id: usize) -> Self {
+        Self {
+            job_id: JobId(0),
+            job_name: Arc::from(""),
+            worker_id,
+            pool,
+            abort: None,
+        }
+    }
+
+    pub(crate) fn begin(
+        &mut self,
+        job_id: JobId,
+        job_name: &str,
+        abort: Option<Arc<dyn AbortSignal>>,
+    ) {
+        self.job_id = job_id;
+        self.abort = abort;
+        // A worker mostly runs one kind of job after another: compare before copying.
+        if *self.job_name != *job_name {
+            self.job_name = Arc::from(job_name);
+        }
+    }
+
+    pub(crate) fn end_job(&mut self) {
+        self.abort = None;
+    }
+
+    /// The id of the running job (the same as its [`JobHandle::id`](crate::JobHandle::id)).
+    pub fn job_id(&self) -> JobId {
+        self.job_id
+    }
+
+    /// The name of the running job, as its [`name`](crate::JobProcessor::name) gave it.
+    pub fn job_name(&self) -> &str {
+        &self.job_name
+    }
+
+    /// The worker running the job: `0..workers`.
+    pub fn worker_id(&self) -> usize {
+        self.worker_id
+    }
+
+    /// The pool's name.
+    pub fn pool_name(&self) -> &str {
+        &self.pool.name
+    }
+
+    /// The pool's process-wide id.
+    pub fn pool_id(&self) -> u64 {
+        self.pool.id
+    }
+
+    /// The pool's token. Clone it to hand cancellation on to work the job starts. (It does
+    /// not see this job's own abort; [`is_cancelled`](Self::is_cancelled) and
+    /// [`cancelled`](Self::cancelled) do.)
+    pub fn token(&self) -> &CancellationToken {
+        &self.pool.token
+    }
+
+    /// Whether the job is asked to stop: the pool's token is cancelled, or the job's handle
+    /// (or its [`JobSet`](crate::JobSet)) asked for an abort.
+    pub fn is_cancelled(&self) -> bool {
+        self.pool.token.is_cancelled()
+            || self
+                .abort
+                .as_ref()
+                .is_some_and(|abort| abort.is_aborted(self.job_id))
+    }
+
+    /// Runs synchronous `f` where blocking is allowed (the runtime's threads for blocking
+    /// work, through the pool's [`Executor::spawn_blocking`](crate::Executor::spawn_blocking))
+    /// and waits for its value, without holding up the runtime. A panic in `f` resumes here.
+    /// For a whole job of blocking code, see [`blocking_job_fn`](crate::blocking_job_fn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::job_fn;
+    ///
+    /// let job = job_fn("checksum", |ctx| async move {
+    ///     let data = vec![7_u8; 1 << 20]; // fetched asynchronously, say
+    ///     let sum = ctx
+    ///         .run_blocking(move || data.iter().map(|&b| u64::from(b)).sum::<u64>())
+    ///         .await;
+    ///     Ok(sum)
+    /// });
+    /// # let _ = job;
+    /// ```
+    pub async fn run_blocking<T, F>(&self, f: F) -> T
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        run_blocking(&self.pool.blocking, f).await
+    }
+
+    /// Runs `future` until it completes (`Some` of its output) or the job is asked to stop
+    /// (`None`; the future is dropped), whichever comes first: for a job that stops at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{job_fn, Cancelled};
+    ///
+    /// let job = job_fn("fetch", |ctx| async move {
+    ///     let page = ctx
+    ///         .run_until_cancelled(async { "the page" /* a long fetch */ })
+    ///         .await
+    ///         .ok_or(Cancelled)?; // stopped: counted as cancelled
+    ///     Ok(page.len())
+    /// });
+    /// # let _ = job;
+    /// ```
+    pub async fn run_until_cancelled<F: Future>(&self, future: F) -> Option<F::Output> {
+        let cancelled = async {
+            self.cancelled().await;
+            None
+        };
+        futures_lite::future::or(cancelled, async { Some(future.await) }).await
+    }
+
+    /// Resolves when the job is asked to stop.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it resolves has no effect.
+    pub async fn cancelled(&self) {
+        let Some(abort) = &self.abort else {
+            return self.pool.token.cancelled().await;
+        };
+        loop {
+            if self.is_cancelled() {
+                return;
+            }
+            let listener = abort.listen();
+            if self.is_cancelled() {
+                return;
+            }
+            futures_lite::future::or(listener, self.pool.token.cancelled()).await;
+        }
+    }
+}
