@@ -1,7 +1,6 @@
 //! Where statuses go when the results stream is on, and how none is lost on the way.
 
 use std::collections::VecDeque;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
 use async_channel::{Sender, TrySendError};
@@ -9,7 +8,7 @@ use event_listener::Event;
 use futures_lite::future;
 
 use crate::sync::lock::lock;
-use crate::sync::panic::panic_message;
+use crate::sync::panic::contain;
 use crate::{CancellationToken, JobError, JobId, JobStatus, Results};
 
 /// What the pool and the readers of one stream share besides the channel.
@@ -115,14 +114,11 @@ impl<O> ResultsSink<O> {
     /// stream gets that panic as the outcome (the handle still gets the value).
     fn duplicate(&self, outcome: &Result<O, JobError>) -> Result<O, JobError> {
         match outcome {
-            Ok(value) => {
-                catch_unwind(AssertUnwindSafe(|| (self.clone_output)(value))).map_err(|payload| {
-                    JobError::panicked(format!(
-                        "cloning the output for the results stream panicked: {}",
-                        panic_message(payload.as_ref())
-                    ))
-                })
-            }
+            Ok(value) => contain(|| (self.clone_output)(value)).map_err(|message| {
+                JobError::panicked(format!(
+                    "cloning the output for the results stream panicked: {message}"
+                ))
+            }),
             Err(error) => Err(error.clone()),
         }
     }

@@ -1,6 +1,5 @@
 //! The state a pool shares with its workers.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{
     AtomicBool, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
 };
@@ -20,8 +19,8 @@ use crate::run::roster::Roster;
 use crate::submit::envelope::Envelope;
 use crate::submit::intake::Intake;
 use crate::submit::own_jobs::OwnJobsWaiting;
-use crate::submit::reply::Reply;
 use crate::sync::lock::lock;
+use crate::sync::panic::{contain, drop_contained};
 use crate::sync::wait_group::WaitGroup;
 use crate::{
     CancellationToken, Executor, JobError, JobProcessor, JobStatus, PoolStats, UnstartedJob,
@@ -222,7 +221,7 @@ impl<E: Executor, O: Send + 'static> PoolState<E, O> {
         let reply = envelope.take_reply();
         // The submitter's span closes now, not when the caller drops the report.
         drop(envelope.take_span());
-        let aborted = reply.as_ref().is_some_and(Reply::is_aborted);
+        let aborted = reply.as_ref().is_some_and(|reply| reply.is_aborted(id));
         let outcome = if aborted {
             self.aborted_unstarted.fetch_add(1, Relaxed);
             JobError::ABORTED
@@ -238,14 +237,14 @@ impl<E: Executor, O: Send + 'static> PoolState<E, O> {
             });
         }
         if aborted {
-            if catch_unwind(AssertUnwindSafe(|| drop(envelope))).is_err() {
+            if drop_contained(envelope).is_err() {
                 tracing::warn!(pool = %self.identity.name, job = %id, "a job panicked while being dropped");
             }
         } else {
             lock(&self.unstarted).push(UnstartedJob::new(envelope));
         }
         if let Some(reply) = reply {
-            reply.tell(Err(outcome));
+            reply.send(id, Err(outcome));
         }
     }
 
@@ -269,11 +268,12 @@ impl<E: Executor, O: Send + 'static> Drop for PoolState<E, O> {
     /// mid-queue) is told `NotStarted`, so that no handle or job set waits forever.
     fn drop(&mut self) {
         while let Ok(mut envelope) = self.queue_rx.try_recv() {
+            let id = envelope.id();
             let reply = envelope.take_reply();
             // The job first, then its outcome, as everywhere else.
             drop(envelope);
             if let Some(reply) = reply {
-                reply.tell(Err(JobError::NOT_STARTED));
+                reply.send(id, Err(JobError::NOT_STARTED));
             }
         }
     }
@@ -281,7 +281,7 @@ impl<E: Executor, O: Send + 'static> Drop for PoolState<E, O> {
 
 /// A job's name, or [`UNNAMED`] if asking for it panicked.
 pub(crate) fn name_of<O: Send + 'static>(job: &dyn JobProcessor<Output = O>) -> String {
-    catch_unwind(AssertUnwindSafe(|| job.name().to_owned())).unwrap_or_else(|_| UNNAMED.to_owned())
+    contain(|| job.name().to_owned()).unwrap_or_else(|_| UNNAMED.to_owned())
 }
 
 impl<E: Executor, O: Send + 'static> BlockingRunner for PoolState<E, O> {

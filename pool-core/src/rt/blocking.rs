@@ -26,6 +26,7 @@ where
             return;
         }
         // Nobody may be waiting any more (a timed-out job): the value is then dropped.
+        // The payload itself, not its message (see `sync::panic`): it resumes in the caller.
         let _ = tell.send(catch_unwind(AssertUnwindSafe(f)));
     });
     match runner.upgrade() {

@@ -1,12 +1,10 @@
 //! Running one job's `process`: its panic caught, the job timeout enforced.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use futures_lite::future;
 
 use crate::pool::state::PoolState;
 use crate::run::job_future::JobFuture;
-use crate::sync::panic::panic_message;
+use crate::sync::panic::contain;
 use crate::{Executor, JobContext, JobError, JobProcessor};
 
 /// Runs the job, catching its panic and enforcing the job timeout.
@@ -17,12 +15,12 @@ pub(crate) async fn execute<E: Executor, O: Send + 'static>(
     worker_id: usize,
 ) -> Result<O, JobError> {
     // A hand-written `process` may panic before it returns its future.
-    let future = match catch_unwind(AssertUnwindSafe(move || {
+    let future = match contain(move || {
         let job = job; // moved in: the closure is `FnOnce`, and may return the borrow
         job.process(ctx)
-    })) {
+    }) {
         Ok(future) => future,
-        Err(payload) => return Err(JobError::panicked(panic_message(payload.as_ref()))),
+        Err(message) => return Err(JobError::panicked(message)),
     };
     let work = JobFuture::new(state.identity.id, worker_id, future);
     let caught = match state.job_timeout {
@@ -42,6 +40,6 @@ pub(crate) async fn execute<E: Executor, O: Send + 'static>(
     match caught {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(JobError::from_job(error)),
-        Err(payload) => Err(JobError::panicked(panic_message(payload.as_ref()))),
+        Err(message) => Err(JobError::panicked(message)),
     }
 }

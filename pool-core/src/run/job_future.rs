@@ -2,11 +2,11 @@
 //! thread knows which pool's worker it runs for (what [`own_jobs`](crate::submit::own_jobs)
 //! asks).
 
-use std::any::Any;
 use std::cell::Cell;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use crate::sync::panic::contain;
 
 thread_local! {
     /// The pool id and worker id of the job this thread is polling now; pool 0 when none.
@@ -30,17 +30,18 @@ impl<F: Future + Unpin> JobFuture<F> {
 }
 
 impl<F: Future + Unpin> Future for JobFuture<F> {
-    type Output = Result<F::Output, Box<dyn Any + Send>>;
+    /// The future's output, or its panic's message.
+    type Output = Result<F::Output, String>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let outer = POLLING_JOB_OF.replace(this.worker);
-        let polled = catch_unwind(AssertUnwindSafe(|| Pin::new(&mut this.future).poll(cx)));
+        let polled = contain(|| Pin::new(&mut this.future).poll(cx));
         POLLING_JOB_OF.set(outer);
         match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(payload) => Poll::Ready(Err(payload)),
+            Err(message) => Poll::Ready(Err(message)),
         }
     }
 }

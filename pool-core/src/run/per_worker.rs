@@ -54,12 +54,12 @@ pub struct PerWorker<T> {
 
 struct Inner<T> {
     pool_id: u64,
-    slots: Box<[Mutex<Slot<T>>]>,
+    slots: Box<[Mutex<WorkerResource<T>>]>,
     make: Box<dyn Fn(usize) -> T + Send + Sync>,
 }
 
 /// A worker's resource: not made yet, at home, or lent out.
-enum Slot<T> {
+enum WorkerResource<T> {
     Unmade,
     Home(T),
     Lent,
@@ -77,7 +77,9 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         PerWorker {
             inner: Arc::new(Inner {
                 pool_id: self.id(),
-                slots: (0..workers).map(|_| Mutex::new(Slot::Unmade)).collect(),
+                slots: (0..workers)
+                    .map(|_| Mutex::new(WorkerResource::Unmade))
+                    .collect(),
                 make: Box::new(make),
             }),
         }
@@ -99,10 +101,10 @@ impl<T: Send + 'static> PerWorker<T> {
                 resource: Some((self.inner.make)(worker)),
             };
         };
-        let taken = std::mem::replace(&mut *lock(slot), Slot::Lent);
+        let taken = std::mem::replace(&mut *lock(slot), WorkerResource::Lent);
         let (resource, home) = match taken {
-            Slot::Home(resource) => (resource, Some((Arc::clone(&self.inner), worker))),
-            Slot::Unmade => {
+            WorkerResource::Home(resource) => (resource, Some((Arc::clone(&self.inner), worker))),
+            WorkerResource::Unmade => {
                 // `make` is the caller's code: if it panics, the slot is unmade again, not
                 // lent for good.
                 let unmade_again = UnmadeOnPanic(slot);
@@ -111,7 +113,7 @@ impl<T: Send + 'static> PerWorker<T> {
                 (resource, Some((Arc::clone(&self.inner), worker)))
             }
             // Lent already: the slot stays the first lease's.
-            Slot::Lent => ((self.inner.make)(worker), None),
+            WorkerResource::Lent => ((self.inner.make)(worker), None),
         };
         Lease {
             home,
@@ -124,17 +126,17 @@ impl<T: Send + 'static> PerWorker<T> {
         self.inner
             .slots
             .iter()
-            .filter(|slot| !matches!(*lock(slot), Slot::Unmade))
+            .filter(|slot| !matches!(*lock(slot), WorkerResource::Unmade))
             .count()
     }
 }
 
 /// Puts a slot back to `Unmade` when dropped (by a panic in `make`).
-struct UnmadeOnPanic<'a, T>(&'a Mutex<Slot<T>>);
+struct UnmadeOnPanic<'a, T>(&'a Mutex<WorkerResource<T>>);
 
 impl<T> Drop for UnmadeOnPanic<'_, T> {
     fn drop(&mut self) {
-        *lock(self.0) = Slot::Unmade;
+        *lock(self.0) = WorkerResource::Unmade;
     }
 }
 
@@ -183,7 +185,7 @@ impl<T> DerefMut for Lease<T> {
 impl<T> Drop for Lease<T> {
     fn drop(&mut self) {
         if let (Some((inner, worker)), Some(resource)) = (self.home.take(), self.resource.take()) {
-            *lock(&inner.slots[worker]) = Slot::Home(resource);
+            *lock(&inner.slots[worker]) = WorkerResource::Home(resource);
         }
     }
 }

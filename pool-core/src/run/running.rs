@@ -1,12 +1,11 @@
 //! A job between its start and its outcome: whatever happens to its worker, the job is
 //! dropped first and its outcome then reaches its handle, the results stream and the stats.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use crate::observe::counters::WorkerCounters;
 use crate::pool::state::PoolState;
 use crate::submit::envelope::Envelope;
 use crate::submit::reply::Reply;
+use crate::sync::panic::drop_contained;
 use crate::{Executor, JobError, JobId, JobProcessor, JobStatus};
 
 /// A job between its start and its outcome. It owns the job, so that the job is dropped
@@ -38,7 +37,7 @@ impl<'a, E: Executor, O: Send + 'static> Running<'a, E, O> {
     pub(crate) fn finish(mut self, outcome: Result<O, JobError>) -> Option<JobStatus<O>> {
         self.drop_job();
         let sink = self.state.results.as_ref().filter(|sink| sink.is_open());
-        let reply = self.reply.take().filter(|reply| !reply.is_unheard());
+        let reply = self.reply.take().filter(|reply| !reply.is_closed());
         // The stream gets a copy only while the handle waits for the outcome too.
         let copy = match (sink, &reply) {
             (Some(sink), Some(_)) => Some(sink.copied_status(self.id, self.name, &outcome)),
@@ -49,7 +48,7 @@ impl<'a, E: Executor, O: Send + 'static> Running<'a, E, O> {
         self.counters.finished(&outcome);
         let status = match (sink, reply) {
             (_, Some(reply)) => {
-                reply.tell(outcome);
+                reply.send(self.id, outcome);
                 copy
             }
             // Detached, or the handle was dropped: the outcome moves into the stream.
@@ -68,7 +67,7 @@ impl<'a, E: Executor, O: Send + 'static> Running<'a, E, O> {
     /// The job's `Drop` is its own code too: a panic there must not take the worker down.
     fn drop_job(&mut self) {
         let job = self.job.take();
-        if catch_unwind(AssertUnwindSafe(|| drop(job))).is_err() {
+        if drop_contained(job).is_err() {
             tracing::warn!(pool = %self.state.identity.name, job = %self.id, "a job panicked while being dropped");
         }
     }
@@ -83,7 +82,7 @@ impl<E: Executor, O: Send + 'static> Drop for Running<'_, E, O> {
             sink.publish_now(sink.copied_status(self.id, self.name, &outcome));
         }
         if let Some(reply) = self.reply.take() {
-            reply.tell(outcome);
+            reply.send(self.id, outcome);
         }
     }
 }

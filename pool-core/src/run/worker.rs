@@ -1,6 +1,5 @@
 //! A worker: takes jobs from the queue one at a time and runs each to an outcome.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,7 @@ use crate::run::running::Running;
 use crate::submit::envelope::Envelope;
 use crate::submit::reply::Reply;
 use crate::sync::lock::lock;
-use crate::sync::panic::panic_message;
+use crate::sync::panic::contain;
 use crate::sync::wait_group::Alive;
 use crate::{Executor, JobContext, JobError, JobStatus};
 
@@ -95,7 +94,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         let submitted_in = job.take_span();
         // Asked of the job only with timings on: a call through its vtable costs otherwise.
         let submitted_at = timings.and_then(|_| job.submitted_at());
-        let abort = reply.as_ref().and_then(Reply::abort_signal);
+        let abort = reply.as_ref().map(Reply::abort_signal);
         // Aborted by its handle while it waited: it never runs.
         let aborted_early = abort.as_ref().is_some_and(|abort| abort.is_aborted(id));
         if !aborted_early {
@@ -103,9 +102,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         }
         // `name()` is the job's own code too: a panic there is contained like one in
         // `process`, and the job is not run.
-        let named = catch_unwind(AssertUnwindSafe(|| {
-            ctx.begin(id, job.job_ref().name(), abort.clone())
-        }));
+        let named = contain(|| ctx.begin(id, job.job_ref().name(), abort.clone()));
         if named.is_err() {
             ctx.begin(id, UNNAMED, abort);
         }
@@ -131,10 +128,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
                 }
                 None => execute(state, running.job(), &ctx, worker_id).await,
             },
-            Err(payload) => Err(JobError::panicked(format!(
-                "name() panicked: {}",
-                panic_message(payload.as_ref())
-            ))),
+            Err(message) => Err(JobError::panicked(format!("name() panicked: {message}"))),
         };
         // Only jobs that began count: not one aborted in the queue, nor one whose name
         // panicked before it could run.

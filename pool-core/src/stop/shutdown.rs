@@ -10,7 +10,7 @@ use crate::{Executor, ShutdownError, ShutdownReport, WorkerPool};
 
 /// How a shutdown treats the work in the pool.
 #[derive(Clone, Copy, Debug)]
-enum Stop {
+enum ShutdownMode {
     Graceful,
     Now,
     Deadline(Duration),
@@ -58,7 +58,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// # }
     /// ```
     pub async fn shutdown(&self) -> Result<ShutdownReport<O>, ShutdownError> {
-        self.stop(Stop::Graceful).await
+        self.stop(ShutdownMode::Graceful).await
     }
 
     /// Stops now: closes the intake, cancels the pool's token (running jobs see it and may
@@ -94,7 +94,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     /// # }
     /// ```
     pub async fn shutdown_now(&self) -> Result<ShutdownReport<O>, ShutdownError> {
-        self.stop(Stop::Now).await
+        self.stop(ShutdownMode::Now).await
     }
 
     /// Stops gracefully for up to `timeout`, then as [`shutdown_now`](Self::shutdown_now);
@@ -135,10 +135,10 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         &self,
         timeout: Duration,
     ) -> Result<ShutdownReport<O>, ShutdownError> {
-        self.stop(Stop::Deadline(timeout)).await
+        self.stop(ShutdownMode::Deadline(timeout)).await
     }
 
-    async fn stop(&self, how: Stop) -> Result<ShutdownReport<O>, ShutdownError> {
+    async fn stop(&self, how: ShutdownMode) -> Result<ShutdownReport<O>, ShutdownError> {
         {
             let mut lifecycle = self.lifecycle();
             if matches!(lifecycle.phase, Phase::Stopping | Phase::Stopped) {
@@ -153,9 +153,9 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         }
         tracing::info!(pool = %self.name(), mode = ?how, "{}", self.inner().cancel_message);
         match how {
-            Stop::Graceful => {}
-            Stop::Now => state.token().cancel(),
-            Stop::Deadline(timeout) => {
+            ShutdownMode::Graceful => {}
+            ShutdownMode::Now => state.token().cancel(),
+            ShutdownMode::Deadline(timeout) => {
                 if !self.workers_stop_within(timeout).await {
                     state.token().cancel();
                     if !self.workers_stop_within(self.inner().shutdown_grace).await {

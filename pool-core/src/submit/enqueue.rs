@@ -7,8 +7,9 @@ use async_channel::{SendError, TrySendError};
 use crate::job::closure::FutureJob;
 use crate::submit::envelope::Envelope;
 use crate::submit::intake::{Admission, Intake};
+use crate::submit::outcome_slot::OutcomeSlot;
 use crate::submit::own_jobs::Waiting;
-use crate::submit::reply::{Reply, Slot};
+use crate::submit::reply::Reply;
 use crate::{
     BoxError, Executor, FnJob, JobContext, JobHandle, JobId, JobProcessor, SubmitError,
     TrySubmitError, WorkerPool, job_fn,
@@ -35,7 +36,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     where
         J: JobProcessor<Output = O>,
     {
-        let slot = Slot::new();
+        let slot = OutcomeSlot::new();
         let id = self
             .enqueue(job, Some(Reply::Handle(Arc::clone(&slot))))
             .await?;
@@ -70,7 +71,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     where
         J: JobProcessor<Output = O>,
     {
-        let slot = Slot::new();
+        let slot = OutcomeSlot::new();
         let id = self.try_enqueue(job, Some(Reply::Handle(Arc::clone(&slot))))?;
         Ok(JobHandle::new(id, slot))
     }

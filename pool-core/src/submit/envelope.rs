@@ -7,35 +7,29 @@ use tracing::Span;
 
 use std::sync::Arc;
 
-use crate::submit::reply::{Reply, Slot};
+use crate::submit::outcome_slot::OutcomeSlot;
+use crate::submit::reply::Reply;
 use crate::{JobId, JobProcessor};
 
 /// What travels through the queue: the job's id, one box, and a handle's slot: four words.
 ///
-/// Why so small: the queue is the one memory that the producer's core and the workers' cores
-/// both write, and every byte of a slot crosses between them. With the job, its id, its reply
-/// and its span side by side in the slot (48 bytes on 64-bit), a hand-written channel fan-out
-/// of that size ran at half the speed of one carrying a boxed job (16 bytes) on a 2-core AMD
-/// EPYC. A job with a set's reply, a span or a submit time shares one allocation with them (a
-/// job that holds data was boxed anyway); a detached job is boxed alone, which allocates
-/// nothing when the job is of size zero: the producer's allocator and the worker's free are
-/// the costliest part of a job's trip when they run on two cores. A handle's slot travels
-/// beside the box, so that a job with a handle needs no allocation of its own either. That is
-/// a trade: measured once each (7 x 5 interleaved rounds, noisy), a three-word version with
-/// the slot in the box ran detached jobs at 0.64-0.76 of the channel and handles at
-/// 0.92-1.00 of a oneshot per job; this one at 0.59-0.68 and 1.03-1.17.
+/// Small, because every byte of a queue slot crosses between the producer's core and the
+/// workers'. A detached job is boxed alone (no allocation at all for a job of size zero); a
+/// job with a set's reply, a span or a submit time shares its one allocation with them; a
+/// handle's slot travels beside the box, so a job with a handle needs no allocation of its
+/// own either. `benches/results/` has the measurements behind this layout.
 pub(crate) struct Envelope<O> {
     id: JobId,
-    job: Box<dyn Packed<O>>,
+    job: Box<dyn ErasedJob<O>>,
     /// A handle's slot travels beside the job: a job of size zero then needs no allocation.
-    handle: Option<Arc<Slot<O>>>,
+    handle: Option<Arc<OutcomeSlot<O>>>,
 }
 
 /// A detached job, alone in its box.
-struct Bare<J>(J);
+struct JobAlone<J>(J);
 
 /// A job with its reply, its parent span or its submit time, in one allocation.
-struct Packing<J: JobProcessor> {
+struct JobWithExtras<J: JobProcessor> {
     /// When it was submitted, if the pool keeps timings.
     submitted_at: Option<Instant>,
     /// Taken by the worker, so that the job is dropped before anyone is told.
@@ -46,9 +40,9 @@ struct Packing<J: JobProcessor> {
     job: J,
 }
 
-/// A [`Bare`] or [`Packing`] job whose type the pool has forgotten, but can recover: so that an error can
+/// A [`JobAlone`] or [`JobWithExtras`] job whose type the pool has forgotten, but can recover: so that an error can
 /// hand back the caller's own `J`, and `shutdown_now` can return jobs that can be downcast.
-trait Packed<O>: Send {
+trait ErasedJob<O>: Send {
     fn submitted_at(&self) -> Option<Instant>;
     fn take_reply(&mut self) -> Option<Reply<O>>;
     fn take_span(&mut self) -> Option<Box<Span>>;
@@ -59,7 +53,7 @@ trait Packed<O>: Send {
     fn into_boxed_job(self: Box<Self>) -> Box<dyn JobProcessor<Output = O>>;
 }
 
-impl<J: JobProcessor> Packed<J::Output> for Packing<J> {
+impl<J: JobProcessor> ErasedJob<J::Output> for JobWithExtras<J> {
     fn submitted_at(&self) -> Option<Instant> {
         self.submitted_at
     }
@@ -93,7 +87,7 @@ impl<J: JobProcessor> Packed<J::Output> for Packing<J> {
     }
 }
 
-impl<J: JobProcessor> Packed<J::Output> for Bare<J> {
+impl<J: JobProcessor> ErasedJob<J::Output> for JobAlone<J> {
     fn submitted_at(&self) -> Option<Instant> {
         None
     }
@@ -136,22 +130,19 @@ impl<O: Send + 'static> Envelope<O> {
     pub(crate) fn new<J: JobProcessor<Output = O>>(
         id: JobId,
         job: J,
-        mut reply: Option<Reply<O>>,
+        reply: Option<Reply<O>>,
         submitted_at: Option<Instant>,
     ) -> Self {
-        if let Some(reply) = &mut reply {
-            reply.set_id(id);
-        }
         let submitted_in = submitter_span();
         let (handle, reply) = match reply {
             Some(Reply::Handle(slot)) => (Some(slot), None),
             reply => (None, reply),
         };
-        let job: Box<dyn Packed<O>> =
+        let job: Box<dyn ErasedJob<O>> =
             if reply.is_none() && submitted_in.is_none() && submitted_at.is_none() {
-                Box::new(Bare(job))
+                Box::new(JobAlone(job))
             } else {
-                Box::new(Packing {
+                Box::new(JobWithExtras {
                     submitted_at,
                     reply,
                     submitted_in,
@@ -193,9 +184,9 @@ impl<O> Envelope<O> {
 
     /// Whether the envelope holds a `J`.
     pub(crate) fn holds<J: JobProcessor<Output = O>>(&self) -> bool {
-        // Through the box: `Box<dyn Packed>` is itself `Any`, and would answer for itself.
+        // Through the box: `Box<dyn ErasedJob>` is itself `Any`, and would answer for itself.
         let packed = (*self.job).as_any();
-        packed.is::<Bare<J>>() || packed.is::<Packing<J>>()
+        packed.is::<JobAlone<J>>() || packed.is::<JobWithExtras<J>>()
     }
 
     /// The caller's job, back in its own type, if it is a `J`.
@@ -204,9 +195,9 @@ impl<O> Envelope<O> {
             return Err(self);
         }
         let packed = self.job.into_any();
-        match packed.downcast::<Bare<J>>() {
+        match packed.downcast::<JobAlone<J>>() {
             Ok(bare) => Ok(bare.0),
-            Err(packed) => match packed.downcast::<Packing<J>>() {
+            Err(packed) => match packed.downcast::<JobWithExtras<J>>() {
                 Ok(packing) => Ok(packing.job),
                 Err(_) => unreachable!("the type was checked just above"),
             },

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::submit::reply::Slot;
+use crate::submit::outcome_slot::OutcomeSlot;
 use crate::{JobError, JobId};
 
 /// A future that resolves to a job's outcome, returned by
@@ -50,11 +50,11 @@ use crate::{JobError, JobId};
 #[must_use = "futures do nothing unless polled; drop the handle explicitly to detach the job"]
 pub struct JobHandle<O> {
     id: JobId,
-    slot: Arc<Slot<O>>,
+    slot: Arc<OutcomeSlot<O>>,
 }
 
 impl<O> JobHandle<O> {
-    pub(crate) fn new(id: JobId, slot: Arc<Slot<O>>) -> Self {
+    pub(crate) fn new(id: JobId, slot: Arc<OutcomeSlot<O>>) -> Self {
         Self { id, slot }
     }
 
@@ -92,7 +92,7 @@ impl<O> JobHandle<O> {
 
     /// Whether the job has ended, so that awaiting the handle would not wait.
     pub fn is_finished(&self) -> bool {
-        self.slot.is_told()
+        self.slot.is_sent()
     }
 }
 

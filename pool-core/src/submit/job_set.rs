@@ -7,7 +7,8 @@ use async_channel::Receiver;
 
 use crate::job::closure::FutureJob;
 use crate::pool::worker_pool::PoolInner;
-use crate::submit::reply::{Reply, SetEntry, SetLink};
+use crate::submit::reply::Reply;
+use crate::submit::set_link::{SetEntry, SetLink};
 use crate::{
     BoxError, Executor, FnJob, JobContext, JobError, JobId, JobProcessor, SubmitError,
     TrySubmitError, WorkerPool, job_fn,
@@ -94,8 +95,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
 
 impl<E: Executor, O: Send + 'static> JobSet<E, O> {
     fn reply(&self) -> Option<Reply<O>> {
-        // The id is filled in when the job is admitted.
-        Some(Reply::Set(JobId(0), Some(Arc::clone(&self.link))))
+        Some(Reply::Set(Arc::clone(&self.link)))
     }
 
     /// Submits `job` into the set, waiting for room in the pool's queue.

@@ -7,5 +7,7 @@ pub(crate) mod error;
 pub(crate) mod handle;
 pub(crate) mod intake;
 pub(crate) mod job_set;
+pub(crate) mod outcome_slot;
 pub(crate) mod own_jobs;
 pub(crate) mod reply;
+pub(crate) mod set_link;
