@@ -85,6 +85,7 @@ impl JobContext {
         }
     }
 
+    #[inline]
     pub(crate) fn begin(
         &mut self,
         job_id: JobId,
@@ -99,6 +100,7 @@ impl JobContext {
         }
     }
 
+    #[inline]
     pub(crate) fn end_job(&mut self) {
         self.abort = None;
     }

@@ -42,11 +42,13 @@ pub(crate) struct WorkerCounters {
 }
 
 impl WorkerCounters {
+    #[inline]
     pub(crate) fn started(&self) {
         self.state.store(WorkerState::Busy as u8, Relaxed);
         bump(&self.started);
     }
 
+    #[inline]
     pub(crate) fn finished<O>(&self, outcome: &Result<O, JobError>) {
         let counter = match outcome.as_ref().map_err(JobError::kind) {
             Ok(_) => &self.completed,
@@ -113,6 +115,7 @@ impl Drop for WaitingForReader<'_> {
 }
 
 /// Adds one to a counter that only one task writes; readers may see it a moment late.
+#[inline]
 fn bump(counter: &AtomicU64) {
     counter.store(counter.load(Relaxed) + 1, Relaxed);
 }

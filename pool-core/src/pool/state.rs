@@ -16,15 +16,13 @@ use crate::observe::timings::{self, WorkerTimings};
 use crate::pool::lifecycle::{Lifecycle, Phase};
 use crate::rt::blocking::BlockingRunner;
 use crate::run::roster::Roster;
-use crate::submit::envelope::Envelope;
+use crate::submit::envelope::{Envelope, Extras};
 use crate::submit::intake::Intake;
 use crate::submit::own_jobs::OwnJobsWaiting;
 use crate::sync::lock::lock;
 use crate::sync::panic::{contain, drop_contained};
 use crate::sync::wait_group::WaitGroup;
-use crate::{
-    CancellationToken, Executor, JobError, JobProcessor, JobStatus, PoolStats, UnstartedJob,
-};
+use crate::{CancellationToken, Executor, JobError, JobStatus, PoolStats, UnstartedJob};
 
 /// The name a job gets in reports when its own `name()` panicked.
 pub(crate) const UNNAMED: &str = "<name() panicked>";
@@ -218,9 +216,13 @@ impl<E: Executor, O: Send + 'static> PoolState<E, O> {
     /// ends `Aborted`, as it would have on a worker.
     pub(crate) fn hand_back(&self, mut envelope: Envelope<O>) {
         let id = envelope.id();
-        let reply = envelope.take_reply();
+        let Extras {
+            reply,
+            submitted_in,
+            ..
+        } = envelope.take_extras();
         // The submitter's span closes now, not when the caller drops the report.
-        drop(envelope.take_span());
+        drop(submitted_in);
         let aborted = reply.as_ref().is_some_and(|reply| reply.is_aborted(id));
         let outcome = if aborted {
             self.aborted_unstarted.fetch_add(1, Relaxed);
@@ -232,7 +234,7 @@ impl<E: Executor, O: Send + 'static> PoolState<E, O> {
         if let Some(sink) = self.results.as_ref().filter(|sink| sink.is_open()) {
             sink.publish_now(JobStatus {
                 id,
-                name: name_of(envelope.job_ref()),
+                name: name_of(&envelope),
                 outcome: Err(outcome.clone()),
             });
         }
@@ -269,7 +271,7 @@ impl<E: Executor, O: Send + 'static> Drop for PoolState<E, O> {
     fn drop(&mut self) {
         while let Ok(mut envelope) = self.queue_rx.try_recv() {
             let id = envelope.id();
-            let reply = envelope.take_reply();
+            let reply = envelope.take_extras().reply;
             // The job first, then its outcome, as everywhere else.
             drop(envelope);
             if let Some(reply) = reply {
@@ -280,8 +282,8 @@ impl<E: Executor, O: Send + 'static> Drop for PoolState<E, O> {
 }
 
 /// A job's name, or [`UNNAMED`] if asking for it panicked.
-pub(crate) fn name_of<O: Send + 'static>(job: &dyn JobProcessor<Output = O>) -> String {
-    contain(|| job.name().to_owned()).unwrap_or_else(|_| UNNAMED.to_owned())
+fn name_of<O: Send + 'static>(envelope: &Envelope<O>) -> String {
+    contain(|| envelope.name().to_owned()).unwrap_or_else(|_| UNNAMED.to_owned())
 }
 
 impl<E: Executor, O: Send + 'static> BlockingRunner for PoolState<E, O> {

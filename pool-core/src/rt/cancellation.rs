@@ -89,6 +89,7 @@ impl CancellationToken {
     }
 
     /// Whether this token has been cancelled.
+    #[inline]
     pub fn is_cancelled(&self) -> bool {
         self.node.cancelled.load(Ordering::Acquire)
     }

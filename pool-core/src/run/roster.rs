@@ -53,6 +53,7 @@ impl Roster {
         }
     }
 
+    #[inline]
     pub(crate) fn size(&self) -> usize {
         self.size.0.load(SeqCst)
     }
@@ -71,6 +72,7 @@ impl Roster {
         self.seats.len()
     }
 
+    #[inline]
     pub(crate) fn is_elastic(&self) -> bool {
         self.idle_timeout.is_some()
     }
@@ -81,6 +83,7 @@ impl Roster {
     }
 
     /// Whether `seat` may take jobs. On every job: a plain load (the line is rarely written).
+    #[inline]
     pub(crate) fn is_wanted(&self, seat: usize) -> bool {
         seat < self.size.0.load(Relaxed)
     }
@@ -145,6 +148,7 @@ impl Roster {
     /// seat, should add a worker: the pool is elastic, nobody idles to take the job, and a
     /// wanted seat is free. The fence pairs the submitter's send with the worker's change
     /// of `idle` or `taken`: whichever looks last sees both the job and that nobody idles.
+    #[inline]
     pub(crate) fn should_grow(&self) -> bool {
         if !self.is_elastic() {
             return false;

@@ -13,7 +13,7 @@ use crate::pool::state::{PoolState, UNNAMED};
 use crate::run::execute::execute;
 use crate::run::roster::Roster;
 use crate::run::running::Running;
-use crate::submit::envelope::Envelope;
+use crate::submit::envelope::{Envelope, Extras};
 use crate::submit::reply::Reply;
 use crate::sync::lock::lock;
 use crate::sync::panic::contain;
@@ -90,10 +90,11 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         };
         let mut job = envelope;
         let id = job.id();
-        let reply = job.take_reply();
-        let submitted_in = job.take_span();
-        // Asked of the job only with timings on: a call through its vtable costs otherwise.
-        let submitted_at = timings.and_then(|_| job.submitted_at());
+        let Extras {
+            reply,
+            submitted_in,
+            submitted_at,
+        } = job.take_extras();
         let abort = reply.as_ref().map(Reply::abort_signal);
         // Aborted by its handle while it waited: it never runs.
         let aborted_early = abort.as_ref().is_some_and(|abort| abort.is_aborted(id));
@@ -102,7 +103,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         }
         // `name()` is the job's own code too: a panic there is contained like one in
         // `process`, and the job is not run.
-        let named = contain(|| ctx.begin(id, job.job_ref().name(), abort.clone()));
+        let named = contain(|| ctx.begin(id, job.name(), abort.clone()));
         if named.is_err() {
             ctx.begin(id, UNNAMED, abort);
         }

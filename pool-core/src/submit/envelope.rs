@@ -25,6 +25,17 @@ pub(crate) struct Envelope<O> {
     handle: Option<Arc<OutcomeSlot<O>>>,
 }
 
+/// What comes with a job, taken out of its envelope by the worker that runs it (or by the
+/// pool that hands it back).
+pub(crate) struct Extras<O> {
+    /// Where the outcome goes, if anywhere.
+    pub(crate) reply: Option<Reply<O>>,
+    /// The span current where the job was submitted, if job spans are wanted.
+    pub(crate) submitted_in: Option<Box<Span>>,
+    /// When it was submitted, if the pool keeps timings.
+    pub(crate) submitted_at: Option<Instant>,
+}
+
 /// A detached job, alone in its box.
 struct JobAlone<J>(J);
 
@@ -43,35 +54,30 @@ struct JobWithExtras<J: JobProcessor> {
 /// A [`JobAlone`] or [`JobWithExtras`] job whose type the pool has forgotten, but can recover: so that an error can
 /// hand back the caller's own `J`, and `shutdown_now` can return jobs that can be downcast.
 trait ErasedJob<O>: Send {
-    fn submitted_at(&self) -> Option<Instant>;
-    fn take_reply(&mut self) -> Option<Reply<O>>;
-    fn take_span(&mut self) -> Option<Box<Span>>;
+    /// Everything but the job, in one call: the worker asks once per job.
+    fn take_extras(&mut self) -> Extras<O>;
+    fn name(&self) -> &str;
     fn job(&mut self) -> &mut dyn JobProcessor<Output = O>;
-    fn job_ref(&self) -> &dyn JobProcessor<Output = O>;
     fn as_any(&self) -> &dyn Any;
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
     fn into_boxed_job(self: Box<Self>) -> Box<dyn JobProcessor<Output = O>>;
 }
 
 impl<J: JobProcessor> ErasedJob<J::Output> for JobWithExtras<J> {
-    fn submitted_at(&self) -> Option<Instant> {
-        self.submitted_at
+    fn take_extras(&mut self) -> Extras<J::Output> {
+        Extras {
+            reply: self.reply.take(),
+            submitted_in: self.submitted_in.take(),
+            submitted_at: self.submitted_at,
+        }
     }
 
-    fn take_reply(&mut self) -> Option<Reply<J::Output>> {
-        self.reply.take()
-    }
-
-    fn take_span(&mut self) -> Option<Box<Span>> {
-        self.submitted_in.take()
+    fn name(&self) -> &str {
+        self.job.name()
     }
 
     fn job(&mut self) -> &mut dyn JobProcessor<Output = J::Output> {
         &mut self.job
-    }
-
-    fn job_ref(&self) -> &dyn JobProcessor<Output = J::Output> {
-        &self.job
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -88,24 +94,20 @@ impl<J: JobProcessor> ErasedJob<J::Output> for JobWithExtras<J> {
 }
 
 impl<J: JobProcessor> ErasedJob<J::Output> for JobAlone<J> {
-    fn submitted_at(&self) -> Option<Instant> {
-        None
+    fn take_extras(&mut self) -> Extras<J::Output> {
+        Extras {
+            reply: None,
+            submitted_in: None,
+            submitted_at: None,
+        }
     }
 
-    fn take_reply(&mut self) -> Option<Reply<J::Output>> {
-        None
-    }
-
-    fn take_span(&mut self) -> Option<Box<Span>> {
-        None
+    fn name(&self) -> &str {
+        self.0.name()
     }
 
     fn job(&mut self) -> &mut dyn JobProcessor<Output = J::Output> {
         &mut self.0
-    }
-
-    fn job_ref(&self) -> &dyn JobProcessor<Output = J::Output> {
-        &self.0
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -122,6 +124,7 @@ impl<J: JobProcessor> ErasedJob<J::Output> for JobAlone<J> {
 }
 
 /// The submitter's span, if job spans are wanted at all.
+#[inline]
 fn submitter_span() -> Option<Box<Span>> {
     tracing::level_enabled!(tracing::Level::DEBUG).then(|| Box::new(Span::current()))
 }
@@ -158,28 +161,23 @@ impl<O> Envelope<O> {
         self.id
     }
 
-    /// Takes out where the outcome goes: the job is then dropped before anyone is told.
-    pub(crate) fn take_reply(&mut self) -> Option<Reply<O>> {
-        match self.handle.take() {
-            Some(slot) => Some(Reply::Handle(slot)),
-            None => self.job.take_reply(),
+    /// Takes out where the outcome goes (so that the job is dropped before anyone hears of
+    /// its outcome), the submitter's span and the submit time.
+    pub(crate) fn take_extras(&mut self) -> Extras<O> {
+        let mut extras = self.job.take_extras();
+        if let Some(slot) = self.handle.take() {
+            extras.reply = Some(Reply::Handle(slot));
         }
+        extras
     }
 
-    pub(crate) fn take_span(&mut self) -> Option<Box<Span>> {
-        self.job.take_span()
-    }
-
-    pub(crate) fn submitted_at(&self) -> Option<Instant> {
-        self.job.submitted_at()
+    /// The job's own name: its code, which may panic.
+    pub(crate) fn name(&self) -> &str {
+        self.job.name()
     }
 
     pub(crate) fn job(&mut self) -> &mut dyn JobProcessor<Output = O> {
         self.job.job()
-    }
-
-    pub(crate) fn job_ref(&self) -> &dyn JobProcessor<Output = O> {
-        self.job.job_ref()
     }
 
     /// Whether the envelope holds a `J`.

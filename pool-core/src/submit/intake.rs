@@ -56,6 +56,7 @@ impl Intake {
         }
     }
 
+    #[inline]
     pub(crate) fn admit(&self) -> Admission {
         let Some(limit) = &self.limit else {
             return Admission::Admitted;
@@ -82,11 +83,13 @@ impl Intake {
         }
     }
 
+    #[inline]
     pub(crate) fn issue_id(&self) -> JobId {
         JobId(self.next_id.fetch_add(1, Relaxed))
     }
 
     /// Records an admitted job as queued; true when it was the last one `max_jobs` allows.
+    #[inline]
     pub(crate) fn accepted(&self) -> bool {
         let accepted = self.accepted.fetch_add(1, Relaxed) + 1;
         match &self.limit {

@@ -9,11 +9,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 ///
 /// `AssertUnwindSafe`: whatever `f` touched is the caller's own code's state (the job, its
 /// future), which the pool drops or never looks at again after a panic.
+#[inline]
 pub(crate) fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| panic_message(payload.as_ref()))
 }
 
 /// Drops `value`, containing a panic in its `Drop`; says whether it panicked.
+#[inline]
 pub(crate) fn drop_contained<T>(value: T) -> Result<(), String> {
     contain(move || drop(value))
 }
