@@ -20,7 +20,7 @@ use crate::submit::envelope::{Envelope, Extras};
 use crate::submit::intake::Intake;
 use crate::submit::own_jobs::OwnJobsWaiting;
 use crate::sync::lock::lock;
-use crate::sync::panic::{contain, drop_contained};
+use crate::sync::panic::contain;
 use crate::sync::wait_group::WaitGroup;
 use crate::{CancellationToken, Executor, JobError, JobStatus, PoolStats, UnstartedJob};
 
@@ -239,7 +239,7 @@ impl<E: Executor, O: Send + 'static> PoolState<E, O> {
             });
         }
         if aborted {
-            if drop_contained(envelope).is_err() {
+            if envelope.drop_contained().is_err() {
                 tracing::warn!(pool = %self.identity.name, job = %id, "a job panicked while being dropped");
             }
         } else {

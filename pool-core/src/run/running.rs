@@ -5,7 +5,6 @@ use crate::observe::counters::WorkerCounters;
 use crate::pool::state::PoolState;
 use crate::submit::envelope::Envelope;
 use crate::submit::reply::Reply;
-use crate::sync::panic::drop_contained;
 use crate::{Executor, JobError, JobId, JobProcessor, JobStatus};
 
 /// A job between its start and its outcome. It owns the job, so that the job is dropped
@@ -66,8 +65,8 @@ impl<'a, E: Executor, O: Send + 'static> Running<'a, E, O> {
 
     /// The job's `Drop` is its own code too: a panic there must not take the worker down.
     fn drop_job(&mut self) {
-        let job = self.job.take();
-        if drop_contained(job).is_err() {
+        let Some(job) = self.job.take() else { return };
+        if job.drop_contained().is_err() {
             tracing::warn!(pool = %self.state.identity.name, job = %self.id, "a job panicked while being dropped");
         }
     }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::submit::outcome_slot::OutcomeSlot;
 use crate::submit::reply::Reply;
+use crate::sync::panic::drop_contained;
 use crate::{JobId, JobProcessor};
 
 /// What travels through the queue: the job's id, one box, and a handle's slot: four words.
@@ -61,6 +62,8 @@ trait ErasedJob<O>: Send {
     fn as_any(&self) -> &dyn Any;
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
     fn into_boxed_job(self: Box<Self>) -> Box<dyn JobProcessor<Output = O>>;
+    /// Drops the job, containing a panic in its `Drop`.
+    fn drop_contained(self: Box<Self>) -> Result<(), String>;
 }
 
 impl<J: JobProcessor> ErasedJob<J::Output> for JobWithExtras<J> {
@@ -91,6 +94,10 @@ impl<J: JobProcessor> ErasedJob<J::Output> for JobWithExtras<J> {
     fn into_boxed_job(self: Box<Self>) -> Box<dyn JobProcessor<Output = J::Output>> {
         Box::new(self.job)
     }
+
+    fn drop_contained(self: Box<Self>) -> Result<(), String> {
+        drop_job_contained(self)
+    }
 }
 
 impl<J: JobProcessor> ErasedJob<J::Output> for JobAlone<J> {
@@ -120,6 +127,21 @@ impl<J: JobProcessor> ErasedJob<J::Output> for JobAlone<J> {
 
     fn into_boxed_job(self: Box<Self>) -> Box<dyn JobProcessor<Output = J::Output>> {
         Box::new(self.0)
+    }
+
+    fn drop_contained(self: Box<Self>) -> Result<(), String> {
+        drop_job_contained(self)
+    }
+}
+
+/// Drops a boxed job, containing a panic in its `Drop`; a job with no drop code of its own
+/// (known when the job's type is) needs no guard.
+fn drop_job_contained<T>(job: Box<T>) -> Result<(), String> {
+    if std::mem::needs_drop::<T>() {
+        drop_contained(job)
+    } else {
+        drop(job);
+        Ok(())
     }
 }
 
@@ -209,6 +231,16 @@ impl<O> Envelope<O> {
             // The envelope was made from a `J` a moment ago, by the caller of this function.
             Err(_) => unreachable!("an envelope holds the job type it was made with"),
         }
+    }
+
+    /// Drops the job, containing a panic in its `Drop` (the job's own code). The envelope's
+    /// reply must have been taken out: only the job is dropped here.
+    pub(crate) fn drop_contained(self) -> Result<(), String> {
+        debug_assert!(
+            self.handle.is_none(),
+            "the reply is taken before the job is dropped"
+        );
+        self.job.drop_contained()
     }
 
     pub(crate) fn into_boxed_job(self) -> Box<dyn JobProcessor<Output = O>> {
