@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_channel::{SendError, TrySendError};
+use event_listener::EventListener;
 
 use crate::job::closure::FutureJob;
 use crate::submit::envelope::Envelope;
@@ -37,9 +38,11 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         J: JobProcessor<Output = O>,
     {
         let slot = OutcomeSlot::new();
-        let id = self
-            .enqueue(job, Some(Reply::Handle(Arc::clone(&slot))))
-            .await?;
+        let reply = Some(Reply::Handle(Arc::clone(&slot)));
+        let id = match self.enqueue_now(job, reply) {
+            Ok(queued) => queued?,
+            Err(must_wait) => self.enqueue_after_waiting(must_wait).await?,
+        };
         Ok(JobHandle::new(id, slot))
     }
 
@@ -104,7 +107,10 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     where
         J: JobProcessor<Output = O>,
     {
-        self.enqueue(job, None).await
+        match self.enqueue_now(job, None) {
+            Ok(queued) => queued,
+            Err(must_wait) => self.enqueue_after_waiting(must_wait).await,
+        }
     }
 
     /// [`try_submit`](Self::try_submit) without a handle.
@@ -238,48 +244,78 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             .map_err(|refused| refused.map(FutureJob::into_future))
     }
 
-    pub(crate) async fn enqueue<J>(
+    /// Queues `job` if it needs no wait: `Ok` with the outcome of the submit, or `Err` with
+    /// what must wait (for a `max_jobs` slot, or for room in the queue).
+    ///
+    /// Each async submit writes out `match enqueue_now { .. enqueue_after_waiting().await }`
+    /// itself: an `async fn` around it would cost its own future on every job.
+    pub(crate) fn enqueue_now<J>(
         &self,
         job: J,
         reply: Option<Reply<O>>,
-    ) -> Result<JobId, SubmitError<J>>
+    ) -> Result<Result<JobId, SubmitError<J>>, MustWait<J, O>>
     where
         J: JobProcessor<Output = O>,
     {
         let state = self.state();
         state.note_submission();
+        match state.intake.admit() {
+            Admission::Admitted => {}
+            Admission::Exhausted => return Ok(Err(SubmitError::Closed(job))),
+            Admission::Contended(settled) => {
+                return Err(MustWait::ForSlot(job, reply, settled));
+            }
+        }
+        let envelope = Envelope::new(state.intake.issue_id(), job, reply, state.submit_time());
+        match self.send_now(envelope) {
+            Ok(id) => Ok(Ok(id)),
+            Err(TrySendError::Closed(envelope)) => {
+                Ok(Err(SubmitError::Closed(envelope.into_job())))
+            }
+            Err(TrySendError::Full(envelope)) => Err(MustWait::ForRoom(envelope)),
+        }
+    }
+
+    /// The rest of a submit, for a job that must wait.
+    pub(crate) async fn enqueue_after_waiting<J>(
+        &self,
+        must_wait: MustWait<J, O>,
+    ) -> Result<JobId, SubmitError<J>>
+    where
+        J: JobProcessor<Output = O>,
+    {
+        let state = self.state();
         let intake = &state.intake;
         // Set on the first wait, if the caller is one of this pool's own jobs.
         let mut own_job = None;
-        loop {
-            match intake.admit() {
-                Admission::Admitted => break,
-                Admission::Exhausted => return Err(SubmitError::Closed(job)),
-                // Rare: only with `max_jobs`, when the last slots are held by sends that may
-                // still fail. Wait for them to settle.
-                Admission::Contended(settled) => {
+        let envelope = match must_wait {
+            MustWait::ForRoom(envelope) => envelope,
+            // Rare: only with `max_jobs`, when the last slots are held by sends that may
+            // still fail. Wait for them to settle.
+            MustWait::ForSlot(job, reply, mut settled) => {
+                loop {
                     if self.would_deadlock(&mut own_job) {
                         return Err(SubmitError::WouldDeadlock(job));
                     }
                     settled.await;
+                    match intake.admit() {
+                        Admission::Admitted => break,
+                        Admission::Exhausted => return Err(SubmitError::Closed(job)),
+                        Admission::Contended(listener) => settled = listener,
+                    }
+                }
+                let envelope = Envelope::new(intake.issue_id(), job, reply, state.submit_time());
+                match self.send_now(envelope) {
+                    Ok(id) => return Ok(id),
+                    Err(TrySendError::Closed(envelope)) => {
+                        return Err(SubmitError::Closed(envelope.into_job()));
+                    }
+                    Err(TrySendError::Full(envelope)) => envelope,
                 }
             }
-        }
-        // The common case, a queue with room, needs no send future.
-        let envelope = match self.send_now(Envelope::new(
-            intake.issue_id(),
-            job,
-            reply,
-            state.submit_time(),
-        )) {
-            Ok(id) => return Ok(id),
-            Err(TrySendError::Closed(envelope)) => {
-                return Err(SubmitError::Closed(envelope.into_job()));
-            }
-            Err(TrySendError::Full(envelope)) => envelope,
         };
         // Jobs wait: an elastic pool below its size adds a worker before anyone waits.
-        self.state().grow_if_jobs_wait();
+        state.grow_if_jobs_wait();
         // Until the send completes, the job is not accepted: this future may be dropped while
         // it waits for room, and the job is then not queued.
         let id = envelope.id();
@@ -383,6 +419,14 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
             self.state().close_intake();
         }
     }
+}
+
+/// A job that cannot be queued at once.
+pub(crate) enum MustWait<J, O> {
+    /// Not admitted yet: every `max_jobs` slot is held by a send still in flight.
+    ForSlot(J, Option<Reply<O>>, EventListener),
+    /// Admitted, and the queue is full.
+    ForRoom(Envelope<O>),
 }
 
 /// An admitted job on its way into the queue; rejected unless [`sent`](Self::sent) is called.

@@ -111,7 +111,10 @@ impl<E: Executor, O: Send + 'static> JobSet<E, O> {
         let Some(pool) = WorkerPool::upgrade(&self.pool) else {
             return Err(SubmitError::Closed(job));
         };
-        let id = pool.enqueue(job, self.reply()).await?;
+        let id = match pool.enqueue_now(job, self.reply()) {
+            Ok(queued) => queued?,
+            Err(must_wait) => pool.enqueue_after_waiting(must_wait).await?,
+        };
         self.pending += 1;
         Ok(id)
     }
