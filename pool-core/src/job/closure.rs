@@ -111,14 +111,16 @@ where
         'ctx: 'fut,
         Self: 'fut,
     {
-        let future = self.closure.take().map(|f| f(ctx.clone()));
-        Box::pin(async move {
-            match future {
-                // For a `BoxError`, `into` is the identity: nothing is boxed again.
-                Some(future) => future.await.map_err(Into::into),
-                None => Err("a closure job runs once, and this one already ran".into()),
+        match self.closure.take() {
+            // For a `BoxError`, `into` is the identity: nothing is boxed again.
+            Some(f) => {
+                let future = f(ctx.clone());
+                Box::pin(async move { future.await.map_err(Into::into) })
             }
-        })
+            None => Box::pin(std::future::ready(Err(
+                "a closure job runs once, and this one already ran".into(),
+            ))),
+        }
     }
 }
 

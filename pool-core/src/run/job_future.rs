@@ -33,6 +33,7 @@ impl<F: Future + Unpin> Future for JobFuture<F> {
     /// The future's output, or its panic's message.
     type Output = Result<F::Output, String>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let outer = POLLING_JOB_OF.replace(this.worker);

@@ -33,6 +33,7 @@ impl<'a, E: Executor, O: Send + 'static> Running<'a, E, O> {
     /// Drops the job, records the outcome and hands it to the handle; returns the status to
     /// publish, if anyone reads the results stream. Synchronous, so that the common case
     /// builds no future.
+    #[inline]
     pub(crate) fn finish(mut self, outcome: Result<O, JobError>) -> Option<JobStatus<O>> {
         self.drop_job();
         let sink = self.state.results.as_ref().filter(|sink| sink.is_open());
@@ -64,6 +65,7 @@ impl<'a, E: Executor, O: Send + 'static> Running<'a, E, O> {
     }
 
     /// The job's `Drop` is its own code too: a panic there must not take the worker down.
+    #[inline]
     fn drop_job(&mut self) {
         let Some(job) = self.job.take() else { return };
         if job.drop_contained().is_err() {

@@ -26,15 +26,13 @@ pub(crate) struct Envelope<O> {
     handle: Option<Arc<OutcomeSlot<O>>>,
 }
 
-/// What comes with a job, taken out of its envelope by the worker that runs it (or by the
-/// pool that hands it back).
+/// What comes with a job and goes elsewhere, taken out of its envelope by the worker that runs
+/// it (or by the pool that hands it back).
 pub(crate) struct Extras<O> {
     /// Where the outcome goes, if anywhere.
     pub(crate) reply: Option<Reply<O>>,
     /// The span current where the job was submitted, if job spans are wanted.
     pub(crate) submitted_in: Option<Box<Span>>,
-    /// When it was submitted, if the pool keeps timings.
-    pub(crate) submitted_at: Option<Instant>,
 }
 
 /// A detached job, alone in its box.
@@ -57,6 +55,7 @@ struct JobWithExtras<J: JobProcessor> {
 trait ErasedJob<O>: Send {
     /// Everything but the job, in one call: the worker asks once per job.
     fn take_extras(&mut self) -> Extras<O>;
+    fn submitted_at(&self) -> Option<Instant>;
     fn name(&self) -> &str;
     fn job(&mut self) -> &mut dyn JobProcessor<Output = O>;
     fn as_any(&self) -> &dyn Any;
@@ -71,8 +70,11 @@ impl<J: JobProcessor> ErasedJob<J::Output> for JobWithExtras<J> {
         Extras {
             reply: self.reply.take(),
             submitted_in: self.submitted_in.take(),
-            submitted_at: self.submitted_at,
         }
+    }
+
+    fn submitted_at(&self) -> Option<Instant> {
+        self.submitted_at
     }
 
     fn name(&self) -> &str {
@@ -105,8 +107,11 @@ impl<J: JobProcessor> ErasedJob<J::Output> for JobAlone<J> {
         Extras {
             reply: None,
             submitted_in: None,
-            submitted_at: None,
         }
+    }
+
+    fn submitted_at(&self) -> Option<Instant> {
+        None
     }
 
     fn name(&self) -> &str {
@@ -152,6 +157,7 @@ fn submitter_span() -> Option<Box<Span>> {
 }
 
 impl<O: Send + 'static> Envelope<O> {
+    #[inline]
     pub(crate) fn new<J: JobProcessor<Output = O>>(
         id: JobId,
         job: J,
@@ -184,7 +190,8 @@ impl<O> Envelope<O> {
     }
 
     /// Takes out where the outcome goes (so that the job is dropped before anyone hears of
-    /// its outcome), the submitter's span and the submit time.
+    /// its outcome) and the submitter's span.
+    #[inline]
     pub(crate) fn take_extras(&mut self) -> Extras<O> {
         let mut extras = self.job.take_extras();
         if let Some(slot) = self.handle.take() {
@@ -193,7 +200,13 @@ impl<O> Envelope<O> {
         extras
     }
 
+    /// When the job was submitted, if the pool keeps timings.
+    pub(crate) fn submitted_at(&self) -> Option<Instant> {
+        self.job.submitted_at()
+    }
+
     /// The job's own name: its code, which may panic.
+    #[inline]
     pub(crate) fn name(&self) -> &str {
         self.job.name()
     }
@@ -235,6 +248,7 @@ impl<O> Envelope<O> {
 
     /// Drops the job, containing a panic in its `Drop` (the job's own code). The envelope's
     /// reply must have been taken out: only the job is dropped here.
+    #[inline]
     pub(crate) fn drop_contained(self) -> Result<(), String> {
         debug_assert!(
             self.handle.is_none(),
