@@ -67,7 +67,9 @@ pub use pool::builder::{
 };
 pub use pool::error::{BuildError, StartError};
 pub use pool::worker_pool::WorkerPool;
-pub use rt::cancellation::{CancellationToken, DropGuard};
+pub use rt::cancellation::{
+    CancellationToken, DropGuard, WaitForCancellation, WaitForCancellationOwned,
+};
 pub use rt::executor::{Executor, NoRuntime};
 pub use run::error::ResizeError;
 pub use run::per_worker::{Lease, PerWorker};

@@ -7,6 +7,7 @@ use pool_core::{Executor, JobErrorKind, JobStatus};
 
 use crate::RemoteOutcome;
 use crate::registry::{LeaseLost, OutOfAttempts};
+use crate::report::Chain;
 use crate::settlements::{Caller, DeadLetterWhy, KeptOutcome};
 use crate::shared::Shared;
 use crate::stats::Counters;
@@ -125,12 +126,12 @@ impl<E: Executor> Shared<E> {
             // Never started (a stop-now handed it back), or stopped when asked to by a
             // shutdown: not the job's fault. (A started run counted its attempt.)
             JobErrorKind::NotStarted | JobErrorKind::Cancelled => Settlement::Release,
-            _ if attempt >= self.config.retry.max_attempts => {
-                Settlement::DeadLetter(DeadLetterWhy::Error(format!("{error} (attempt {attempt})")))
-            }
+            _ if attempt >= self.config.retry.max_attempts => Settlement::DeadLetter(
+                DeadLetterWhy::Error(format!("{} (attempt {attempt})", Chain(&error))),
+            ),
             _ => Settlement::Retry {
                 attempt,
-                error: error.to_string(),
+                error: Chain(&error).to_string(),
             },
         }
     }

@@ -11,7 +11,9 @@ fn start_outside_a_runtime_is_a_typed_error_and_changes_nothing() {
 
     let refused = pool.start().unwrap_err();
     assert!(matches!(refused, StartError::NoRuntime(_)), "{refused:?}");
-    assert!(refused.to_string().contains("with_handle"), "{refused}");
+    // The why, with its way out, is the error's source.
+    let why = std::error::Error::source(&refused).expect("the runtime's refusal is the source");
+    assert!(why.to_string().contains("with_handle"), "{why}");
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -52,6 +52,7 @@ use crate::{BoxError, JobContext, JobProcessor, ProcessFuture};
 /// # Ok(())
 /// # }
 /// ```
+#[must_use = "a job does nothing until it is submitted"]
 pub fn blocking_job_fn<F, O>(name: impl Into<Cow<'static, str>>, f: F) -> BlockingJob<F>
 where
     F: FnOnce(JobContext) -> Result<O, BoxError> + Send + 'static,

@@ -32,6 +32,7 @@ use crate::{BoxError, JobContext, JobProcessor, ProcessFuture};
 /// });
 /// assert_eq!(job.name(), "greet");
 /// ```
+#[must_use = "a job does nothing until it is submitted"]
 pub fn job_fn<F, Fut, O>(name: impl Into<Cow<'static, str>>, f: F) -> FnJob<F>
 where
     F: FnOnce(JobContext) -> Fut + Send + 'static,

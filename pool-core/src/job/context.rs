@@ -130,11 +130,36 @@ impl JobContext {
         self.pool.id
     }
 
-    /// The pool's token. Clone it to hand cancellation on to work the job starts. (It does
-    /// not see this job's own abort; [`is_cancelled`](Self::is_cancelled) and
-    /// [`cancelled`](Self::cancelled) do.)
-    pub fn token(&self) -> &CancellationToken {
-        &self.pool.token
+    /// A child of the pool's token, to hand cancellation on to work the job starts: it is
+    /// cancelled when the pool's token is, and cancelling it stops only what watches it, never
+    /// the pool. (It does not see this job's own abort; [`is_cancelled`](Self::is_cancelled)
+    /// and [`cancelled`](Self::cancelled) do.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_tokio::{job_fn, WorkerPool};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = WorkerPool::<bool>::builder().build()?;
+    /// pool.start()?;
+    /// let handle = pool
+    ///     .submit(job_fn("fan-out", |ctx| async move {
+    ///         let subtasks = ctx.token();
+    ///         subtasks.cancel(); // the job gives up on its own subtasks...
+    ///         Ok(ctx.is_cancelled())
+    ///     }))
+    ///     .await?;
+    /// assert!(!handle.await?); // ...and the pool, and the job, carry on
+    /// assert!(!pool.is_closed());
+    /// pool.shutdown().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use = "a child token does nothing unless kept and watched"]
+    pub fn token(&self) -> CancellationToken {
+        self.pool.token.child_token()
     }
 
     /// Whether the job is asked to stop: the pool's token is cancelled, or the job's handle

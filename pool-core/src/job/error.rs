@@ -192,7 +192,8 @@ impl JobError {
 impl fmt::Display for JobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Repr::Failed(error) => write!(f, "job failed: {error}"),
+            // The job's own error is the source (see `source`), not repeated here.
+            Repr::Failed(_) => f.write_str("job failed"),
             Repr::Cancelled => f.write_str("job cancelled: it saw cancellation and stopped"),
             Repr::Panicked(message) => write!(f, "job panicked: {message}"),
             Repr::TimedOut(limit) => write!(f, "job timed out after {limit:?}"),

@@ -60,6 +60,7 @@ pub struct JobStatus<O> {
 /// # Ok(())
 /// # }
 /// ```
+#[must_use = "an unread results stream fills up, and then its workers wait for a reader"]
 pub struct Results<O> {
     // Boxed because the receiver is `!Unpin` and `Stream` is polled through `Pin<&mut Self>`.
     receiver: Pin<Box<async_channel::Receiver<JobStatus<O>>>>,

@@ -66,6 +66,6 @@ pub enum StartError {
     ShutDown,
     /// The executor cannot spawn from here (tokio, outside a runtime). Nothing was changed:
     /// call `start` again from where it can.
-    #[error("cannot start the worker pool: {0}")]
+    #[error("cannot start the worker pool here")]
     NoRuntime(#[from] crate::NoRuntime),
 }

@@ -4,7 +4,10 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use event_listener::Event;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use event_listener::{Event, EventListener};
 
 use crate::sync::lock::lock;
 
@@ -66,6 +69,7 @@ impl CancellationToken {
     /// A token that is cancelled when this one is (or already is, if this one is).
     ///
     /// Cancelling the child leaves this token alone.
+    #[must_use = "a child token does nothing unless kept and watched"]
     pub fn child_token(&self) -> Self {
         let child = Self::new();
         let mut links = self.node.links();
@@ -99,17 +103,10 @@ impl CancellationToken {
     /// # Cancel safety
     ///
     /// Dropping the future before it resolves has no effect on the token.
-    pub async fn cancelled(&self) {
-        loop {
-            if self.is_cancelled() {
-                return;
-            }
-            let listener = self.node.event.listen();
-            // Checked again after listening, so a cancel between the two checks is not missed.
-            if self.is_cancelled() {
-                return;
-            }
-            listener.await;
+    pub fn cancelled(&self) -> WaitForCancellation<'_> {
+        WaitForCancellation {
+            token: self,
+            listener: None,
         }
     }
 
@@ -140,8 +137,49 @@ impl CancellationToken {
 
     /// A future that resolves once the token is cancelled and owns its clone of the token:
     /// `'static`, to move into a task or keep in a struct.
-    pub async fn cancelled_owned(self) {
-        self.cancelled().await;
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use pool_core::{CancellationToken, WaitForCancellationOwned};
+    ///
+    /// struct Shutdown {
+    ///     signal: WaitForCancellationOwned,
+    /// }
+    ///
+    /// # futures_lite::future::block_on(async {
+    /// let token = CancellationToken::new();
+    /// let shutdown = Shutdown { signal: token.clone().cancelled_owned() };
+    /// token.cancel();
+    /// shutdown.signal.await;
+    /// # });
+    /// ```
+    pub fn cancelled_owned(self) -> WaitForCancellationOwned {
+        WaitForCancellationOwned {
+            token: self,
+            listener: None,
+        }
+    }
+
+    /// Ready once the token is cancelled; listens first when it is not, and looks again, so
+    /// that a cancel between the look and the listen is not missed.
+    fn poll_cancelled(
+        &self,
+        listener: &mut Option<EventListener>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        loop {
+            if self.is_cancelled() {
+                return Poll::Ready(());
+            }
+            match listener {
+                Some(waiting) => {
+                    ready!(Pin::new(waiting).poll(cx));
+                    *listener = None;
+                }
+                None => *listener = Some(self.node.event.listen()),
+            }
+        }
     }
 
     /// A guard that cancels the token when it is dropped (unless
@@ -182,11 +220,22 @@ impl Node {
         lock(&self.links)
     }
 
+    /// Cancels this node and every descendant, without recursion: a deep chain of child
+    /// tokens cannot overflow the stack.
     fn cancel(&self) {
+        let mut descendants = self.cancel_one();
+        while let Some(node) = descendants.pop() {
+            descendants.extend(node.cancel_one());
+        }
+    }
+
+    /// Cancels this node alone, runs its hooks, and returns its live children, or nothing if
+    /// it was cancelled already.
+    fn cancel_one(&self) -> Vec<Arc<Node>> {
         let links = {
             let mut links = self.links();
             if self.cancelled.swap(true, Ordering::AcqRel) {
-                return;
+                return Vec::new();
             }
             std::mem::take(&mut *links)
         };
@@ -194,9 +243,50 @@ impl Node {
         for hook in links.hooks {
             hook();
         }
-        for child in links.children.iter().filter_map(Weak::upgrade) {
-            child.cancel();
-        }
+        links.children.iter().filter_map(Weak::upgrade).collect()
+    }
+}
+
+/// The future of [`CancellationToken::cancelled`].
+///
+/// # Cancel safety
+///
+/// Dropping it before it resolves has no effect on the token.
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct WaitForCancellation<'a> {
+    token: &'a CancellationToken,
+    listener: Option<EventListener>,
+}
+
+impl Future for WaitForCancellation<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        this.token.poll_cancelled(&mut this.listener, cx)
+    }
+}
+
+/// The future of [`CancellationToken::cancelled_owned`]: `'static`, as it owns its clone of
+/// the token.
+///
+/// # Cancel safety
+///
+/// Dropping it before it resolves has no effect on the token.
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct WaitForCancellationOwned {
+    token: CancellationToken,
+    listener: Option<EventListener>,
+}
+
+impl Future for WaitForCancellationOwned {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        this.token.poll_cancelled(&mut this.listener, cx)
     }
 }
 

@@ -21,6 +21,6 @@ pub enum ResizeError {
     ShutDown,
     /// Growing needs to spawn workers, and the executor cannot spawn from here (tokio,
     /// outside a runtime). Nothing was changed.
-    #[error("cannot add workers: {0}")]
+    #[error("cannot add workers here")]
     NoRuntime(#[from] crate::NoRuntime),
 }

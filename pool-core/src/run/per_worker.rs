@@ -48,6 +48,7 @@ use crate::{Executor, JobContext, WorkerPool};
 /// # Ok(())
 /// # }
 /// ```
+#[must_use = "per-worker resources are made only when leased"]
 pub struct PerWorker<T> {
     inner: Arc<Inner<T>>,
 }
@@ -158,6 +159,7 @@ impl<T> fmt::Debug for PerWorker<T> {
 
 /// A worker's resource, lent to a job; back to its worker when dropped. From
 /// [`PerWorker::lease`].
+#[must_use = "the resource goes back to its worker as soon as the lease is dropped"]
 pub struct Lease<T> {
     /// Where it goes back: `None` for a resource made for this lease alone.
     home: Option<(Arc<Inner<T>>, usize)>,

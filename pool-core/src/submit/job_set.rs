@@ -65,6 +65,7 @@ use crate::{
 /// # Ok(())
 /// # }
 /// ```
+#[must_use = "a job set does nothing unless jobs are submitted into it"]
 pub struct JobSet<E: Executor, O: Send + 'static> {
     /// Weak, so that the set does not keep the pool from being dropped (a pool dropped before
     /// `start` tells its queued jobs `NotStarted`, and the set hears of it).

@@ -195,19 +195,35 @@ pub async fn go_defect_two_goroutines_per_job<H: Harness>() {
 pub async fn go_defect_dispatcher_and_jobs_watch_different_contexts<H: Harness>() {
     let pool = builder::<H, bool>().workers(1).build().unwrap();
     pool.start().unwrap();
+    let pools_token = pool.cancellation_token().clone();
     let same = pool
-        .submit(job_fn("cancels", |ctx| async move {
+        .submit(job_fn("cancels", move |ctx| async move {
+            let child = ctx.token();
+            pools_token.cancel();
+            Ok::<_, BoxError>(ctx.is_cancelled() && child.is_cancelled())
+        }))
+        .await
+        .unwrap();
+    assert!(
+        same.await.unwrap(),
+        "the job and its token see the pool's cancellation"
+    );
+    assert!(pool.is_closed(), "the intake saw the pool's cancellation");
+    pool.shutdown().await.unwrap();
+
+    // A job's own token is a child: cancelling it stops neither the job nor the pool.
+    let pool = builder::<H, bool>().workers(1).build().unwrap();
+    pool.start().unwrap();
+    let own = pool
+        .submit(job_fn("cancels its own", |ctx| async move {
             ctx.token().cancel();
             Ok::<_, BoxError>(ctx.is_cancelled())
         }))
         .await
         .unwrap();
-    assert!(same.await.unwrap());
-    assert!(
-        pool.cancellation_token().is_cancelled(),
-        "the job's token is the pool's"
-    );
-    assert!(pool.is_closed(), "the intake saw the job's cancellation");
+    assert!(!own.await.unwrap());
+    assert!(!pool.cancellation_token().is_cancelled());
+    assert!(!pool.is_closed());
     pool.shutdown().await.unwrap();
 
     let (upstream, pool) = pool_under::<H, ()>(1);
