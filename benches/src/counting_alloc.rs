@@ -1,7 +1,8 @@
 //! A global allocator that counts live heap bytes and their peak: deterministic, unlike RSS.
 //!
-//! Issue 4 asks for it; a `GlobalAlloc` is `unsafe` by nature, and this module is the only
-//! place in the workspace allowed `unsafe` code. Install it in a binary with
+//! The memory benchmarks need the heap's own count, which only a global allocator sees; a
+//! `GlobalAlloc` is `unsafe` by nature, and this module is the only place in the workspace
+//! allowed `unsafe` code. Install it in a binary with
 //! `#[global_allocator] static ALLOC: CountingAlloc = CountingAlloc;`.
 #![allow(unsafe_code)]
 

@@ -67,7 +67,7 @@ pub fn pool_channel_spawn<B: Backend>(
         workloads::pool(backend.clone(), work, JOBS, WORKERS, QUEUE)
     });
     if work == Work::Noop {
-        // What timings cost per job (issue 11): the same pool, keeping queue-wait and run-time
+        // What timings cost per job: the same pool, keeping queue-wait and run-time
         // histograms.
         bench(group, backend, "pool-timed", || {
             workloads::pool_timed(backend.clone(), JOBS, WORKERS, QUEUE)

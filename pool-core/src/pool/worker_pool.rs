@@ -15,7 +15,7 @@ use crate::run::roster::Roster;
 use crate::sync::lock::lock;
 use crate::{CancellationToken, Executor, PoolStats, Results, StartError, WorkerPoolBuilder};
 
-// Process-wide pool ids (gowp's `atomic.AddInt32`).
+// Process-wide pool ids, in the order pools are built.
 static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A fixed team of workers pulling jobs from a bounded queue.

@@ -3,8 +3,9 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
+use atomic_waker::AtomicWaker;
 use event_listener::{Event, EventListener};
 
 use crate::job::abort::AbortSignal;
@@ -24,7 +25,8 @@ const ABORT: u8 = 4;
 pub(crate) struct OutcomeSlot<O> {
     state: AtomicU8,
     outcome: Mutex<Option<Result<O, JobError>>>,
-    waker: Mutex<Option<Waker>>,
+    /// The handle's waker: `atomic-waker`, the lock-free home for one waker.
+    waker: AtomicWaker,
     /// Notified on abort, for a running job waiting in `JobContext::cancelled`. Allocates
     /// nothing until someone listens.
     aborted: Event,
@@ -35,7 +37,7 @@ impl<O> OutcomeSlot<O> {
         Arc::new(Self {
             state: AtomicU8::new(0),
             outcome: Mutex::new(None),
-            waker: Mutex::new(None),
+            waker: AtomicWaker::new(),
             aborted: Event::new(),
         })
     }
@@ -51,9 +53,7 @@ impl<O> OutcomeSlot<O> {
         }
         *lock(&self.outcome) = Some(outcome);
         self.state.fetch_or(SENT, Ordering::AcqRel);
-        if let Some(waker) = lock(&self.waker).take() {
-            waker.wake();
-        }
+        self.waker.wake();
     }
 
     /// Whether the handle is gone, so that nobody reads the outcome.
@@ -77,7 +77,7 @@ impl<O> OutcomeSlot<O> {
 
     pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Result<O, JobError>> {
         if !self.has(SENT) {
-            *lock(&self.waker) = Some(cx.waker().clone());
+            self.waker.register(cx.waker());
             // Sent between the check and the registration: the waker may have been missed.
             if !self.has(SENT) {
                 return Poll::Pending;

@@ -36,6 +36,14 @@ pub fn run<H: Harness>(case: impl Future<Output = ()>) {
     });
 }
 
+/// A sleep on the pool's timer thread: the same on every runtime, and it fires even when
+/// jobs block every runtime thread.
+pub async fn sleep(duration: std::time::Duration) {
+    crate::rt::timer::Deadline::after(duration)
+        .expect("the timer thread starts")
+        .await;
+}
+
 /// A builder on `H`'s executor.
 pub fn builder<H: Harness, O: Send + 'static>() -> WorkerPoolBuilder<H::Executor, O> {
     WorkerPool::with_executor(H::executor())

@@ -25,7 +25,8 @@
 //! ([`CASE_DEADLINE`]) that fails it instead of hanging the test run.
 #![allow(missing_docs, clippy::missing_panics_doc)]
 
-pub mod cases;
+#[deny(dead_code)]
+mod cases;
 mod counting;
 mod harness;
 mod jobs;
@@ -35,7 +36,7 @@ mod suite;
 mod sync;
 
 pub use counting::CountingExecutor;
-pub use harness::{CASE_DEADLINE, Harness, builder, pool_under, run};
+pub use harness::{CASE_DEADLINE, Harness, builder, pool_under, run, sleep};
 pub use jobs::{Tagged, blocker, graceful, noop, panicking, rendezvous};
 pub use spans::{SeenSpan, SpanRecorder};
 pub use sync::{Gate, Gauge, Latch, ThreadGate, eventually};
@@ -44,3 +45,5 @@ pub use sync::{Gate, Gauge, Latch, ThreadGate, eventually};
 pub fn kind_of<O>(outcome: &Result<O, crate::JobError>) -> Option<crate::JobErrorKind> {
     outcome.as_ref().err().map(crate::JobError::kind)
 }
+
+crate::__with_conformance_cases!(crate::__listed_cases {});

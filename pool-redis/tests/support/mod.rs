@@ -107,15 +107,8 @@ pub fn runs(test: &str) -> Vec<Run> {
         .unwrap_or_default()
 }
 
-/// A sleep on a thread of its own: the same on every runtime.
-pub async fn sleep(duration: Duration) {
-    let (done, wait) = async_channel::bounded::<()>(1);
-    std::thread::spawn(move || {
-        std::thread::sleep(duration);
-        let _ = done.try_send(());
-    });
-    let _ = wait.recv().await;
-}
+/// A sleep on the pool's timer thread: the same on every runtime.
+pub use pool_core::testkit::sleep;
 
 /// Waits until `condition` holds, asking again every 20 ms: the state waited for is in
 /// Redis, which has no events to wait on. Fails after 60 s, saying what it waited for.

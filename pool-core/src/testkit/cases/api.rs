@@ -48,7 +48,7 @@ async fn read_len(text: String) -> Result<usize, std::io::Error> {
 
 /// Jobs own their data: a closure moves its captures (no clone), a job need not be `Sync`,
 /// and an existing `async fn` with its own error type is submitted as it is.
-pub async fn jobs_own_their_data<H: Harness>() {
+pub(crate) async fn jobs_own_their_data<H: Harness>() {
     let pool = builder::<H, usize>().workers(2).build().unwrap();
     pool.start().unwrap();
     let owned = String::from("moved, not cloned");
@@ -99,7 +99,7 @@ pub async fn jobs_own_their_data<H: Harness>() {
 /// `abort` on a queued job: it never runs, and its outcome says `Aborted`. On a running job:
 /// its context reports cancellation, and a job that stops returns `Cancelled`, counted as
 /// such. `is_finished` says when awaiting would not wait.
-pub async fn abort_stops_a_queued_job_and_asks_a_running_one<H: Harness>() {
+pub(crate) async fn abort_stops_a_queued_job_and_asks_a_running_one<H: Harness>() {
     let pool = builder::<H, ()>().workers(1).build().unwrap();
     pool.start().unwrap();
     let started = Arc::new(Latch::new(1));
@@ -159,7 +159,7 @@ pub async fn abort_stops_a_queued_job_and_asks_a_running_one<H: Harness>() {
 
 /// A job set yields each outcome with its job's id, as jobs finish, and `None` once all are
 /// joined; jobs, closures and futures all go in.
-pub async fn a_job_set_joins_outcomes_with_their_ids<H: Harness>() {
+pub(crate) async fn a_job_set_joins_outcomes_with_their_ids<H: Harness>() {
     let pool = builder::<H, u64>().workers(3).build().unwrap();
     pool.start().unwrap();
     let mut set = pool.job_set();
@@ -208,7 +208,7 @@ pub async fn a_job_set_joins_outcomes_with_their_ids<H: Harness>() {
 
 /// A set aborts its jobs by id, as a handle does: a queued one never runs and ends
 /// `Aborted`, a running one is asked to stop (and ends `Cancelled`), the others run.
-pub async fn a_job_set_aborts_by_id<H: Harness>() {
+pub(crate) async fn a_job_set_aborts_by_id<H: Harness>() {
     let pool = builder::<H, u32>().workers(1).build().unwrap();
     pool.start().unwrap();
     let mut set = pool.job_set();
@@ -259,7 +259,7 @@ pub async fn a_job_set_aborts_by_id<H: Harness>() {
 
 /// A closed pool hands a set's job back; a set dropped with jobs in flight detaches them: they
 /// still run.
-pub async fn a_job_set_hands_back_refusals_and_detaches_on_drop<H: Harness>() {
+pub(crate) async fn a_job_set_hands_back_refusals_and_detaches_on_drop<H: Harness>() {
     let pool = builder::<H, ()>().workers(1).build().unwrap();
     pool.start().unwrap();
     let (started, gate) = (Arc::new(Latch::new(1)), Gate::new());
@@ -292,7 +292,7 @@ pub async fn a_job_set_hands_back_refusals_and_detaches_on_drop<H: Harness>() {
 
 /// Clones are handles to one pool: any clone submits and stops it; dropping a clone does
 /// nothing, and the last one drops the pool (whose workers then finish the queue).
-pub async fn clones_share_one_pool<H: Harness>() {
+pub(crate) async fn clones_share_one_pool<H: Harness>() {
     let pool = builder::<H, u32>().workers(2).build().unwrap();
     let producer = pool.clone();
     assert_eq!((producer.id(), producer.uuid()), (pool.id(), pool.uuid()));
@@ -319,7 +319,7 @@ pub async fn clones_share_one_pool<H: Harness>() {
 
 /// A refused submit leaves no trace in the set (nothing to join, nothing lost), and a pool
 /// dropped before it started tells the set its queued jobs never started.
-pub async fn a_job_set_joins_only_accepted_jobs<H: Harness>() {
+pub(crate) async fn a_job_set_joins_only_accepted_jobs<H: Harness>() {
     let pool = builder::<H, u32>()
         .workers(1)
         .queue_capacity(1)
@@ -376,7 +376,7 @@ pub async fn a_job_set_joins_only_accepted_jobs<H: Harness>() {
 
 /// A job its handle aborted, still queued when the pool stops now, ends `Aborted` and is not
 /// handed back; the others are.
-pub async fn an_aborted_queued_job_is_not_handed_back<H: Harness>() {
+pub(crate) async fn an_aborted_queued_job_is_not_handed_back<H: Harness>() {
     let pool = builder::<H, ()>().workers(1).build().unwrap();
     let aborted = pool.submit_fn(|_ctx| async { Ok(()) }).await.unwrap();
     let kept = pool.submit_fn(|_ctx| async { Ok(()) }).await.unwrap();

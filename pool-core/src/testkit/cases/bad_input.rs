@@ -30,7 +30,7 @@ impl JobProcessor for Nameless {
 
 /// A job whose `name()` panics is not run; its outcome says why, and its status carries a
 /// stand-in name. Its worker goes on.
-pub async fn a_job_whose_name_panics_is_contained<H: Harness>() {
+pub(crate) async fn a_job_whose_name_panics_is_contained<H: Harness>() {
     let (pool, results) = builder::<H, ()>().workers(1).build_with_results(8).unwrap();
     pool.start().unwrap();
     let ran = Arc::new(AtomicUsize::new(0));
@@ -56,7 +56,7 @@ pub async fn a_job_whose_name_panics_is_contained<H: Harness>() {
 }
 
 /// A panic whose payload is not a string (`panic_any`) is contained and described.
-pub async fn a_panic_with_a_non_string_payload_is_contained<H: Harness>() {
+pub(crate) async fn a_panic_with_a_non_string_payload_is_contained<H: Harness>() {
     #[derive(Debug)]
     struct Custom;
     let pool = builder::<H, ()>().workers(1).build().unwrap();
@@ -75,7 +75,7 @@ pub async fn a_panic_with_a_non_string_payload_is_contained<H: Harness>() {
 
 /// A job that drops its context at once (never watching the token) still runs and is
 /// reported, and the pool still cancels and stops the others.
-pub async fn a_job_that_drops_its_context_is_fine<H: Harness>() {
+pub(crate) async fn a_job_that_drops_its_context_is_fine<H: Harness>() {
     let pool = builder::<H, u32>().workers(2).build().unwrap();
     pool.start().unwrap();
     let careless = pool
@@ -129,7 +129,7 @@ impl Drop for DropBomb {
 }
 
 /// A job whose `Drop` panics keeps its outcome, and its worker survives it.
-pub async fn a_job_that_panics_when_dropped_is_contained<H: Harness>() {
+pub(crate) async fn a_job_that_panics_when_dropped_is_contained<H: Harness>() {
     let pool = builder::<H, ()>().workers(1).build().unwrap();
     pool.start().unwrap();
     pool.submit(DropBomb).await.unwrap().await.unwrap();

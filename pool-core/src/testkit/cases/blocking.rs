@@ -23,7 +23,7 @@ fn blocks_its_thread(started: &Arc<Latch>, gate: &ThreadGate) -> impl JobProcess
 /// Jobs that block every thread of the runtime do not stop a shutdown deadline from firing:
 /// it fires on every runtime (tokio's own timers would not, with its threads blocked), cancels
 /// the pool, and the shutdown returns once the blocking calls do.
-pub async fn a_shutdown_deadline_fires_while_jobs_block_their_threads<H: Harness>() {
+pub(crate) async fn a_shutdown_deadline_fires_while_jobs_block_their_threads<H: Harness>() {
     const BLOCKING: usize = 2;
     const QUEUED: u64 = 5;
     let pool = builder::<H, ()>()

@@ -22,7 +22,7 @@ impl Drop for OpenOnDrop {
 /// More blocking jobs than any test runtime has threads all block at once, and the runtime
 /// still runs this test meanwhile: they run on its threads for blocking work, not its
 /// workers. Their values reach their handles.
-pub async fn blocking_jobs_run_off_the_runtime_threads<H: Harness>() {
+pub(crate) async fn blocking_jobs_run_off_the_runtime_threads<H: Harness>() {
     const JOBS: usize = 12;
     let pool = builder::<H, usize>().workers(JOBS).build().unwrap();
     pool.start().unwrap();
@@ -60,7 +60,7 @@ pub async fn blocking_jobs_run_off_the_runtime_threads<H: Harness>() {
 
 /// A blocking job holds its worker while it runs: with 2 workers, 2 run and the rest wait in
 /// the queue.
-pub async fn a_blocking_job_counts_against_the_bound<H: Harness>() {
+pub(crate) async fn a_blocking_job_counts_against_the_bound<H: Harness>() {
     const WORKERS: usize = 2;
     const JOBS: usize = 6;
     let pool = builder::<H, ()>().workers(WORKERS).build().unwrap();
@@ -90,7 +90,7 @@ pub async fn a_blocking_job_counts_against_the_bound<H: Harness>() {
 
 /// A panic in a blocking job is its outcome, `Panicked`; a job timeout stops the wait at
 /// once (`TimedOut`) and the worker moves on, while the closure runs on until it returns.
-pub async fn a_blocking_job_panics_and_times_out_like_any_job<H: Harness>() {
+pub(crate) async fn a_blocking_job_panics_and_times_out_like_any_job<H: Harness>() {
     // No timeout here: a panic with RUST_BACKTRACE set takes its time.
     let pool = builder::<H, u32>().workers(1).build().unwrap();
     pool.start().unwrap();
@@ -140,7 +140,7 @@ pub async fn a_blocking_job_panics_and_times_out_like_any_job<H: Harness>() {
 /// Under `shutdown_now`, a running blocking job sees the cancellation through its context
 /// and stops (`Cancelled`), and the queued ones are handed back; under a graceful shutdown
 /// every queued blocking job runs.
-pub async fn blocking_jobs_under_each_shutdown_mode<H: Harness>() {
+pub(crate) async fn blocking_jobs_under_each_shutdown_mode<H: Harness>() {
     // Graceful: all run.
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     for _ in 0..5 {

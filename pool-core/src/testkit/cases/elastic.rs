@@ -40,7 +40,7 @@ fn assert_elastic_rules(stats: &PoolStats) {
 /// It starts with the minimum, grows to its size when that many jobs wait (four jobs meet,
 /// which they can only if four workers run them), never above it, and its idle workers retire
 /// back to the minimum; it grows again for the next burst.
-pub async fn an_elastic_pool_grows_when_jobs_wait_and_retires_idle_workers<H: Harness>() {
+pub(crate) async fn an_elastic_pool_grows_when_jobs_wait_and_retires_idle_workers<H: Harness>() {
     let pool = started_elastic::<H>(4);
     let stats = pool.stats();
     assert_eq!(
@@ -73,7 +73,7 @@ pub async fn an_elastic_pool_grows_when_jobs_wait_and_retires_idle_workers<H: Ha
 
 /// A busy worker never retires however long it runs, the minimum never retires, and a
 /// `shutdown_now` of an elastic pool hands back its queue as any pool's does.
-pub async fn an_elastic_pool_keeps_busy_workers_and_its_minimum<H: Harness>() {
+pub(crate) async fn an_elastic_pool_keeps_busy_workers_and_its_minimum<H: Harness>() {
     let pool = started_elastic::<H>(3);
     let (started, long_gate, short_gate) = (Arc::new(Latch::new(3)), Gate::new(), Gate::new());
     let long_seat = Arc::new(AtomicUsize::new(usize::MAX));
@@ -142,7 +142,7 @@ pub async fn an_elastic_pool_keeps_busy_workers_and_its_minimum<H: Harness>() {
 /// Jobs wait while workers retired by a shrink still hold their seats: growth waits for
 /// them, and when the last leaves, the free seat below the new size is filled for the job
 /// (which must not wait behind a worker that may never finish).
-pub async fn growth_fills_a_seat_freed_while_a_shrink_takes_effect<H: Harness>() {
+pub(crate) async fn growth_fills_a_seat_freed_while_a_shrink_takes_effect<H: Harness>() {
     let pool = started_elastic::<H>(4);
     let gates: Arc<Vec<Gate>> = Arc::new((0..4).map(|_| Gate::new()).collect());
     let started = Arc::new(Latch::new(4));
@@ -175,7 +175,7 @@ pub async fn growth_fills_a_seat_freed_while_a_shrink_takes_effect<H: Harness>()
 }
 
 /// An elastic pool's settings are checked at build.
-pub async fn elastic_configuration_is_checked<H: Harness>() {
+pub(crate) async fn elastic_configuration_is_checked<H: Harness>() {
     let build = |min: Option<usize>, idle: Option<Duration>| {
         let mut builder = builder::<H, ()>().workers(4);
         if let Some(min) = min {

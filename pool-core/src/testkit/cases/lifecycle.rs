@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// A second `start` is an error, and so is a `start` after a shutdown.
-pub async fn start_once<H: Harness>() {
+pub(crate) async fn start_once<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     pool.start().unwrap();
     assert_eq!(pool.start(), Err(StartError::AlreadyStarted));
@@ -23,7 +23,7 @@ pub async fn start_once<H: Harness>() {
 }
 
 /// A second shutdown, of any kind, does nothing and says so.
-pub async fn stop_once<H: Harness>() {
+pub(crate) async fn stop_once<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     pool.start().unwrap();
     pool.submit(noop()).await.unwrap().await.unwrap();
@@ -42,7 +42,7 @@ pub async fn stop_once<H: Harness>() {
 }
 
 /// Jobs submitted before `start` wait in the queue and run once it is called.
-pub async fn submit_before_start_runs_after_start<H: Harness>() {
+pub(crate) async fn submit_before_start_runs_after_start<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     let jobs: Vec<Tagged> = (0..10).map(Tagged::new).collect();
     let mut handles = Vec::new();
@@ -60,7 +60,7 @@ pub async fn submit_before_start_runs_after_start<H: Harness>() {
 }
 
 /// A closed pool hands the very job back, by every way in, and counts none of them.
-pub async fn submit_after_shutdown_hands_the_job_back<H: Harness>() {
+pub(crate) async fn submit_after_shutdown_hands_the_job_back<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     pool.start().unwrap();
     pool.shutdown().await.unwrap();
@@ -83,7 +83,7 @@ pub async fn submit_after_shutdown_hands_the_job_back<H: Harness>() {
 }
 
 /// Zero or absurd sizes are typed errors, never panics.
-pub async fn bad_configuration_is_a_typed_error<H: Harness>() {
+pub(crate) async fn bad_configuration_is_a_typed_error<H: Harness>() {
     fn error<T>(result: Result<T, BuildError>) -> BuildError {
         result.map(drop).unwrap_err()
     }
@@ -124,7 +124,7 @@ pub async fn bad_configuration_is_a_typed_error<H: Harness>() {
 }
 
 /// Pools get distinct process-wide ids and UUIDs, and a default name from their id.
-pub async fn pools_have_distinct_identities<H: Harness>() {
+pub(crate) async fn pools_have_distinct_identities<H: Harness>() {
     let first = builder::<H, ()>().build().unwrap();
     let second = builder::<H, ()>().name("second").build().unwrap();
     assert!(second.id() > first.id());

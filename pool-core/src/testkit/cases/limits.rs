@@ -13,7 +13,7 @@ use crate::testkit::{
 use crate::{BoxError, Executor, SubmitError, TrySubmitError, WorkerPool, job_fn};
 
 /// Never more than `workers` jobs run at once, measured with a gauge.
-pub async fn bounded_concurrency<H: Harness>() {
+pub(crate) async fn bounded_concurrency<H: Harness>() {
     const WORKERS: usize = 4;
     let pool = builder::<H, ()>().workers(WORKERS).build().unwrap();
     pool.start().unwrap();
@@ -46,7 +46,7 @@ pub async fn bounded_concurrency<H: Harness>() {
 
 /// All `workers` do run at once: each of these jobs waits until all of them have started,
 /// which would hang (and fail at the deadline) with fewer workers running.
-pub async fn all_workers_run_at_once<H: Harness>() {
+pub(crate) async fn all_workers_run_at_once<H: Harness>() {
     const WORKERS: usize = 8;
     let pool = builder::<H, ()>().workers(WORKERS).build().unwrap();
     pool.start().unwrap();
@@ -63,7 +63,7 @@ pub async fn all_workers_run_at_once<H: Harness>() {
 }
 
 /// With the worker busy and the queue full, `submit` waits until there is room.
-pub async fn submit_waits_when_the_queue_is_full<H: Harness>() {
+pub(crate) async fn submit_waits_when_the_queue_is_full<H: Harness>() {
     let pool = builder::<H, ()>()
         .workers(1)
         .queue_capacity(2)
@@ -105,7 +105,7 @@ pub async fn submit_waits_when_the_queue_is_full<H: Harness>() {
 }
 
 /// With the worker busy and the queue full, `try_submit` says `Full` and hands the job back.
-pub async fn try_submit_says_full<H: Harness>() {
+pub(crate) async fn try_submit_says_full<H: Harness>() {
     let pool = builder::<H, ()>()
         .workers(1)
         .queue_capacity(1)
@@ -131,7 +131,7 @@ pub async fn try_submit_says_full<H: Harness>() {
 }
 
 /// One worker starts jobs in the order they were submitted, and ids grow in that order.
-pub async fn fifo_start_order_with_one_worker<H: Harness>() {
+pub(crate) async fn fifo_start_order_with_one_worker<H: Harness>() {
     let pool = builder::<H, ()>().workers(1).build().unwrap();
     let order = Arc::new(Mutex::new(Vec::new()));
     let mut ids = Vec::new();
@@ -150,7 +150,7 @@ pub async fn fifo_start_order_with_one_worker<H: Harness>() {
 }
 
 /// `max_jobs(n)` accepts `n` jobs, then closes the intake, and the workers drain the queue.
-pub async fn max_jobs_closes_the_intake_and_drains<H: Harness>() {
+pub(crate) async fn max_jobs_closes_the_intake_and_drains<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).max_jobs(5).build().unwrap();
     let mut handles = Vec::new();
     for _ in 0..5 {
@@ -175,7 +175,7 @@ pub async fn max_jobs_closes_the_intake_and_drains<H: Harness>() {
 /// A worker with a deep queue of jobs that never wait still hands its thread back to the
 /// runtime now and then, so that other tasks are not starved: its task is polled again at
 /// least once per [`JOBS_PER_YIELD`](crate) jobs.
-pub async fn a_busy_worker_yields_to_the_runtime<H: Harness>() {
+pub(crate) async fn a_busy_worker_yields_to_the_runtime<H: Harness>() {
     const JOBS: usize = 2_000;
     let executor = CountingExecutor::new(H::executor());
     let pool = WorkerPool::<_, ()>::with_executor(executor.clone())
@@ -216,7 +216,7 @@ impl<F: Future> Future for Polled<F> {
 /// With `max_jobs`, a submit that finds every slot reserved by a send still waiting for room
 /// parks until that send settles, instead of spinning: it is polled a handful of times, not
 /// thousands.
-pub async fn a_submit_waiting_on_the_job_limit_parks<H: Harness>() {
+pub(crate) async fn a_submit_waiting_on_the_job_limit_parks<H: Harness>() {
     let pool = Arc::new(
         builder::<H, ()>()
             .workers(1)

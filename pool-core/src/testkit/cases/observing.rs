@@ -14,7 +14,7 @@ use crate::{BoxError, CancellationToken, Cancelled, Executor, JobErrorKind};
 /// A job that runs its work through `run_until_cancelled` stops at `shutdown_now` and is
 /// counted as cancelled; a drop guard cancels its token at the end of its scope; an owned
 /// `cancelled` future goes into a task of its own.
-pub async fn cancellation_helpers_stop_jobs_and_scopes<H: Harness>() {
+pub(crate) async fn cancellation_helpers_stop_jobs_and_scopes<H: Harness>() {
     let pool = builder::<H, u32>().workers(1).build().unwrap();
     pool.start().unwrap();
     let started = Arc::new(Latch::new(1));
@@ -56,7 +56,7 @@ pub async fn cancellation_helpers_stop_jobs_and_scopes<H: Harness>() {
 }
 
 /// The results stream is fused: once it said `None`, it says so for good.
-pub async fn the_results_stream_is_fused<H: Harness>() {
+pub(crate) async fn the_results_stream_is_fused<H: Harness>() {
     let (pool, mut results) = builder::<H, u8>().build_with_results(4).unwrap();
     pool.start().unwrap();
     drop(pool.submit_fn(|_ctx| async { Ok(1) }).await.unwrap());
@@ -70,7 +70,7 @@ pub async fn the_results_stream_is_fused<H: Harness>() {
 
 /// Each job runs in a span whose parent is the span current where it was submitted, and which
 /// names the pool, the job and its worker.
-pub async fn a_job_runs_in_a_span_under_its_submitter<H: Harness>() {
+pub(crate) async fn a_job_runs_in_a_span_under_its_submitter<H: Harness>() {
     let recorder = SpanRecorder::installed();
     // Named by its id: the cases run at once, on one recorder.
     let pool = builder::<H, u64>().workers(2).build().unwrap();
@@ -101,7 +101,7 @@ pub async fn a_job_runs_in_a_span_under_its_submitter<H: Harness>() {
 
 /// A resource per worker is made once per worker, lent to one job at a time, and always to a
 /// job of its own worker.
-pub async fn a_per_worker_resource_is_lent_to_one_job_at_a_time<H: Harness>() {
+pub(crate) async fn a_per_worker_resource_is_lent_to_one_job_at_a_time<H: Harness>() {
     const WORKERS: usize = 3;
     let pool = builder::<H, ()>().workers(WORKERS).build().unwrap();
     let made = Arc::new(AtomicUsize::new(0));
@@ -142,7 +142,7 @@ pub async fn a_per_worker_resource_is_lent_to_one_job_at_a_time<H: Harness>() {
 
 /// A job submitted to a pool that is not started is logged once, as a warning: the one sign
 /// of a forgotten `start`.
-pub async fn a_job_submitted_before_start_is_warned_of<H: Harness>() {
+pub(crate) async fn a_job_submitted_before_start_is_warned_of<H: Harness>() {
     let recorder = SpanRecorder::installed();
     let pool = builder::<H, ()>().build().unwrap();
     let pool_field = format!("pool={} ", pool.name());
@@ -162,7 +162,7 @@ pub async fn a_job_submitted_before_start_is_warned_of<H: Harness>() {
 }
 
 /// A resource whose making panics is made again by the worker's next job, and then kept.
-pub async fn a_per_worker_resource_that_fails_to_open_is_made_again<H: Harness>() {
+pub(crate) async fn a_per_worker_resource_that_fails_to_open_is_made_again<H: Harness>() {
     let pool = builder::<H, u32>().workers(1).build().unwrap();
     let attempts = Arc::new(AtomicUsize::new(0));
     let resources = {
@@ -205,7 +205,7 @@ pub async fn a_per_worker_resource_that_fails_to_open_is_made_again<H: Harness>(
 /// percentiles bound what the test saw from outside: the first job ran at least as long as
 /// the test held it, the second waited at least as long as it sat in the queue behind it.
 /// Jobs that never began are not counted; without timings there are none.
-pub async fn timings_measure_queue_wait_and_run_time<H: Harness>() {
+pub(crate) async fn timings_measure_queue_wait_and_run_time<H: Harness>() {
     let untimed = builder::<H, ()>().build().unwrap();
     assert_eq!(untimed.stats().timings, None);
 

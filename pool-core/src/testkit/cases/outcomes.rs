@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use futures_lite::{StreamExt, future};
 
-use crate::testkit::{Harness, builder, panicking};
+use crate::testkit::{Harness, Latch, builder, panicking, rendezvous};
 use crate::{BoxError, JobContext, JobErrorKind, JobId, job_fn};
 
 /// A value reaches its handle; an error reaches it as `Failed`, with the job's own error.
-pub async fn values_and_errors_reach_the_handles<H: Harness>() {
+pub(crate) async fn values_and_errors_reach_the_handles<H: Harness>() {
     let pool = builder::<H, String>().workers(2).build().unwrap();
     pool.start().unwrap();
     let good = pool
@@ -39,7 +39,7 @@ pub async fn values_and_errors_reach_the_handles<H: Harness>() {
 
 /// A panic becomes `Panicked` with its message (or a description of a non-string payload),
 /// and the only worker goes on to run the next job.
-pub async fn panic_is_contained_and_the_worker_survives<H: Harness>() {
+pub(crate) async fn panic_is_contained_and_the_worker_survives<H: Harness>() {
     let pool = builder::<H, usize>().workers(1).build().unwrap();
     pool.start().unwrap();
     let with_message = pool.submit(panicking("panics", "kaboom")).await.unwrap();
@@ -67,10 +67,33 @@ pub async fn panic_is_contained_and_the_worker_survives<H: Harness>() {
     assert_eq!(after.await.unwrap(), 0, "the same worker ran the next job");
     let report = pool.shutdown().await.unwrap();
     assert_eq!((report.stats.panicked, report.stats.completed), (2, 1));
+
+    // Many panics on many workers: every worker is still there afterwards, as many jobs as
+    // workers can wait for each other.
+    const WORKERS: usize = 2;
+    let pool = builder::<H, ()>().workers(WORKERS).build().unwrap();
+    pool.start().unwrap();
+    let mut panics = Vec::new();
+    for _ in 0..20 {
+        panics.push(pool.submit(panicking("bomb", "boom")).await.unwrap());
+    }
+    for handle in panics {
+        assert!(handle.await.unwrap_err().is_panic());
+    }
+    let everyone_in = Arc::new(Latch::new(WORKERS));
+    let mut after = Vec::new();
+    for _ in 0..WORKERS {
+        after.push(pool.submit(rendezvous(&everyone_in)).await.unwrap());
+    }
+    for handle in after {
+        handle.await.unwrap();
+    }
+    let report = pool.shutdown().await.unwrap();
+    assert_eq!((report.stats.panicked, report.stats.completed), (20, 2));
 }
 
 /// A job that outlives `job_timeout` is stopped as `TimedOut`; the worker goes on.
-pub async fn job_timeout_stops_a_slow_job<H: Harness>() {
+pub(crate) async fn job_timeout_stops_a_slow_job<H: Harness>() {
     let limit = Duration::from_millis(50);
     let pool = builder::<H, ()>()
         .workers(1)
@@ -108,7 +131,7 @@ fn counting_job(runs: &Arc<AtomicUsize>) -> impl crate::JobProcessor<Output = ()
 }
 
 /// Dropping a handle detaches the job: it still runs.
-pub async fn dropped_handles_still_run<H: Harness>() {
+pub(crate) async fn dropped_handles_still_run<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     pool.start().unwrap();
     let runs = Arc::new(AtomicUsize::new(0));
@@ -121,7 +144,7 @@ pub async fn dropped_handles_still_run<H: Harness>() {
 }
 
 /// Detached submissions run and are counted.
-pub async fn detached_jobs_run<H: Harness>() {
+pub(crate) async fn detached_jobs_run<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     pool.start().unwrap();
     let runs = Arc::new(AtomicUsize::new(0));
@@ -136,7 +159,7 @@ pub async fn detached_jobs_run<H: Harness>() {
 
 /// The results stream gets one status per job, awaited, dropped or detached, with the same
 /// outcome as the handle; it ends after the shutdown.
-pub async fn results_stream_sees_every_job<H: Harness>() {
+pub(crate) async fn results_stream_sees_every_job<H: Harness>() {
     // A stream smaller than the number of jobs: workers must wait for the reader.
     let (pool, mut results) = builder::<H, u64>()
         .workers(3)
@@ -213,7 +236,7 @@ pub async fn results_stream_sees_every_job<H: Harness>() {
 }
 
 /// A job's context names the job, its worker and its pool.
-pub async fn context_describes_the_job<H: Harness>() {
+pub(crate) async fn context_describes_the_job<H: Harness>() {
     let pool = builder::<H, (u64, String, usize, String, u64)>()
         .name("described")
         .workers(3)
@@ -244,7 +267,7 @@ pub async fn context_describes_the_job<H: Harness>() {
 
 /// A context kept past its job (a clone sent out of it) still describes that job, while the
 /// same worker runs the next ones: clones share what the worker re-fills in place.
-pub async fn a_kept_context_describes_its_own_job<H: Harness>() {
+pub(crate) async fn a_kept_context_describes_its_own_job<H: Harness>() {
     let pool = builder::<H, JobContext>().workers(1).build().unwrap();
     pool.start().unwrap();
     let mut kept = Vec::new();
@@ -265,7 +288,7 @@ pub async fn a_kept_context_describes_its_own_job<H: Harness>() {
 }
 
 /// A job is dropped before its outcome is told: what it holds is free when the caller hears.
-pub async fn a_job_is_dropped_before_its_handle_resolves<H: Harness>() {
+pub(crate) async fn a_job_is_dropped_before_its_handle_resolves<H: Harness>() {
     let pool = builder::<H, ()>().workers(1).build().unwrap();
     pool.start().unwrap();
     let held = Arc::new(());

@@ -99,7 +99,7 @@ async fn stop<E: Executor>(pool: Arc<WorkerPool<E, u64>>) {
 
 /// Alone in its pool, a job whose submit finds the queue full gets its job back as
 /// `WouldDeadlock` instead of waiting forever.
-pub async fn a_job_alone_in_its_full_pool_is_told_it_would_deadlock<H: Harness>() {
+pub(crate) async fn a_job_alone_in_its_full_pool_is_told_it_would_deadlock<H: Harness>() {
     let pool = Arc::new(
         builder::<H, u64>()
             .workers(1)
@@ -118,7 +118,7 @@ pub async fn a_job_alone_in_its_full_pool_is_told_it_would_deadlock<H: Harness>(
 
 /// With another worker left to make room, a job's submits wait and get in, even two at once
 /// from one job (one worker waiting, not two).
-pub async fn a_job_waits_for_room_while_another_worker_can_make_it<H: Harness>() {
+pub(crate) async fn a_job_waits_for_room_while_another_worker_can_make_it<H: Harness>() {
     for submits in [1, 2] {
         let pool = Arc::new(
             builder::<H, u64>()
@@ -145,7 +145,7 @@ pub async fn a_job_waits_for_room_while_another_worker_can_make_it<H: Harness>()
 
 /// With `max_jobs`, a job that finds every slot reserved by another of the pool's jobs, itself
 /// waiting for room, is told it would deadlock: both workers wait on each other otherwise.
-pub async fn a_job_parked_on_the_job_limit_is_told_it_would_deadlock<H: Harness>() {
+pub(crate) async fn a_job_parked_on_the_job_limit_is_told_it_would_deadlock<H: Harness>() {
     let pool = Arc::new(
         builder::<H, u64>()
             .workers(2)

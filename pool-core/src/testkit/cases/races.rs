@@ -9,7 +9,7 @@ use crate::{BoxError, Executor, JobErrorKind, WorkerPool, job_fn};
 /// Producers submit from their own tasks while another task shuts the pool down (the race
 /// Go pools got wrong: pond's "submit while stopping", gammazero's stop race). Every job is
 /// either refused (handed back to its producer) or accepted and ends in one outcome.
-pub async fn submit_from_many_tasks_while_shutting_down<H: Harness>() {
+pub(crate) async fn submit_from_many_tasks_while_shutting_down<H: Harness>() {
     const PRODUCERS: usize = 6;
     for round in 0..4 {
         let pool = Arc::new(
@@ -77,7 +77,7 @@ pub async fn submit_from_many_tasks_while_shutting_down<H: Harness>() {
 
 /// 8 producers × 50,000 jobs with random outcomes, and a `shutdown_now` at a random moment,
 /// repeated: the books balance every time, no job runs twice, and no task is left behind.
-pub async fn stress_many_producers_and_a_concurrent_shutdown_now<H: Harness>() {
+pub(crate) async fn stress_many_producers_and_a_concurrent_shutdown_now<H: Harness>() {
     const PRODUCERS: u64 = 8;
     const JOBS: u64 = 50_000;
     let mut seed = stress_seed();

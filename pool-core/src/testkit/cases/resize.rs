@@ -72,7 +72,7 @@ fn measured(
 /// Resizes up and down while producers keep the queue full: a reader and every job check the
 /// number of jobs running against the size, every job runs exactly once, and a shrink takes
 /// effect (the retired workers leave) while the pool is under load.
-pub async fn resize_under_load_keeps_the_bound<H: Harness>() {
+pub(crate) async fn resize_under_load_keeps_the_bound<H: Harness>() {
     const JOBS: usize = 4_000;
     let pool = Arc::new(
         builder::<H, ()>()
@@ -152,7 +152,7 @@ pub async fn resize_under_load_keeps_the_bound<H: Harness>() {
 /// A shrink while every worker is busy: the busy workers above the new size finish their
 /// jobs and retire, so every job queued after the shrink runs on the seats kept, one at a
 /// time. Growing back spawns the workers at once.
-pub async fn a_shrink_retires_busy_workers_after_their_job<H: Harness>() {
+pub(crate) async fn a_shrink_retires_busy_workers_after_their_job<H: Harness>() {
     let pool = builder::<H, usize>().workers(4).build().unwrap();
     pool.start().unwrap();
     let (started, gate) = (Arc::new(Latch::new(4)), Gate::new());
@@ -219,7 +219,7 @@ pub async fn a_shrink_retires_busy_workers_after_their_job<H: Harness>() {
 }
 
 /// Idle workers above the new size leave at once, without a job to wake them.
-pub async fn a_shrink_retires_idle_workers_at_once<H: Harness>() {
+pub(crate) async fn a_shrink_retires_idle_workers_at_once<H: Harness>() {
     let pool = builder::<H, ()>().workers(6).build().unwrap();
     pool.start().unwrap();
     assert_eq!(pool.stats().live_workers, 6);
@@ -233,7 +233,7 @@ pub async fn a_shrink_retires_idle_workers_at_once<H: Harness>() {
 }
 
 /// The typed errors, and a resize before `start` setting the size `start` uses.
-pub async fn resize_errors_are_typed_and_change_nothing<H: Harness>() {
+pub(crate) async fn resize_errors_are_typed_and_change_nothing<H: Harness>() {
     let pool = builder::<H, ()>()
         .workers(2)
         .max_workers(6)
@@ -266,7 +266,7 @@ pub async fn resize_errors_are_typed_and_change_nothing<H: Harness>() {
 /// Under each shutdown mode: a shrink just before it leaves the queue to the workers kept,
 /// which run it (graceful, or a deadline that is not reached) or hand it back (now); a resize
 /// while it stops is refused and changes nothing.
-pub async fn resize_under_each_shutdown_mode<H: Harness>() {
+pub(crate) async fn resize_under_each_shutdown_mode<H: Harness>() {
     for mode in 0..3 {
         let pool = builder::<H, ()>().workers(4).build().unwrap();
         pool.start().unwrap();
@@ -324,7 +324,7 @@ pub async fn resize_under_each_shutdown_mode<H: Harness>() {
 /// every resize is applied or refused as `ShutDown`, no more jobs than the largest size run
 /// at once, every accepted job runs at most once and is run or handed back, and once the
 /// resizers stop, the last resize is the size.
-pub async fn concurrent_resizes_lose_nothing<H: Harness>() {
+pub(crate) async fn concurrent_resizes_lose_nothing<H: Harness>() {
     const MAX: usize = 6;
     const JOBS: usize = 600;
     for round in 0..4 {
@@ -418,7 +418,7 @@ pub async fn concurrent_resizes_lose_nothing<H: Harness>() {
 /// A job that submits into its own full pool while a shrink retires the other worker is
 /// never stranded: the retiring worker makes room before it leaves, or the submit is told
 /// it would deadlock. Both interleavings are correct; a hang is not.
-pub async fn a_shrink_never_strands_a_job_submitting_into_its_own_pool<H: Harness>() {
+pub(crate) async fn a_shrink_never_strands_a_job_submitting_into_its_own_pool<H: Harness>() {
     for round in 0..8 {
         let pool = Arc::new(
             builder::<H, ()>()
@@ -471,7 +471,7 @@ pub async fn a_shrink_never_strands_a_job_submitting_into_its_own_pool<H: Harnes
 }
 
 /// `max_workers` below `workers` is a typed error at build.
-pub async fn max_workers_below_workers_is_a_typed_error<H: Harness>() {
+pub(crate) async fn max_workers_below_workers_is_a_typed_error<H: Harness>() {
     let refused = builder::<H, ()>().workers(4).max_workers(3).build();
     assert_eq!(
         refused.unwrap_err(),

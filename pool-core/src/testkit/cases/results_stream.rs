@@ -13,7 +13,7 @@ use crate::testkit::{Gate, Harness, Latch, builder, eventually, kind_of};
 use crate::{BoxError, JobErrorKind, job_fn};
 
 /// With every reader dropped, the stream is off: a stream of one status holds up nothing.
-pub async fn a_dropped_reader_never_stalls_the_pool<H: Harness>() {
+pub(crate) async fn a_dropped_reader_never_stalls_the_pool<H: Harness>() {
     let (pool, results) = builder::<H, u64>()
         .workers(2)
         .build_with_results(1)
@@ -50,7 +50,7 @@ enum Mode {
 /// A reader that is held but never read: the workers wait for it (back-pressure, shown in
 /// the stats as `waiting_for_reader`), yet every kind of shutdown returns, and the reader
 /// then gets every job's status.
-pub async fn an_unread_stream_never_hangs_a_shutdown<H: Harness>() {
+pub(crate) async fn an_unread_stream_never_hangs_a_shutdown<H: Harness>() {
     for mode in [Mode::Graceful, Mode::Now, Mode::Deadline] {
         const WORKERS: usize = 2;
         const JOBS: u64 = 40;
@@ -103,7 +103,7 @@ impl Clone for Counted {
 
 /// The stream gets a copy of an output only when a handle waits for it too: a detached job's
 /// output, or one whose handle was dropped, moves into the stream.
-pub async fn outputs_move_into_the_stream_when_no_handle_waits<H: Harness>() {
+pub(crate) async fn outputs_move_into_the_stream_when_no_handle_waits<H: Harness>() {
     let clones = Arc::new(AtomicUsize::new(0));
     let (pool, results) = builder::<H, Counted>()
         .workers(1)
@@ -166,7 +166,7 @@ pub async fn outputs_move_into_the_stream_when_no_handle_waits<H: Harness>() {
 }
 
 /// Workers waiting for room in the stream go on once its last reader is dropped.
-pub async fn dropping_the_last_reader_releases_waiting_workers<H: Harness>() {
+pub(crate) async fn dropping_the_last_reader_releases_waiting_workers<H: Harness>() {
     const WORKERS: usize = 2;
     let (pool, results) = builder::<H, u64>()
         .workers(WORKERS)

@@ -40,7 +40,7 @@ pub(crate) fn assert_adds_up(stats: &PoolStats) {
 }
 
 /// `shutdown` closes the intake at once, then runs every queued job before it returns.
-pub async fn graceful_shutdown_runs_every_queued_job<H: Harness>() {
+pub(crate) async fn graceful_shutdown_runs_every_queued_job<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     pool.start().unwrap();
     let (gate, runs) = (Gate::new(), Arc::new(AtomicUsize::new(0)));
@@ -63,7 +63,7 @@ pub async fn graceful_shutdown_runs_every_queued_job<H: Harness>() {
 }
 
 /// A graceful shutdown of a pool that never started runs nothing and hands every job back.
-pub async fn graceful_shutdown_of_an_unstarted_pool_hands_jobs_back<H: Harness>() {
+pub(crate) async fn graceful_shutdown_of_an_unstarted_pool_hands_jobs_back<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     let handle = pool.submit(Tagged::new(5)).await.unwrap();
     let report = pool.shutdown().await.unwrap();
@@ -83,7 +83,7 @@ pub async fn graceful_shutdown_of_an_unstarted_pool_hands_jobs_back<H: Harness>(
 
 /// `shutdown_now` cancels running jobs (they see it and finish) and hands back exactly the
 /// jobs that never started, which never run.
-pub async fn shutdown_now_returns_exactly_the_unstarted_jobs<H: Harness>() {
+pub(crate) async fn shutdown_now_returns_exactly_the_unstarted_jobs<H: Harness>() {
     const WORKERS: usize = 2;
     let (upstream, pool) = pool_under::<H, ()>(WORKERS);
     pool.start().unwrap();
@@ -129,7 +129,7 @@ pub async fn shutdown_now_returns_exactly_the_unstarted_jobs<H: Harness>() {
 
 /// Cancelling the parent token stops the pool as `shutdown_now` does: running jobs see it,
 /// queued ones are handed back, and the intake closes.
-pub async fn parent_token_cancellation_stops_the_pool<H: Harness>() {
+pub(crate) async fn parent_token_cancellation_stops_the_pool<H: Harness>() {
     let (upstream, pool) = pool_under::<H, ()>(1);
     pool.start().unwrap();
     let (started, saw_cancel) = (Arc::new(Latch::new(1)), Arc::new(AtomicUsize::new(0)));
@@ -158,7 +158,7 @@ pub async fn parent_token_cancellation_stops_the_pool<H: Harness>() {
 
 /// `shutdown_timeout` waits, cancels, and after the grace period aborts the job that
 /// ignores cancellation; the job that honours it finishes, the queued ones come back.
-pub async fn shutdown_timeout_aborts_a_job_that_ignores_cancellation<H: Harness>() {
+pub(crate) async fn shutdown_timeout_aborts_a_job_that_ignores_cancellation<H: Harness>() {
     let pool = builder::<H, ()>()
         .workers(2)
         .shutdown_grace(Duration::from_millis(20))
@@ -202,7 +202,7 @@ pub async fn shutdown_timeout_aborts_a_job_that_ignores_cancellation<H: Harness>
 }
 
 /// Dropping a started pool without a shutdown loses nothing: the workers finish the queue.
-pub async fn dropping_a_started_pool_still_runs_its_jobs<H: Harness>() {
+pub(crate) async fn dropping_a_started_pool_still_runs_its_jobs<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     pool.start().unwrap();
     let (gate, runs) = (Gate::new(), Arc::new(AtomicUsize::new(0)));
@@ -219,7 +219,7 @@ pub async fn dropping_a_started_pool_still_runs_its_jobs<H: Harness>() {
 }
 
 /// Dropping a pool that never started resolves its jobs' handles to `NotStarted`.
-pub async fn dropping_an_unstarted_pool_resolves_handles<H: Harness>() {
+pub(crate) async fn dropping_an_unstarted_pool_resolves_handles<H: Harness>() {
     let pool = builder::<H, ()>().workers(2).build().unwrap();
     let job = Tagged::new(1);
     let handle = pool.submit(job.clone()).await.unwrap();
@@ -229,7 +229,7 @@ pub async fn dropping_an_unstarted_pool_resolves_handles<H: Harness>() {
 }
 
 /// The book-keeping is live while the pool runs and adds up once it has stopped.
-pub async fn stats_add_up<H: Harness>() {
+pub(crate) async fn stats_add_up<H: Harness>() {
     const WORKERS: usize = 3;
     let pool = builder::<H, u8>()
         .workers(WORKERS)
@@ -328,7 +328,7 @@ impl Drop for Stubborn {
 
 /// A job aborted at a shutdown deadline is dropped before its handle resolves to `Aborted`,
 /// as on every other path.
-pub async fn an_aborted_job_is_dropped_before_its_handle_resolves<H: Harness>() {
+pub(crate) async fn an_aborted_job_is_dropped_before_its_handle_resolves<H: Harness>() {
     let pool = builder::<H, ()>()
         .workers(1)
         .shutdown_grace(Duration::from_millis(10))

@@ -87,7 +87,7 @@ async fn read_and_check<E: Executor>(
 
 /// Readers loop over `stats()` while producers submit (waiting and not, some refused as
 /// full) into a small queue, and a shutdown (now, then graceful) stops the pool under them.
-pub async fn stats_hold_their_rules_at_every_read<H: Harness>() {
+pub(crate) async fn stats_hold_their_rules_at_every_read<H: Harness>() {
     for round in 0..4 {
         // One worker first: the one most easily caught running two jobs at once.
         let pool = Arc::new(
@@ -167,7 +167,7 @@ pub async fn stats_hold_their_rules_at_every_read<H: Harness>() {
 
 /// `submitted` counts a job once it is in the queue: not when `try_submit` finds the queue
 /// full, nor while a `submit` waits for room.
-pub async fn submitted_counts_only_accepted_jobs<H: Harness>() {
+pub(crate) async fn submitted_counts_only_accepted_jobs<H: Harness>() {
     let pool = builder::<H, ()>()
         .workers(1)
         .queue_capacity(1)

@@ -1,18 +1,18 @@
-//! Regression tests for the defects of the Go library this project grew from (gowp), each
-//! named after the defect. Each fails on a pool that has the defect.
+//! Cancellation and stopping: no queued job lost or started late, running jobs finish,
+//! counts exact, nothing spawned but the workers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::testkit::{
     CountingExecutor, Gate, Harness, Latch, Tagged, blocker, builder, graceful, kind_of, noop,
-    panicking, pool_under, rendezvous,
+    pool_under,
 };
 use crate::{BoxError, JobErrorKind, StartError, SubmitError, WorkerPool, job_fn};
 
-/// gowp dropped the jobs still queued when its context was cancelled. Here every one of them
-/// is handed back: its handle says `NotStarted` and the shutdown report returns it.
-pub async fn go_defect_queued_jobs_dropped_on_cancellation<H: Harness>() {
+/// Jobs still queued when the pool is cancelled are handed back, every one: each handle says
+/// `NotStarted` and the shutdown report returns the job.
+pub(crate) async fn cancellation_hands_back_every_queued_job<H: Harness>() {
     let (upstream, pool) = pool_under::<H, ()>(1);
     let queued: Vec<Tagged> = (0..20).map(Tagged::new).collect();
     let mut handles = Vec::new();
@@ -39,15 +39,15 @@ pub async fn go_defect_queued_jobs_dropped_on_cancellation<H: Harness>() {
     assert_eq!(report.stats.not_started, not_started as u64);
 }
 
-/// gowp's dispatcher, waiting for a free worker, dispatched a job after the context was
-/// cancelled. Here a job still queued when cancellation comes never starts.
-pub async fn go_defect_dispatch_after_cancellation<H: Harness>() {
+/// A job still queued when cancellation comes never starts, even if a worker frees up just
+/// after.
+pub(crate) async fn a_job_queued_at_cancellation_never_starts<H: Harness>() {
     let (upstream, pool) = pool_under::<H, ()>(1);
     pool.start().unwrap();
     let (started, gate) = (Arc::new(Latch::new(1)), Gate::new());
     let busy = pool.submit(blocker(&started, &gate)).await.unwrap();
     started.wait().await;
-    // The only worker is busy: this job waits for it, as gowp's dispatcher did.
+    // The only worker is busy: this job waits in the queue for it.
     let waiting = Tagged::new(1);
     let waiting_handle = pool.submit(waiting.clone()).await.unwrap();
     upstream.cancel();
@@ -62,10 +62,11 @@ pub async fn go_defect_dispatch_after_cancellation<H: Harness>() {
     pool.shutdown().await.unwrap();
 }
 
-/// gowp's stop closed its channels under running jobs: the worker's return path panicked, a
-/// submit after stop panicked and lost the job, and the pool could be started again. Here
-/// running jobs finish cleanly, a late submit gets its job back, and restart is refused.
-pub async fn go_defect_stop_closes_channels_under_running_jobs<H: Harness>() {
+/// A shutdown lets running jobs finish cleanly; a submit after it gets its job back, and a
+/// second start is refused.
+pub(crate) async fn shutdown_finishes_running_jobs_and_refuses_late_submits_and_restarts<
+    H: Harness,
+>() {
     let pool = builder::<H, u32>().workers(2).build().unwrap();
     pool.start().unwrap();
     let (started, gate) = (Arc::new(Latch::new(2)), Gate::new());
@@ -118,9 +119,8 @@ pub async fn go_defect_stop_closes_channels_under_running_jobs<H: Harness>() {
     );
 }
 
-/// gowp counted a served job twice, once at submit and once at dispatch. Here each job is
-/// counted once in each counter.
-pub async fn go_defect_served_counter_counted_twice<H: Harness>() {
+/// Each job is counted once in each counter it reaches.
+pub(crate) async fn each_job_is_counted_once_in_each_counter<H: Harness>() {
     let pool = builder::<H, ()>().workers(3).build().unwrap();
     for _ in 0..10 {
         pool.submit_detached(noop()).await.unwrap();
@@ -139,35 +139,9 @@ pub async fn go_defect_served_counter_counted_twice<H: Harness>() {
     );
 }
 
-/// In gowp a panicking job took the whole process down. Here it is contained, reported, and
-/// every worker survives it.
-pub async fn go_defect_panicking_job_crashes_process<H: Harness>() {
-    const WORKERS: usize = 2;
-    let pool = builder::<H, ()>().workers(WORKERS).build().unwrap();
-    pool.start().unwrap();
-    let mut panics = Vec::new();
-    for _ in 0..20 {
-        panics.push(pool.submit(panicking("bomb", "boom")).await.unwrap());
-    }
-    for handle in panics {
-        assert!(kind_of(&handle.await) == Some(JobErrorKind::Panicked));
-    }
-    // Every worker is still there: as many jobs as workers can wait for each other.
-    let everyone_in = Arc::new(Latch::new(WORKERS));
-    let mut after = Vec::new();
-    for _ in 0..WORKERS {
-        after.push(pool.submit(rendezvous(&everyone_in)).await.unwrap());
-    }
-    for handle in after {
-        handle.await.unwrap();
-    }
-    let report = pool.shutdown().await.unwrap();
-    assert_eq!((report.stats.panicked, report.stats.completed), (20, 2));
-}
-
-/// gowp ran two goroutines per job (a dispatcher hop and the job). Here the pool spawns its
-/// workers and nothing else, however many jobs it runs, and none outlives the shutdown.
-pub async fn go_defect_two_goroutines_per_job<H: Harness>() {
+/// The pool spawns its workers and nothing else, however many jobs it runs, and none outlives
+/// the shutdown.
+pub(crate) async fn the_pool_spawns_its_workers_and_nothing_else<H: Harness>() {
     const WORKERS: usize = 4;
     let executor = CountingExecutor::new(H::executor());
     let pool = WorkerPool::<_, ()>::with_executor(executor.clone())
@@ -189,10 +163,12 @@ pub async fn go_defect_two_goroutines_per_job<H: Harness>() {
     assert_eq!(executor.live(), 0);
 }
 
-/// gowp's dispatcher and its jobs watched two different contexts, so a cancellation seen by
-/// one was missed by the other. Here there is one token: a job that cancels it stops the
-/// pool's intake, and upstream cancellation reaches running jobs and the intake alike.
-pub async fn go_defect_dispatcher_and_jobs_watch_different_contexts<H: Harness>() {
+/// The pool's cancellation reaches running jobs (and the tokens they hand on) and the intake
+/// alike, from the pool or from upstream; a job's own token is a child, whose cancel stops
+/// neither the job nor the pool.
+pub(crate) async fn cancellation_reaches_jobs_and_intake_and_a_jobs_own_token_stops_neither<
+    H: Harness,
+>() {
     let pool = builder::<H, bool>().workers(1).build().unwrap();
     pool.start().unwrap();
     let pools_token = pool.cancellation_token().clone();
