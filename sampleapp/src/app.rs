@@ -1,7 +1,6 @@
 //! The run itself, written once for every runtime: start a pool, publish until told to stop,
 //! drain, report.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_lite::future;
@@ -57,9 +56,10 @@ pub async fn run<E: Executor + Clone>(
     if let Some(limit) = args.job_timeout {
         builder = builder.job_timeout(limit);
     }
-    let pool = Arc::new(builder.build()?);
+    // A pool is a handle: its clones share it, as `Arc` would.
+    let pool = builder.build()?;
     let progress = Progress::show({
-        let pool = Arc::clone(&pool);
+        let pool = pool.clone();
         move || pool.stats()
     });
     let started = Instant::now();

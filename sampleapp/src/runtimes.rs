@@ -8,9 +8,52 @@ use pool_smol::SmolExecutor;
 use pool_tokio::TokioExecutor;
 
 use crate::app::{RunError, run};
+use pool_core::Executor;
+
 use crate::cli::{Args, Runtime};
 use crate::stop::Stop;
 use crate::summary::Summary;
+
+/// Work that runs on any of the three runtimes, given that runtime's executor.
+pub trait OnAnyRuntime {
+    /// What the work gives back.
+    type Output;
+
+    /// The work, on `executor`'s runtime.
+    fn run<E: Executor + Clone>(self, executor: E) -> impl Future<Output = Self::Output>;
+}
+
+/// Runs `work` to completion on `runtime`: tokio's multi-threaded runtime, async-std's, or a
+/// smol executor with one thread per core. The one place the app names a runtime.
+///
+/// # Errors
+///
+/// If the runtime cannot be set up.
+pub fn block_on<W: OnAnyRuntime>(runtime: Runtime, work: W) -> std::io::Result<W::Output> {
+    Ok(match runtime {
+        Runtime::Tokio => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(work.run(TokioExecutor::default())),
+        Runtime::AsyncStd => async_std::task::block_on(work.run(AsyncStdExecutor::default())),
+        Runtime::Smol => on_smol(|executor| smol::block_on(work.run(SmolExecutor::on(executor)))),
+    })
+}
+
+/// The app itself, as work for [`block_on`].
+struct App<'a> {
+    args: &'a Args,
+    stop: &'a Stop,
+}
+
+impl OnAnyRuntime for App<'_> {
+    type Output = Result<Summary, RunError>;
+
+    fn run<E: Executor + Clone>(self, executor: E) -> impl Future<Output = Self::Output> {
+        let name = self.args.runtime.to_string();
+        async move { run(executor, &name, self.args, self.stop).await }
+    }
+}
 
 /// Runs the app on the runtime `args` names.
 ///
@@ -18,20 +61,7 @@ use crate::summary::Summary;
 ///
 /// If the runtime cannot be set up, or the pool cannot be built or started.
 pub fn run_on(args: &Args, stop: &Stop) -> Result<Summary, Box<dyn std::error::Error>> {
-    let name = args.runtime.to_string();
-    let summary = match args.runtime {
-        Runtime::Tokio => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(run(TokioExecutor::default(), &name, args, stop)),
-        Runtime::AsyncStd => {
-            async_std::task::block_on(run(AsyncStdExecutor::default(), &name, args, stop))
-        }
-        Runtime::Smol => {
-            on_smol(|executor| smol::block_on(run(SmolExecutor::on(executor), &name, args, stop)))
-        }
-    };
-    summary.map_err(|error: RunError| error.into())
+    Ok(block_on(args.runtime, App { args, stop })??)
 }
 
 /// Gives `body` a smol executor run by one thread per core (smol's global executor would use

@@ -4,16 +4,13 @@
 use std::time::Duration;
 
 use futures_lite::future;
-use pool_async_std::AsyncStdExecutor;
 use pool_core::Executor;
 use pool_redis::{Consumer, Queue, Registry, RetryPolicy};
-use pool_smol::SmolExecutor;
-use pool_tokio::TokioExecutor;
 use serde::Serialize;
 
 use super::WorkArgs;
 use super::sim_job::{SimJob, sleep_on};
-use crate::cli::Runtime;
+use crate::runtimes::{OnAnyRuntime, block_on};
 use crate::stop::Stop;
 
 /// What a consumer did, for the summary.
@@ -45,16 +42,7 @@ pub struct Worked {
 ///
 /// If Redis cannot be reached, or the runtime cannot be set up.
 pub fn run(args: &WorkArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Error>> {
-    let worked = match args.runtime {
-        Runtime::Tokio => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(work(TokioExecutor::default(), args, stop))?,
-        Runtime::AsyncStd => {
-            async_std::task::block_on(work(AsyncStdExecutor::default(), args, stop))?
-        }
-        Runtime::Smol => smol::block_on(work(SmolExecutor::default(), args, stop))?,
-    };
+    let worked = block_on(args.runtime, Work { args, stop })??;
     let text = format!(
         "consumer {} on {}: read {}, acknowledged {}, retried {}, dead-lettered {}, reclaimed {}, released {}",
         worked.consumer,
@@ -68,6 +56,20 @@ pub fn run(args: &WorkArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Error
     );
     super::print(args.queue.json, &worked, &text);
     Ok(())
+}
+
+/// The consumer, as work for any runtime.
+struct Work<'a> {
+    args: &'a WorkArgs,
+    stop: &'a Stop,
+}
+
+impl OnAnyRuntime for Work<'_> {
+    type Output = Result<Worked, pool_redis::QueueError>;
+
+    fn run<E: Executor + Clone>(self, executor: E) -> impl Future<Output = Self::Output> {
+        work(executor, self.args, self.stop)
+    }
 }
 
 async fn work<E: Executor + Clone>(
