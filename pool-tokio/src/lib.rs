@@ -23,8 +23,13 @@
 #![forbid(unsafe_code)]
 
 mod executor;
+#[cfg(feature = "tokio-util")]
+mod follow;
 
 pub use executor::TokioExecutor;
+#[cfg(feature = "tokio-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-util")))]
+pub use follow::follow;
 // A deliberate list, so that a new item of pool-core is public here only when added here:
 // everything a user of the pool names, with the two generic types replaced by aliases below.
 pub use pool_core::{
