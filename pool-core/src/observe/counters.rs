@@ -1,7 +1,9 @@
 //! The counters behind [`PoolStats`]: one cache line per worker, so that workers never write
 //! to a line another worker writes to.
 
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+
+use crate::sync::atomic::{AtomicU8, AtomicU64};
 
 use crate::{JobError, JobErrorKind, PoolStats};
 
@@ -95,13 +97,17 @@ impl WorkerCounters {
             }
             _ => {}
         }
+        // Outcomes first, each with Acquire, and `started` after them: a job seen finished is
+        // then seen started too, as its worker counted the start before the outcome (with
+        // Release). Read the other way round, a weak memory model (ARM's) lets a snapshot
+        // show a job finished and not started; `sync/loom_models.rs` finds that order.
+        stats.completed += self.completed.load(Acquire);
+        stats.failed += self.failed.load(Acquire);
+        stats.cancelled += self.cancelled.load(Acquire);
+        stats.panicked += self.panicked.load(Acquire);
+        stats.timed_out += self.timed_out.load(Acquire);
+        stats.aborted += self.aborted.load(Acquire);
         stats.started += self.started.load(Relaxed);
-        stats.completed += self.completed.load(Relaxed);
-        stats.failed += self.failed.load(Relaxed);
-        stats.cancelled += self.cancelled.load(Relaxed);
-        stats.panicked += self.panicked.load(Relaxed);
-        stats.timed_out += self.timed_out.load(Relaxed);
-        stats.aborted += self.aborted.load(Relaxed);
     }
 }
 
@@ -114,8 +120,11 @@ impl Drop for WaitingForReader<'_> {
     }
 }
 
-/// Adds one to a counter that only one task writes; readers may see it a moment late.
+/// Adds one to a counter that only one task writes (no read-modify-write needed); readers may
+/// see it a moment late.
 #[inline]
 fn bump(counter: &AtomicU64) {
-    counter.store(counter.load(Relaxed) + 1, Relaxed);
+    // Release: what this worker counted before is seen by a reader that sees this count
+    // (on x86 a plain store, as Relaxed).
+    counter.store(counter.load(Relaxed) + 1, Release);
 }

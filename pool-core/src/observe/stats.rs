@@ -10,6 +10,8 @@ use crate::Timings;
 ///
 /// - the counters (`submitted`, `started` and each outcome) never go down from one read to
 ///   the next;
+/// - a job counted as completed, failed, cancelled, panicked or timed out is counted as
+///   `started` too, in the same read;
 /// - `busy + waiting_for_reader + idle == live_workers <= max_workers`, and
 ///   `min_workers <= workers <= max_workers`;
 /// - `busy <= workers`, except while a shrink takes effect: a worker above the new size

@@ -1,11 +1,13 @@
 //! Which worker seats are wanted now, which are taken, and how idle workers learn that they
 //! should leave: the state behind `resize` and an elastic pool's growth and retirement.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::task::Poll;
 use std::time::Duration;
 
 use atomic_waker::AtomicWaker;
+
+use crate::sync::atomic::{AtomicBool, AtomicUsize, fence};
 
 /// The pool's seats: one per worker it may ever have (`max_workers`), fixed at build, so that
 /// per-worker state (counters, timings, resources) is sized once and nothing on a job's path
@@ -153,7 +155,7 @@ impl Roster {
         if !self.is_elastic() {
             return false;
         }
-        std::sync::atomic::fence(SeqCst);
+        fence(SeqCst);
         self.idle.load(SeqCst) == 0 && self.has_free_seat()
     }
 
