@@ -79,3 +79,19 @@ pub use submit::error::{SubmitError, TrySubmitError};
 pub use submit::handle::JobHandle;
 pub use submit::job_set::JobSet;
 pub use uuid::Uuid;
+
+/// What each backend crate re-exports, listed once: everything a user of the pool names, but
+/// the two generic types, which each backend replaces by an alias over its executor
+/// (`WorkerPool`, `WorkerPoolBuilder`). A new item is public through the backends only once it
+/// is added here.
+#[doc(hidden)]
+pub mod for_backends {
+    pub use crate::{
+        BlockingJob, BoxError, BuildError, CancellationToken, Cancelled, DropGuard, Executor,
+        FnJob, JobContext, JobError, JobErrorKind, JobHandle, JobId, JobProcessor, JobSet,
+        JobStatus, Lease, MAX_QUEUE_CAPACITY, MAX_WORKERS, NoRuntime, PerWorker, Percentiles,
+        PoolStats, ProcessFuture, QUEUE_SLOTS_PER_WORKER, ResizeError, Results, ShutdownError,
+        ShutdownReport, StartError, SubmitError, Timings, TrySubmitError, UnstartedJob, Uuid,
+        WaitForCancellation, WaitForCancellationOwned, async_trait, blocking_job_fn, job_fn,
+    };
+}

@@ -30,16 +30,9 @@ pub use executor::TokioExecutor;
 #[cfg(feature = "tokio-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio-util")))]
 pub use follow::follow;
-// A deliberate list, so that a new item of pool-core is public here only when added here:
-// everything a user of the pool names, with the two generic types replaced by aliases below.
-pub use pool_core::{
-    BlockingJob, BoxError, BuildError, CancellationToken, Cancelled, DropGuard, Executor, FnJob,
-    JobContext, JobError, JobErrorKind, JobHandle, JobId, JobProcessor, JobSet, JobStatus, Lease,
-    MAX_QUEUE_CAPACITY, MAX_WORKERS, NoRuntime, PerWorker, Percentiles, PoolStats, ProcessFuture,
-    QUEUE_SLOTS_PER_WORKER, ResizeError, Results, ShutdownError, ShutdownReport, StartError,
-    SubmitError, Timings, TrySubmitError, UnstartedJob, Uuid, WaitForCancellation,
-    WaitForCancellationOwned, async_trait, blocking_job_fn, job_fn,
-};
+// pool-core's deliberate list for backends: a new item of pool-core is public here only
+// once it is added there.
+pub use pool_core::for_backends::*;
 
 /// A worker pool on tokio.
 pub type WorkerPool<O = ()> = pool_core::WorkerPool<TokioExecutor, O>;
