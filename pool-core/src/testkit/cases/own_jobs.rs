@@ -6,7 +6,7 @@ use std::sync::{Arc, Weak};
 use futures_lite::future;
 
 use crate::testkit::cases::assert_adds_up;
-use crate::testkit::{Gate, Harness, Latch, builder};
+use crate::testkit::{Gate, Harness, Latch, builder, eventually};
 use crate::{BoxError, Executor, JobHandle, JobProcessor, SubmitError, WorkerPool, job_fn};
 
 /// What a job's own submits came to.
@@ -83,12 +83,10 @@ async fn fill<E: Executor>(pool: &WorkerPool<E, u64>) -> JobHandle<u64> {
         .unwrap()
 }
 
-/// Lets a job that was just let go reach its wait (if it does not, it gets in at once: the
-/// same outcome for these cases).
-async fn let_it_reach_its_wait() {
-    for _ in 0..100 {
-        future::yield_now().await;
-    }
+/// Waits until a job that was just let go is counted waiting in its submit: the pool's own
+/// count, which its deadlock check reads, so that what comes next finds it waiting.
+async fn until_it_waits<E: Executor>(pool: &WorkerPool<E, u64>) {
+    eventually(|| pool.state().own_jobs_waiting.workers_waiting() >= 1).await;
 }
 
 async fn stop<E: Executor>(pool: Arc<WorkerPool<E, u64>>) {
@@ -134,7 +132,7 @@ pub(crate) async fn a_job_waits_for_room_while_another_worker_can_make_it<H: Har
         held.wait().await;
         let filler = fill(&pool).await;
         go.open();
-        let_it_reach_its_wait().await;
+        until_it_waits(&pool).await;
         release.open();
         assert_eq!(other.await.unwrap(), 3);
         assert_eq!(submitter.await.unwrap(), submits as u64 * GOT_IN);
@@ -158,10 +156,10 @@ pub(crate) async fn a_job_parked_on_the_job_limit_is_told_it_would_deadlock<H: H
     let (first, first_go) = start_submitter(&pool, 1).await;
     let (second, second_go) = start_submitter(&pool, 1).await;
     let filler = fill(&pool).await;
-    // Most likely the first takes the last slot and waits for room, and the second finds no
-    // slot; the other way round, the roles swap. Either way, one is told, one gets in.
+    // The first takes the last slot and waits for room; only then is the second let go, to
+    // find no slot with both workers waiting: one is told, one gets in.
     first_go.open();
-    let_it_reach_its_wait().await;
+    until_it_waits(&pool).await;
     second_go.open();
     let mut outcomes = [first.await.unwrap(), second.await.unwrap()];
     outcomes.sort_unstable();
