@@ -33,7 +33,7 @@ impl OwnJobsWaiting {
     /// How many of the pool's workers have a job waiting in `submit` now.
     pub(crate) fn workers_waiting(&self) -> usize {
         // SeqCst, as its updates: a retiring worker and a submitting job each read what the
-        // other wrote (see `Shared::own_jobs_need_a_retiring_worker`).
+        // other wrote (see `PoolState::own_jobs_need_a_retiring_worker`).
         self.workers_waiting.load(Ordering::SeqCst)
     }
 
