@@ -9,8 +9,10 @@ use pool_core::{CancellationToken, Executor, WorkerPool};
 
 use crate::config::{Config, ConfigError};
 use crate::connection;
+use crate::crash_isolation::CrashIsolation;
 use crate::error::{client, unreachable};
 use crate::group::{ensure_group, register};
+use crate::local_job::Completed;
 use crate::probe;
 use crate::queue::GROUP;
 use crate::shared::Shared;
@@ -163,7 +165,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
             .map_err(unreachable(&self.url))?;
         let name = self.name.unwrap_or_else(default_name);
         let held_at_most = config.held_at_most();
-        let pool = WorkerPool::<E, String>::with_executor(self.executor.clone())
+        let pool = WorkerPool::<E, Completed>::with_executor(self.executor.clone())
             .name(format!("{}/{name}", self.queue.name()))
             .workers(config.workers)
             .queue_capacity(held_at_most.max(1))
@@ -195,6 +197,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         }
         pool.start()?;
         tracing::info!(queue = %self.queue.name(), consumer = %name, workers = config.workers, "consumer connected");
+        let isolation = Arc::new(CrashIsolation::new(commands.clone(), &self.queue));
         Ok(Consumer::new(Arc::new(Shared {
             memo_key: self.queue.memo_key(&name),
             queue: self.queue,
@@ -206,12 +209,12 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
             config,
             pool,
             results,
-            held: Mutex::new(HashMap::new()),
+            holdings: Arc::default(),
             given_up: Mutex::new(HashMap::new()),
             slots: Slots::new(held_at_most.max(1)),
             counters: Counters::default(),
             starts: Starts::new(),
-            isolation: Arc::default(),
+            isolation,
             stopping: CancellationToken::new(),
             reading_done: CancellationToken::new(),
             settled: CancellationToken::new(),

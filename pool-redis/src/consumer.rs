@@ -33,7 +33,7 @@ impl<E: Executor> Consumer<E> {
 
     /// Its counts so far.
     pub fn stats(&self) -> ConsumerStats {
-        self.shared.counters.snapshot(self.shared.held().len())
+        self.shared.counters.snapshot(self.shared.holdings.len())
     }
 
     /// Reads, runs and settles jobs until a shutdown has settled everything it held; returns
@@ -97,7 +97,7 @@ impl<E: Executor> Consumer<E> {
         );
         let abandoned = async {
             shared.abandoned.cancelled().await;
-            tracing::warn!(queue = %shared.queue.name(), consumer = %shared.name, held = shared.held().len(), "the shutdown's deadline passed: what is held stays pending, for a reclaim");
+            tracing::warn!(queue = %shared.queue.name(), consumer = %shared.name, held = shared.holdings.len(), "the shutdown's deadline passed: what is held stays pending, for a reclaim");
         };
         future::or(
             async {

@@ -2,8 +2,6 @@
 //! delivered, so an entry queued locally behind long jobs would look abandoned unless its
 //! holder says otherwise.
 
-use std::collections::HashSet;
-
 use futures_lite::future;
 use pool_core::Executor;
 
@@ -37,7 +35,7 @@ impl<E: Executor> Shared<E> {
                 // From the copy to the last reply: a settlement waits, so that this round
                 // cannot renew an entry after it was given back.
                 let _round = self.settling.read().await;
-                let ids: Vec<String> = self.held().values().map(|job| job.id.clone()).collect();
+                let ids: Vec<String> = self.holdings.entry_ids().into_iter().collect();
                 for chunk in ids.chunks(RENEW_CHUNK) {
                     let (chunk_lost, chunk_deleted) = self.renew(chunk).await;
                     lost.extend(chunk_lost);
@@ -82,16 +80,8 @@ impl<E: Executor> Shared<E> {
     async fn forget(&self, lost: &[String], deleted: &[String]) {
         // Under the write side: what is still held now was not settled meanwhile.
         let _alone = self.settling.write().await;
-        let mut held = self.held();
-        let held_before = held.len();
-        let lost: HashSet<&String> = lost.iter().collect();
-        held.retain(|_, job| !lost.contains(&job.id));
-        let gone = (held_before - held.len()) as u64;
-        let deleted: HashSet<&String> = deleted.iter().collect();
-        let held_before = held.len();
-        held.retain(|_, job| !deleted.contains(&job.id));
-        let removed = (held_before - held.len()) as u64;
-        drop(held);
+        let gone = self.holdings.remove_entries(lost);
+        let removed = self.holdings.remove_entries(deleted);
         Counters::add(&self.counters.deleted_while_pending, removed);
         if gone > 0 {
             Counters::add(&self.counters.leases_lost, gone);

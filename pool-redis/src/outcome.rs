@@ -15,18 +15,29 @@ pub enum RemoteOutcome {
     },
 }
 
-impl RemoteOutcome {
-    /// The name serde gives `Completed` on the wire.
-    pub(crate) const COMPLETED: &'static str = "Completed";
+/// `RemoteOutcome::Completed`'s JSON for a job's output, written straight from the output
+/// (the bytes serde writes for the outcome holding the output's `Value`), so the output is
+/// converted once.
+pub(crate) fn completed_json<T: Serialize>(output: &T) -> serde_json::Result<String> {
+    /// Named as `RemoteOutcome`'s variant, so serde writes the same key.
+    #[derive(Serialize)]
+    enum RemoteOutcome<'a, T> {
+        Completed(&'a T),
+    }
+    serde_json::to_string(&RemoteOutcome::Completed(output))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::RemoteOutcome;
+    use super::{RemoteOutcome, completed_json};
 
     #[test]
-    fn the_wire_name_is_serdes() {
-        let json = serde_json::to_string(&RemoteOutcome::Completed(7.into())).unwrap();
-        assert_eq!(json, format!("{{\"{}\":7}}", RemoteOutcome::COMPLETED));
+    fn an_output_is_written_as_its_outcome_would_be() {
+        let output = serde_json::json!({"width": 7, "tags": ["a", "<b>"]});
+        let direct = completed_json(&output).unwrap();
+        let via_value = serde_json::to_string(&RemoteOutcome::Completed(output)).unwrap();
+        assert_eq!(direct, via_value);
+        let read: RemoteOutcome = serde_json::from_str(&completed_json(&()).unwrap()).unwrap();
+        assert_eq!(read, RemoteOutcome::Completed(serde_json::Value::Null));
     }
 }

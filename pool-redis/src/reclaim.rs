@@ -47,7 +47,7 @@ impl<E: Executor> Shared<E> {
             };
             // Entries this consumer holds already (its renewal was late): the claim renewed
             // them; they run once, as they are, their delivery count put back.
-            let held = self.held_ids();
+            let held = self.holdings.entry_ids();
             let (again, claimed): (Vec<_>, Vec<_>) = claimed
                 .into_iter()
                 .partition(|(entry, _)| held.contains(&entry.id));

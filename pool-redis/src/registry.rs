@@ -3,22 +3,24 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use pool_core::{BoxError, Cancelled, JobContext, JobProcessor, async_trait};
+use pool_core::{BoxError, JobContext};
 use uuid::Uuid;
 
-use async_lock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use crate::local_job::Completed;
+use crate::outcome::completed_json;
+use crate::{RemoteContext, RemoteJob};
 
-use redis::aio::ConnectionManager;
+type Run = Box<dyn FnOnce(JobContext, u32) -> Pin<Box<dyn Future<Output = Ran> + Send>> + Send>;
+type Ran = Result<Completed, BoxError>;
+type Decode = Box<dyn Fn(&str, Uuid, KeepOutcome) -> Result<Run, String> + Send + Sync>;
 
-use crate::starts::{Counted, Starts};
-use crate::{RemoteContext, RemoteJob, scripts};
-
-type Run = Box<dyn FnOnce(JobContext, u32) -> Pin<Box<dyn Future<Output = Outcome> + Send>> + Send>;
-type Outcome = Result<String, BoxError>;
-type Decode = Box<dyn Fn(&str, Uuid) -> Result<Run, String> + Send + Sync>;
+/// Whether a job's output is kept for the producer (as JSON) or dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeepOutcome {
+    Yes,
+    No,
+}
 
 /// The job types a consumer runs, by their [`RemoteJob::KIND`].
 ///
@@ -52,7 +54,7 @@ impl Registry {
     /// Adds `J`, known by its `KIND` (a later registration of the same kind replaces it).
     #[must_use]
     pub fn register<J: RemoteJob>(mut self) -> Self {
-        let decode: Decode = Box::new(|payload, key| {
+        let decode: Decode = Box::new(|payload, key, keep| {
             let job: J = serde_json::from_str(payload).map_err(|error| error.to_string())?;
             let run: Run = Box::new(move |local, attempt| {
                 Box::pin(async move {
@@ -62,7 +64,11 @@ impl Registry {
                         local,
                     };
                     let output = job.run(ctx).await?;
-                    Ok(serde_json::to_string(&output)?)
+                    let kept = match keep {
+                        KeepOutcome::Yes => Some(completed_json(&output)?),
+                        KeepOutcome::No => None,
+                    };
+                    Ok(Completed { kept })
                 })
             });
             Ok(run)
@@ -76,24 +82,20 @@ impl Registry {
         self.decoders.contains_key(kind)
     }
 
-    /// The local job for an entry, or why it cannot be one.
+    /// The run of an entry's job, or why it cannot have one.
     pub(crate) fn decode(
         &self,
         kind: &str,
         payload: &str,
         key: Uuid,
-        start: StartCount,
-    ) -> Result<LocalJob, Undecodable> {
-        let decode = self
+        keep: KeepOutcome,
+    ) -> Result<RemoteRun, Undecodable> {
+        let (&kind, decode) = self
             .decoders
-            .get(kind)
+            .get_key_value(kind)
             .ok_or_else(|| Undecodable::UnknownKind(kind.to_owned()))?;
-        let run = decode(payload, key).map_err(Undecodable::BadPayload)?;
-        Ok(LocalJob {
-            name: kind.to_owned(),
-            run: Some(run),
-            start,
-        })
+        let run = decode(payload, key, keep).map_err(Undecodable::BadPayload)?;
+        Ok(RemoteRun { kind, run })
     }
 }
 
@@ -123,114 +125,19 @@ impl fmt::Display for Undecodable {
     }
 }
 
-/// A decoded remote job, as the local pool runs it: its output is the JSON of the job's.
-pub(crate) struct LocalJob {
-    name: String,
-    run: Option<Run>,
-    start: StartCount,
+/// A decoded job: its kind, and its run to call once its start is counted.
+pub(crate) struct RemoteRun {
+    kind: &'static str,
+    run: Run,
 }
 
-/// Counting a job's start in Redis before it runs, so that its attempts are its runs: a
-/// delivery to a consumer that died before starting it costs nothing, and a run that kills
-/// its process counts (it was counted first).
-///
-/// A process that dies takes every run in it down, so each of them is charged. To charge
-/// the job that crashed it and not its neighbours, a job that started before and never
-/// reported an outcome (a *suspect*) runs alone: it waits for the runs under way to end,
-/// and no other starts until it ends. Once a crash has happened, its jobs are reclaimed as
-/// suspects, and the one that crashes again dies alone.
-pub(crate) struct StartCount {
-    pub(crate) connection: ConnectionManager,
-    pub(crate) runs_key: String,
-    pub(crate) errors_key: String,
-    /// The stream entry: a start is counted only while this consumer holds it.
-    pub(crate) entry_id: String,
-    pub(crate) job_key: Uuid,
-    /// Where the start is counted, with the others of the moment.
-    pub(crate) starts: Starts,
-    /// Delivered before: it may be a suspect.
-    pub(crate) redelivered: bool,
-    /// Shared by every run of the consumer; a suspect holds it alone.
-    pub(crate) isolation: Arc<RwLock<()>>,
-    /// Where the attempt is left for the settlement.
-    pub(crate) attempt: Arc<AtomicU32>,
-}
-
-/// The right to run: shared by ordinary runs, held alone by a suspect's.
-enum RunPermit<'a> {
-    Shared(#[allow(dead_code)] RwLockReadGuard<'a, ()>),
-    Alone(#[allow(dead_code)] RwLockWriteGuard<'a, ()>),
-}
-
-impl StartCount {
-    /// Waits for the right to run: alone for a suspect.
-    async fn permit(&self) -> Result<RunPermit<'_>, BoxError> {
-        if self.redelivered && self.is_suspect().await? {
-            tracing::info!(job = %self.job_key, "started before without an outcome: runs alone");
-            return Ok(RunPermit::Alone(self.isolation.write().await));
-        }
-        Ok(RunPermit::Shared(self.isolation.read().await))
+impl RemoteRun {
+    pub(crate) fn kind(&self) -> &'static str {
+        self.kind
     }
 
-    async fn is_suspect(&self) -> Result<bool, BoxError> {
-        let mut invocation = scripts::SUSPECT.prepare_invoke();
-        invocation
-            .key(&self.runs_key)
-            .key(&self.errors_key)
-            .arg(self.job_key.to_string());
-        let suspect: u32 = invocation
-            .invoke_async(&mut self.connection.clone())
-            .await?;
-        Ok(suspect == 1)
-    }
-}
-
-/// A held entry found, as its job was about to start, taken by another consumer (this
-/// one's lease had lapsed, in a pause say): it does not start here.
-#[derive(Debug, thiserror::Error)]
-#[error("no longer held here: another consumer took the entry")]
-pub(crate) struct LeaseLost;
-
-/// A held job that has run `max_attempts` times already, each run ending with its process
-/// (it never reported an outcome): it is dead-lettered instead of run again.
-#[derive(Debug, thiserror::Error)]
-#[error("started {runs} times and no run finished: did each crash its process?")]
-pub(crate) struct OutOfAttempts {
-    pub(crate) runs: u32,
-}
-
-#[async_trait]
-impl JobProcessor for LocalJob {
-    type Output = String;
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    async fn process(&mut self, ctx: &JobContext) -> Result<String, BoxError> {
-        let run = self.run.take().ok_or("a remote job runs once")?;
-        // A stop while it waits for its turn (behind a suspect, or for one): it never
-        // started, so it is given back uncharged.
-        let permit = async { Some(self.start.permit().await) };
-        let stopped = async {
-            ctx.cancelled().await;
-            None
-        };
-        let Some(permit) = futures_lite::future::or(stopped, permit).await else {
-            return Err(Cancelled.into());
-        };
-        let _permit = permit?;
-        let attempt = match self
-            .start
-            .starts
-            .count(&self.start.entry_id, self.start.job_key)
-            .await?
-        {
-            Counted::Attempt(attempt) => attempt,
-            Counted::OutOfAttempts(runs) => return Err(OutOfAttempts { runs }.into()),
-            Counted::NotHeld => return Err(LeaseLost.into()),
-        };
-        self.start.attempt.store(attempt, Ordering::Release);
-        run(ctx.clone(), attempt).await
+    /// Runs the job as attempt `attempt`.
+    pub(crate) async fn call(self, local: JobContext, attempt: u32) -> Ran {
+        (self.run)(local, attempt).await
     }
 }

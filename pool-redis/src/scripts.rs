@@ -166,49 +166,51 @@ end
 });
 
 /// Moves a held entry to the dead letters: the dead letter's first fields are `attempts`
-/// and `error` (the given one, or if empty the reason and the error a failed run kept), then
-/// the entry's own fields as they are in the stream, byte for byte. Then acknowledges and
-/// deletes it, and counts it in the queue's total. KEYS: memo, jobs, dead, errors, runs,
-/// totals. ARGV: memo slot, call, memo ttl, group, consumer, id, job key (empty for an entry
-/// without one), error, reason, outcome key prefix, outcome ttl ms (0: keep none; the
-/// outcome kept is `RemoteOutcome::DeadLettered`'s JSON). Returns 1, 0 if not held, or 2 if the entry was deleted from
-/// the stream while pending (it is acknowledged, and nothing is dead-lettered).
+/// and `error`, then the entry's own fields as they are in the stream, byte for byte. Then
+/// acknowledges and deletes it, and counts it in the queue's total. KEYS: memo, jobs, dead,
+/// errors, runs, totals. ARGV: memo slot, call, memo ttl, group, consumer, id, job key,
+/// what the text is, the text, outcome key prefix, outcome ttl ms (0: keep none; the outcome
+/// kept is `RemoteOutcome::DeadLettered`'s JSON). The text is the error (`error`), or a
+/// preface to the error the job's last failed run kept (`preface`), or why an entry that
+/// holds no job (and has no job key) cannot run (`unreadable`). Returns 1, 0 if not held,
+/// or 2 if the entry was deleted from the stream while pending (it is acknowledged, and
+/// nothing is dead-lettered).
 pub(crate) static DEAD_LETTER: LazyLock<Script> = LazyLock::new(|| {
     settling(
         r"
 local function settle()
   if not deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5]) then return 0 end
+  local job_key, text_is, text = ARGV[7], ARGV[8], ARGV[9]
+  local has_job = text_is ~= 'unreadable'
+  local function forget_job()
+    if has_job then
+      redis.call('HDEL', KEYS[4], job_key, job_key .. ':run')
+      redis.call('HDEL', KEYS[5], job_key)
+    end
+  end
   local found = redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6])
   if #found == 0 then
     redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
-    if ARGV[7] ~= '' then
-      redis.call('HDEL', KEYS[4], ARGV[7], ARGV[7] .. ':run')
-      redis.call('HDEL', KEYS[5], ARGV[7])
-    end
+    forget_job()
     return 2
   end
-  local error = ARGV[8]
-  local attempts = 0
-  if ARGV[7] ~= '' then
-    if error == '' then
-      error = ARGV[9] .. ': ' .. (redis.call('HGET', KEYS[4], ARGV[7]) or 'no error recorded')
-    end
-    attempts = redis.call('HGET', KEYS[5], ARGV[7]) or 0
+  local error = text
+  if text_is == 'preface' then
+    error = text .. ': ' .. (redis.call('HGET', KEYS[4], job_key) or 'no error recorded')
   end
+  local attempts = 0
+  if has_job then attempts = redis.call('HGET', KEYS[5], job_key) or 0 end
   local fields = {'attempts', attempts, 'error', error}
   for _, value in ipairs(found[1][2]) do table.insert(fields, value) end
   -- Written before anything is changed: a write that fails leaves the entry as it was.
   redis.call('XADD', KEYS[3], '*', unpack(fields))
-  if ARGV[7] ~= '' then
-    redis.call('HDEL', KEYS[4], ARGV[7], ARGV[7] .. ':run')
-    redis.call('HDEL', KEYS[5], ARGV[7])
-  end
+  forget_job()
   redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
   redis.call('XDEL', KEYS[2], ARGV[6])
   redis.call('HINCRBY', KEYS[6], 'dead_lettered', 1)
   local keep_ms = tonumber(ARGV[11])
-  if keep_ms > 0 and ARGV[7] ~= '' then
-    local outcome = ARGV[10] .. ARGV[7]
+  if keep_ms > 0 and has_job then
+    local outcome = ARGV[10] .. job_key
     redis.call('DEL', outcome)
     redis.call('RPUSH', outcome, cjson.encode({DeadLettered = {error = error}}))
     redis.call('PEXPIRE', outcome, keep_ms)

@@ -1,29 +1,23 @@
 //! Acting on each local job's outcome: acknowledge a success, retry a failure after its
 //! back-off, dead-letter one out of attempts, give back one that never started.
 
-use std::sync::atomic::Ordering;
+use pool_core::{Executor, JobError, JobErrorKind, JobStatus};
 
-use pool_core::{Executor, JobErrorKind, JobStatus};
-
-use crate::RemoteOutcome;
-use crate::registry::{LeaseLost, OutOfAttempts};
+use crate::holdings::Held;
+use crate::local_job::Completed;
 use crate::report::Chain;
-use crate::settlements::{Caller, DeadLetterWhy, KeptOutcome};
+use crate::settlements::{Caller, DeadLetterReason, KeptOutcome};
 use crate::shared::Shared;
-use crate::stats::Counters;
-use crate::wire::Job;
+use crate::starts::Counted;
 
-/// Outcomes acted on together, at most: successes share one script call.
+/// Outcomes read from the local pool at once, at most: their successes share one script
+/// call; each failure has its own.
 const SETTLE_BATCH: usize = 256;
 
-/// What becomes of a held entry once its local job ended.
+/// What becomes of a held entry whose local job did not succeed.
 enum Settlement {
-    Acknowledge(KeptOutcome),
-    Retry {
-        attempt: u32,
-        error: String,
-    },
-    DeadLetter(DeadLetterWhy),
+    Retry(String),
+    DeadLetter(DeadLetterReason),
     Release,
     /// Its lease was found lost as it was about to start: not run here.
     Lost,
@@ -45,94 +39,70 @@ impl<E: Executor> Shared<E> {
         }
     }
 
-    async fn settle(&self, statuses: Vec<JobStatus<String>>) {
+    async fn settle(&self, statuses: Vec<JobStatus<Completed>>) {
         let settled = statuses.len();
         let mut successes = Vec::new();
         for status in statuses {
-            if status.outcome.is_ok() {
-                successes.push(status);
-                continue;
-            }
-            // From leaving `held` to settled in Redis (see `Shared::settling`); one entry at
-            // a time, so that a lease renewal never waits behind many round trips.
+            let error = match status.outcome {
+                Ok(completed) => {
+                    successes.push((status.id, completed.kept));
+                    continue;
+                }
+                Err(error) => error,
+            };
+            // From leaving the holdings to settled in Redis (see `Shared::settling`); one
+            // entry at a time, so that a lease renewal never waits behind many round trips.
             let _alone = self.settling.write().await;
             // Not held: its lease was found lost (and counted) by a renewal.
-            let Some(job) = self.held().remove(&status.id) else {
+            let Some(held) = self.holdings.remove(status.id) else {
                 continue;
             };
-            let done = match self.settlement(&job, status.outcome) {
-                Settlement::Acknowledge(_) => unreachable!("successes are settled together"),
-                Settlement::Retry { attempt, error } => self.retry(&job, attempt, &error).await,
-                Settlement::DeadLetter(why) => {
-                    self.dead_letter(Caller::Settler, &job.id, Some(job.key), why)
-                        .await
+            match self.settlement(&held, &error) {
+                Settlement::Retry(error) => self.retry(&held, &error).await,
+                Settlement::DeadLetter(reason) => {
+                    self.dead_letter(Caller::Settler, &held.entry_id, reason)
+                        .await;
                 }
-                Settlement::Release => self.release(Caller::Settler, &job.id).await,
-                Settlement::Lost => {
-                    Counters::add(&self.counters.leases_lost, 1);
-                    tracing::warn!(queue = %self.queue.name(), id = %job.id, "not started: another consumer took the entry (this one's lease had lapsed)");
-                    true
-                }
-            };
-            if !done {
-                self.gave_up_on([job.id]);
+                Settlement::Release => self.release(Caller::Settler, &held.entry_id).await,
+                Settlement::Lost => self.lease_lost(&held.entry_id),
             }
         }
         if !successes.is_empty() {
             let _alone = self.settling.write().await;
-            let acknowledged: Vec<_> = successes
+            let acknowledged: Vec<(Held, KeptOutcome)> = successes
                 .into_iter()
-                .filter_map(|status| {
-                    let job = self.held().remove(&status.id)?;
-                    match self.settlement(&job, status.outcome) {
-                        Settlement::Acknowledge(kept) => Some((job, kept)),
-                        _ => None,
-                    }
-                })
+                .filter_map(|(local, kept)| Some((self.holdings.remove(local)?, kept)))
                 .collect();
-            if !self.acknowledge(&acknowledged).await {
-                self.gave_up_on(acknowledged.into_iter().map(|(job, _)| job.id));
-            }
+            self.acknowledge(&acknowledged).await;
         }
         self.slots.give(settled);
     }
 
-    fn settlement(&self, job: &Job, outcome: Result<String, pool_core::JobError>) -> Settlement {
-        let error = match outcome {
-            Ok(output) => {
-                // The local job's output is the job's JSON already: wrapped as serde writes
-                // `RemoteOutcome::Completed`, without parsing it again.
-                let kept = match self.config.outcomes_ttl {
-                    Some(_) => format!("{{\"{}\":{output}}}", RemoteOutcome::COMPLETED),
-                    None => String::new(),
-                };
-                return Settlement::Acknowledge(kept);
-            }
-            Err(error) => error,
-        };
-        let source = std::error::Error::source(&error);
-        if source.is_some_and(|source| source.is::<LeaseLost>()) {
-            return Settlement::Lost;
-        }
-        let attempt = job.attempt.load(Ordering::Acquire);
-        match error.kind() {
+    /// What a failed local job's entry becomes, from what counting its start found and how
+    /// the job ended.
+    fn settlement(&self, held: &Held, error: &JobError) -> Settlement {
+        let max_attempts = self.config.retry.max_attempts;
+        match (held.start, error.kind()) {
+            (Some(Counted::NotHeld), _) => Settlement::Lost,
             // Its earlier runs each ended with their process.
-            _ if source.is_some_and(|source| source.is::<OutOfAttempts>()) => {
-                Settlement::DeadLetter(DeadLetterWhy::LastRunError(format!(
-                    "started {} times and no run finished (did each crash its process?); last error",
-                    self.config.retry.max_attempts
-                )))
+            (Some(Counted::OutOfAttempts(runs)), _) => {
+                Settlement::DeadLetter(DeadLetterReason::Crashed {
+                    job_key: held.job_key,
+                    preface: format!(
+                        "started {runs} times and no run finished (did each crash its process?); last error"
+                    ),
+                })
             }
             // Never started (a stop-now handed it back), or stopped when asked to by a
             // shutdown: not the job's fault. (A started run counted its attempt.)
-            JobErrorKind::NotStarted | JobErrorKind::Cancelled => Settlement::Release,
-            _ if attempt >= self.config.retry.max_attempts => Settlement::DeadLetter(
-                DeadLetterWhy::Error(format!("{} (attempt {attempt})", Chain(&error))),
-            ),
-            _ => Settlement::Retry {
-                attempt,
-                error: Chain(&error).to_string(),
-            },
+            (_, JobErrorKind::NotStarted | JobErrorKind::Cancelled) => Settlement::Release,
+            _ if held.attempt() >= max_attempts => {
+                Settlement::DeadLetter(DeadLetterReason::Failed {
+                    job_key: held.job_key,
+                    error: format!("{} (attempt {})", Chain(error), held.attempt()),
+                })
+            }
+            _ => Settlement::Retry(Chain(error).to_string()),
         }
     }
 }

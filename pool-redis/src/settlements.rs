@@ -7,12 +7,12 @@ use redis::Script;
 use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
+use crate::holdings::Held;
 use crate::queue::GROUP;
 use crate::retrying::millis;
 use crate::scripts;
 use crate::shared::Shared;
 use crate::stats::Counters;
-use crate::wire::Job;
 
 /// The group's placeholder consumer that holds released entries until another consumer
 /// takes them: `status` shows them there, not under the consumer that let them go.
@@ -41,17 +41,52 @@ impl Caller {
     }
 }
 
-/// The error a dead letter shows.
+/// Why an entry is dead-lettered, and so what its dead letter says.
 #[derive(Clone, Debug)]
-pub(crate) enum DeadLetterWhy {
-    /// This one.
-    Error(String),
-    /// The error the job's last failed run kept in Redis (if any), after this preface.
-    LastRunError(String),
+pub(crate) enum DeadLetterReason {
+    /// The entry holds no job that could be read: why.
+    Unreadable(String),
+    /// The job cannot run, or its last attempt failed: this error.
+    Failed { job_key: Uuid, error: String },
+    /// The job's runs kept ending with their process: this preface, then the error its last
+    /// failed run kept in Redis (if any).
+    Crashed { job_key: Uuid, preface: String },
 }
 
-/// A job's outcome, as an acknowledgement keeps it for the producer.
-pub(crate) type KeptOutcome = String;
+impl DeadLetterReason {
+    /// The `DEAD_LETTER` script's arguments: what the text is, the job key, and the text.
+    fn script_args(&self) -> (&'static str, String, &str) {
+        match self {
+            Self::Unreadable(error) => ("unreadable", String::new(), error),
+            Self::Failed { job_key, error } => ("error", job_key.to_string(), error),
+            Self::Crashed { job_key, preface } => ("preface", job_key.to_string(), preface),
+        }
+    }
+}
+
+/// What a settling script found, by its reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    /// Held here: settled.
+    Held,
+    /// Deleted from the stream while pending: only acknowledged.
+    Deleted,
+    /// Taken by another consumer after this one's lease lapsed: left to it.
+    NotHeld,
+}
+
+impl Found {
+    fn from_reply(reply: i64) -> Self {
+        match reply {
+            1 => Self::Held,
+            2 => Self::Deleted,
+            _ => Self::NotHeld,
+        }
+    }
+}
+
+/// A job's outcome, as an acknowledgement keeps it for the producer (`None`: not kept).
+pub(crate) type KeptOutcome = Option<String>;
 
 impl<E: Executor> Shared<E> {
     /// A settling script's invocation for `caller`, its memo arguments filled in, with the
@@ -88,15 +123,40 @@ impl<E: Executor> Shared<E> {
         .await
     }
 
+    /// Sends the settling call of one entry (see `settle_call`), and counts what it found:
+    /// a settlement in `done`, a deletion, or a lease lost. Returns false if it gave up
+    /// (Redis unreachable while stopping, say): the entry stays pending, for a reclaim, and
+    /// is noted as given up on.
+    async fn settle_entry(
+        &self,
+        caller: Caller,
+        id: &str,
+        script: &Script,
+        build: impl Fn(&mut redis::ScriptInvocation<'_>),
+        done: &std::sync::atomic::AtomicU64,
+    ) -> Option<Found> {
+        let Some(reply) = self.settle_call(caller, script, build).await else {
+            self.gave_up_on([id.to_owned()]);
+            return None;
+        };
+        let found = Found::from_reply(reply);
+        match found {
+            Found::Held => Counters::add(done, 1),
+            Found::Deleted => Counters::add(&self.counters.deleted_while_pending, 1),
+            Found::NotHeld => self.lease_lost(id),
+        }
+        Some(found)
+    }
+
     /// Acknowledges and deletes successful entries in one call, keeping their outcomes if
     /// the consumer keeps outcomes. Those no longer held here (a rival reclaimed them after
     /// this consumer's lease lapsed) are not acknowledged: their holder settles them.
     ///
-    /// Returns false if it gave up (Redis unreachable while stopping, say): the entries stay
-    /// pending, for a reclaim. So do the others below.
-    pub(crate) async fn acknowledge(&self, jobs: &[(Job, KeptOutcome)]) -> bool {
+    /// If it gives up (Redis unreachable while stopping, say), the entries stay pending, for
+    /// a reclaim, and are noted as given up on. So do the others below.
+    pub(crate) async fn acknowledge(&self, jobs: &[(Held, KeptOutcome)]) {
         if jobs.is_empty() {
-            return true;
+            return;
         }
         let keep_ms = self.config.outcomes_ttl.map_or(0, millis);
         let acked = self
@@ -110,16 +170,17 @@ impl<E: Executor> Shared<E> {
                     .arg(&self.name)
                     .arg(self.queue.result_prefix())
                     .arg(keep_ms);
-                for (job, outcome) in jobs {
+                for (held, outcome) in jobs {
                     invocation
-                        .arg(&job.id)
-                        .arg(job.key.to_string())
-                        .arg(outcome);
+                        .arg(&held.entry_id)
+                        .arg(held.job_key.to_string())
+                        .arg(outcome.as_deref().unwrap_or_default());
                 }
             })
             .await;
         let Some(acked) = acked else {
-            return false;
+            self.gave_up_on(jobs.iter().map(|(held, _)| held.entry_id.clone()));
+            return;
         };
         let acked = u64::try_from(acked).unwrap_or(0);
         Counters::add(&self.counters.acknowledged, acked);
@@ -128,109 +189,87 @@ impl<E: Executor> Shared<E> {
             Counters::add(&self.counters.leases_lost, lost);
             tracing::warn!(queue = %self.queue.name(), lost, "jobs that succeeded here were no longer held: another consumer reclaimed them");
         }
-        true
     }
 
     /// Leaves a failed entry pending until its back-off has passed; any consumer then
     /// reclaims it (the reclaim counts its next delivery).
-    pub(crate) async fn retry(&self, job: &Job, attempt: u32, error: &str) -> bool {
+    pub(crate) async fn retry(&self, held: &Held, error: &str) {
+        let attempt = held.attempt();
         let visibility = self.config.visibility;
         let backoff = self.config.retry.backoff(attempt.max(1), visibility);
         let idle = millis(visibility.saturating_sub(backoff));
-        let kept = self
-            .settle_call(Caller::Settler, &scripts::RETRY, |invocation| {
-                invocation
-                    .key(self.queue.jobs_key())
-                    .key(self.queue.errors_key())
-                    .key(self.queue.runs_key())
-                    .key(self.queue.parked_key())
-                    .arg(GROUP)
-                    .arg(&self.name)
-                    .arg(&job.id)
-                    .arg(idle)
-                    .arg(job.key.to_string())
-                    .arg(error)
-                    .arg(RETRYING_AT);
-            })
+        let found = self
+            .settle_entry(
+                Caller::Settler,
+                &held.entry_id,
+                &scripts::RETRY,
+                |invocation| {
+                    invocation
+                        .key(self.queue.jobs_key())
+                        .key(self.queue.errors_key())
+                        .key(self.queue.runs_key())
+                        .key(self.queue.parked_key())
+                        .arg(GROUP)
+                        .arg(&self.name)
+                        .arg(&held.entry_id)
+                        .arg(idle)
+                        .arg(held.job_key.to_string())
+                        .arg(error)
+                        .arg(RETRYING_AT);
+                },
+                &self.counters.retried,
+            )
             .await;
-        match kept {
-            Some(1) => {
-                Counters::add(&self.counters.retried, 1);
-                tracing::debug!(job = %job.key, attempt, error, ?backoff, "failed: retried after its back-off");
-            }
-            Some(2) => Counters::add(&self.counters.deleted_while_pending, 1),
-            Some(_) => self.lease_lost(&job.id),
-            None => return false,
+        if found == Some(Found::Held) {
+            tracing::debug!(job = %held.job_key, attempt, error, ?backoff, "failed: retried after its back-off");
         }
-        true
     }
 
     /// Gives a held entry back to the group for another consumer to take at once, without
     /// charging an attempt.
-    pub(crate) async fn release(&self, caller: Caller, id: &str) -> bool {
+    pub(crate) async fn release(&self, caller: Caller, id: &str) {
         let idle = millis(self.config.visibility.saturating_mul(2));
-        let released = self
-            .settle_call(caller, &scripts::RELEASE, |invocation| {
-                invocation
-                    .key(self.queue.jobs_key())
-                    .key(self.queue.parked_key())
-                    .arg(GROUP)
-                    .arg(&self.name)
-                    .arg(id)
-                    .arg(idle)
-                    .arg(RELEASED_TO);
-            })
+        let build = |invocation: &mut redis::ScriptInvocation<'_>| {
+            invocation
+                .key(self.queue.jobs_key())
+                .key(self.queue.parked_key())
+                .arg(GROUP)
+                .arg(&self.name)
+                .arg(id)
+                .arg(idle)
+                .arg(RELEASED_TO);
+        };
+        let released = &self.counters.released;
+        self.settle_entry(caller, id, &scripts::RELEASE, build, released)
             .await;
-        match released {
-            Some(1) => Counters::add(&self.counters.released, 1),
-            Some(2) => Counters::add(&self.counters.deleted_while_pending, 1),
-            Some(_) => self.lease_lost(id),
-            None => return false,
-        }
-        true
     }
 
-    /// Moves a held entry to the dead letters, as it is in the stream, with `why`.
-    pub(crate) async fn dead_letter(
-        &self,
-        caller: Caller,
-        id: &str,
-        job_key: Option<Uuid>,
-        why: DeadLetterWhy,
-    ) -> bool {
-        let (error, preface) = match &why {
-            DeadLetterWhy::Error(error) => (error.as_str(), ""),
-            DeadLetterWhy::LastRunError(preface) => ("", preface.as_str()),
+    /// Moves a held entry to the dead letters, as it is in the stream, for `reason`.
+    pub(crate) async fn dead_letter(&self, caller: Caller, id: &str, reason: DeadLetterReason) {
+        let (text_is, job_key, text) = reason.script_args();
+        let build = |invocation: &mut redis::ScriptInvocation<'_>| {
+            invocation
+                .key(self.queue.jobs_key())
+                .key(self.queue.dead_key())
+                .key(self.queue.errors_key())
+                .key(self.queue.runs_key())
+                .key(self.queue.totals_key())
+                .arg(GROUP)
+                .arg(&self.name)
+                .arg(id)
+                .arg(&job_key)
+                .arg(text_is)
+                .arg(text)
+                .arg(self.queue.result_prefix())
+                .arg(self.config.outcomes_ttl.map_or(0, millis));
         };
-        let key = job_key.map(|key| key.to_string()).unwrap_or_default();
-        let moved = self
-            .settle_call(caller, &scripts::DEAD_LETTER, |invocation| {
-                invocation
-                    .key(self.queue.jobs_key())
-                    .key(self.queue.dead_key())
-                    .key(self.queue.errors_key())
-                    .key(self.queue.runs_key())
-                    .key(self.queue.totals_key())
-                    .arg(GROUP)
-                    .arg(&self.name)
-                    .arg(id)
-                    .arg(&key)
-                    .arg(error)
-                    .arg(preface)
-                    .arg(self.queue.result_prefix())
-                    .arg(self.config.outcomes_ttl.map_or(0, millis));
-            })
+        let dead_lettered = &self.counters.dead_lettered;
+        let found = self
+            .settle_entry(caller, id, &scripts::DEAD_LETTER, build, dead_lettered)
             .await;
-        match moved {
-            Some(1) => {
-                Counters::add(&self.counters.dead_lettered, 1);
-                tracing::warn!(queue = %self.queue.name(), id, job = %key, ?why, "dead-lettered");
-            }
-            Some(2) => Counters::add(&self.counters.deleted_while_pending, 1),
-            Some(_) => self.lease_lost(id),
-            None => return false,
+        if found == Some(Found::Held) {
+            tracing::warn!(queue = %self.queue.name(), id, ?reason, "dead-lettered");
         }
-        true
     }
 
     /// Notes entries whose settlement was given up: they stay pending under this consumer,
@@ -254,7 +293,7 @@ impl<E: Executor> Shared<E> {
         }
     }
 
-    fn lease_lost(&self, id: &str) {
+    pub(crate) fn lease_lost(&self, id: &str) {
         Counters::add(&self.counters.leases_lost, 1);
         tracing::warn!(queue = %self.queue.name(), id, "an entry held here was found taken by another consumer (this one's lease had lapsed)");
     }

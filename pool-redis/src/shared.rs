@@ -1,22 +1,25 @@
 //! What the parts of a running consumer share: its reader, settler, lease renewer and start
 //! counter are loops over one `Shared`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures_lite::future;
-use pool_core::{CancellationToken, Executor, JobId, Results, WorkerPool};
+use pool_core::{CancellationToken, Executor, Results, WorkerPool};
 use redis::Client;
 use redis::aio::ConnectionManager;
 
 use crate::config::Config;
+use crate::crash_isolation::CrashIsolation;
+use crate::holdings::Holdings;
+use crate::local_job::Completed;
 use crate::queue::GROUP;
 use crate::slots::Slots;
 use crate::starts::Starts;
 use crate::stats::Counters;
-use crate::{Job, Queue, QueueError, Registry};
+use crate::{Queue, QueueError, Registry};
 
 /// What the parts of a running consumer share.
 pub(crate) struct Shared<E: Executor> {
@@ -30,11 +33,12 @@ pub(crate) struct Shared<E: Executor> {
     pub(crate) registry: Registry,
     pub(crate) executor: E,
     pub(crate) config: Config,
-    pub(crate) pool: WorkerPool<E, String>,
-    pub(crate) results: Results<String>,
-    /// The entries held, by the local job that runs each. Once an entry is taken in, it
-    /// leaves only under the write side of `settling`.
-    pub(crate) held: Mutex<HashMap<JobId, Job>>,
+    pub(crate) pool: WorkerPool<E, Completed>,
+    pub(crate) results: Results<Completed>,
+    /// The entries held, each with what is known of it here. Once an entry is taken in, it
+    /// leaves only under the write side of `settling`. Shared with the local jobs, which
+    /// note what counting their start found.
+    pub(crate) holdings: Arc<Holdings>,
     /// Entries pending under this consumer whose settlement it gave up on (Redis out of
     /// reach), with when: left for a reclaim, not taken for stranded ones. Forgotten after
     /// two visibility timeouts, by when anyone (this consumer too) may have reclaimed them.
@@ -43,8 +47,9 @@ pub(crate) struct Shared<E: Executor> {
     pub(crate) counters: Counters,
     /// The starts waiting to be counted.
     pub(crate) starts: Starts,
-    /// Runs share it; a job suspected of crashing its process holds it alone.
-    pub(crate) isolation: Arc<async_lock::RwLock<()>>,
+    /// Where each run waits for its permit: alone for a job suspected of crashing its
+    /// process.
+    pub(crate) isolation: Arc<CrashIsolation>,
     /// Set by a shutdown: stop reading and reclaiming.
     pub(crate) stopping: CancellationToken,
     pub(crate) reading_done: CancellationToken,
@@ -74,15 +79,6 @@ pub(crate) struct Shared<E: Executor> {
 }
 
 impl<E: Executor> Shared<E> {
-    pub(crate) fn held(&self) -> MutexGuard<'_, HashMap<JobId, Job>> {
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The stream ids of the entries held.
-    pub(crate) fn held_ids(&self) -> HashSet<String> {
-        self.held().values().map(|job| job.id.clone()).collect()
-    }
-
     pub(crate) fn given_up(&self) -> MutexGuard<'_, HashMap<String, std::time::Instant>> {
         self.given_up.lock().unwrap_or_else(PoisonError::into_inner)
     }

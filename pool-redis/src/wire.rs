@@ -112,27 +112,19 @@ impl Entry {
         let key = Uuid::parse_str(&key)
             .map_err(|_| format!("malformed entry: the key {key:?} is not a UUID"))?;
         Ok(Job {
-            id: self.id.clone(),
             kind,
             key,
             payload: utf8(PAYLOAD)?,
-            deliveries: self.deliveries,
-            attempt: std::sync::Arc::default(),
         })
     }
 }
 
-/// A checked entry, held by this consumer: queued or running on the local pool.
+/// The job an entry holds, its fields checked.
 #[derive(Clone, Debug)]
 pub(crate) struct Job {
-    pub(crate) id: String,
     pub(crate) kind: String,
     pub(crate) key: Uuid,
     pub(crate) payload: String,
-    pub(crate) deliveries: u32,
-    /// The attempt its local job started as (0 until it starts): set by the worker that
-    /// runs it, read when it is settled.
-    pub(crate) attempt: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// A job that will not run again unless re-queued: why, and what it was.

@@ -1,0 +1,184 @@
+//! The entries a consumer holds, each with everything known of it here: the job's key, the
+//! local job that runs it, and what counting its start found. One record per entry, so the
+//! settler reads every fact it acts on in one place.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use pool_core::JobId;
+use uuid::Uuid;
+
+use crate::starts::Counted;
+
+/// What this consumer knows of one entry it holds.
+#[derive(Clone, Debug)]
+pub(crate) struct Held<Local = JobId> {
+    /// The stream entry's id.
+    pub(crate) entry_id: String,
+    /// The producer's key for the job.
+    pub(crate) job_key: Uuid,
+    /// The local job that runs it.
+    local: Local,
+    /// What counting its start found; `None` until then, and for a run that never got a
+    /// count (stopped while it waited its turn, or the count failed).
+    pub(crate) start: Option<Counted>,
+}
+
+impl<Local> Held<Local> {
+    /// The attempt its run started as; 0 if no start was counted.
+    pub(crate) fn attempt(&self) -> u32 {
+        match self.start {
+            Some(Counted::Attempt(attempt)) => attempt,
+            _ => 0,
+        }
+    }
+}
+
+/// The entries held, by stream id, and which local job runs each (the local pool's
+/// [`JobId`]; any key in the unit tests).
+#[derive(Debug)]
+pub(crate) struct Holdings<Local = JobId> {
+    table: Mutex<Table<Local>>,
+}
+
+#[derive(Debug)]
+struct Table<Local> {
+    by_entry: HashMap<String, Held<Local>>,
+    entry_of: HashMap<Local, String>,
+}
+
+impl<Local> Default for Holdings<Local> {
+    fn default() -> Self {
+        let table = Table {
+            by_entry: HashMap::new(),
+            entry_of: HashMap::new(),
+        };
+        Self {
+            table: Mutex::new(table),
+        }
+    }
+}
+
+impl<Local: Copy + Eq + Hash> Holdings<Local> {
+    fn table(&self) -> MutexGuard<'_, Table<Local>> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Holds `entry_id` once `submit` has queued the local job that runs it, and not if it
+    /// refused (the refusal is returned). The record is in place before the local job can
+    /// look for it: `submit` runs under the table's lock.
+    pub(crate) fn hold<Refused>(
+        &self,
+        entry_id: String,
+        job_key: Uuid,
+        submit: impl FnOnce() -> Result<Local, Refused>,
+    ) -> Result<(), Refused> {
+        let mut table = self.table();
+        let local = submit()?;
+        table.entry_of.insert(local, entry_id.clone());
+        let held = Held {
+            entry_id: entry_id.clone(),
+            job_key,
+            local,
+            start: None,
+        };
+        table.by_entry.insert(entry_id, held);
+        Ok(())
+    }
+
+    /// Notes what counting the start of local job `local` found (nothing if the entry is no
+    /// longer held: its lease was found lost meanwhile).
+    pub(crate) fn started(&self, local: Local, counted: Counted) {
+        let mut table = self.table();
+        let Table { by_entry, entry_of } = &mut *table;
+        if let Some(held) = entry_of.get(&local).and_then(|id| by_entry.get_mut(id)) {
+            held.start = Some(counted);
+        }
+    }
+
+    /// Stops holding the entry local job `local` ran, for its settlement; `None` if it is no
+    /// longer held (its lease was found lost).
+    pub(crate) fn remove(&self, local: Local) -> Option<Held<Local>> {
+        let mut table = self.table();
+        let entry_id = table.entry_of.remove(&local)?;
+        table.by_entry.remove(&entry_id)
+    }
+
+    /// Stops holding each of `entry_ids` still held; returns how many were.
+    pub(crate) fn remove_entries<'a>(
+        &self,
+        entry_ids: impl IntoIterator<Item = &'a String>,
+    ) -> u64 {
+        let mut table = self.table();
+        let Table { by_entry, entry_of } = &mut *table;
+        let mut removed = 0;
+        for entry_id in entry_ids {
+            if let Some(held) = by_entry.remove(entry_id) {
+                entry_of.remove(&held.local);
+                removed += 1;
+            }
+        }
+        removed
+    }
+
+    /// The stream ids of the entries held.
+    pub(crate) fn entry_ids(&self) -> HashSet<String> {
+        self.table().by_entry.keys().cloned().collect()
+    }
+
+    /// How many entries are held.
+    pub(crate) fn len(&self) -> usize {
+        self.table().by_entry.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> Uuid {
+        Uuid::new_v4()
+    }
+
+    #[test]
+    fn a_record_keeps_its_start_until_removed() {
+        let holdings = Holdings::<u64>::default();
+        holdings
+            .hold("1-0".into(), key(), || Ok::<_, ()>(7_u64))
+            .unwrap();
+        assert_eq!(holdings.len(), 1);
+        holdings.started(7, Counted::Attempt(3));
+        let held = holdings.remove(7).unwrap();
+        assert_eq!((held.entry_id.as_str(), held.attempt()), ("1-0", 3));
+        assert!(holdings.remove(7).is_none());
+        assert_eq!(holdings.len(), 0);
+    }
+
+    #[test]
+    fn a_refused_submit_holds_nothing() {
+        let holdings = Holdings::<u64>::default();
+        assert_eq!(
+            holdings.hold("1-0".into(), key(), || Err("full")),
+            Err("full")
+        );
+        assert_eq!(holdings.len(), 0);
+    }
+
+    #[test]
+    fn removed_entries_are_gone_by_both_keys() {
+        let holdings = Holdings::<u64>::default();
+        for (n, id) in ["1-0", "2-0", "3-0"].into_iter().enumerate() {
+            let local = n as u64;
+            holdings
+                .hold(id.into(), key(), || Ok::<_, ()>(local))
+                .unwrap();
+        }
+        let lost = ["2-0".to_owned(), "9-0".to_owned()];
+        assert_eq!(holdings.remove_entries(&lost), 1);
+        assert!(holdings.remove(1).is_none());
+        holdings.started(1, Counted::Attempt(1));
+        assert_eq!(holdings.entry_ids().len(), 2);
+        assert_eq!(holdings.remove(2).unwrap().entry_id, "3-0");
+    }
+}

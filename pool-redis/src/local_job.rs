@@ -1,0 +1,107 @@
+//! A held entry's job as the local pool runs it: it waits for its permit to run, has its
+//! start counted in Redis, notes what the count found in the entry's record, then runs.
+
+use std::sync::Arc;
+
+use pool_core::{BoxError, Cancelled, JobContext, JobProcessor, async_trait};
+use uuid::Uuid;
+
+use crate::crash_isolation::CrashIsolation;
+use crate::holdings::Holdings;
+use crate::registry::RemoteRun;
+use crate::starts::{Counted, Starts};
+
+/// A remote job's success, as the local pool reports it: `RemoteOutcome::Completed`'s JSON
+/// if the consumer keeps outcomes (written once, from the job's output), else nothing.
+#[derive(Clone, Debug)]
+pub(crate) struct Completed {
+    pub(crate) kept: Option<String>,
+}
+
+/// What a local job needs to start: where its start is counted and noted, and its permit.
+pub(crate) struct Start {
+    /// The stream entry: a start is counted only while this consumer holds it.
+    pub(crate) entry_id: String,
+    pub(crate) job_key: Uuid,
+    /// Delivered before: it may be a suspect (see `crash_isolation`).
+    pub(crate) redelivered: bool,
+    pub(crate) starts: Starts,
+    pub(crate) isolation: Arc<CrashIsolation>,
+    /// Where what the count found is noted, for the settlement.
+    pub(crate) holdings: Arc<Holdings>,
+}
+
+/// A decoded remote job, ready for the local pool.
+pub(crate) struct LocalJob {
+    kind: &'static str,
+    run: Option<RemoteRun>,
+    start: Start,
+}
+
+impl LocalJob {
+    pub(crate) fn new(run: RemoteRun, start: Start) -> Self {
+        Self {
+            kind: run.kind(),
+            run: Some(run),
+            start,
+        }
+    }
+
+    /// The producer's key for its job.
+    pub(crate) fn job_key(&self) -> Uuid {
+        self.start.job_key
+    }
+}
+
+/// A held entry found, as its job was about to start, taken by another consumer (this
+/// one's lease had lapsed, in a pause say): it does not start here.
+#[derive(Debug, thiserror::Error)]
+#[error("not started: another consumer took the entry")]
+pub(crate) struct LeaseLost;
+
+/// A held job that has run `max_attempts` times already, each run ending with its process
+/// (it never reported an outcome): it is dead-lettered instead of run again.
+#[derive(Debug, thiserror::Error)]
+#[error("not started: started {runs} times and no run finished")]
+pub(crate) struct OutOfAttempts {
+    pub(crate) runs: u32,
+}
+
+#[async_trait]
+impl JobProcessor for LocalJob {
+    type Output = Completed;
+
+    fn name(&self) -> &str {
+        self.kind
+    }
+
+    async fn process(&mut self, ctx: &JobContext) -> Result<Completed, BoxError> {
+        let run = self.run.take().ok_or("a remote job runs once")?;
+        let start = &self.start;
+        // A stop while it waits for its turn (behind a suspect, or for one): it never
+        // started, so it is given back uncharged.
+        let permit = async {
+            Some(
+                start
+                    .isolation
+                    .permit(start.job_key, start.redelivered)
+                    .await,
+            )
+        };
+        let stopped = async {
+            ctx.cancelled().await;
+            None
+        };
+        let Some(permit) = futures_lite::future::or(stopped, permit).await else {
+            return Err(Cancelled.into());
+        };
+        let _permit = permit?;
+        let counted = start.starts.count(&start.entry_id, start.job_key).await?;
+        start.holdings.started(ctx.job_id(), counted);
+        match counted {
+            Counted::Attempt(attempt) => run.call(ctx.clone(), attempt).await,
+            Counted::OutOfAttempts(runs) => Err(OutOfAttempts { runs }.into()),
+            Counted::NotHeld => Err(LeaseLost.into()),
+        }
+    }
+}
