@@ -2,7 +2,7 @@
 
 use redis::RedisError;
 
-use crate::config::ConfigError;
+use crate::consume::config::ConfigError;
 use crate::redact::Redacted;
 
 /// A queue operation failed.
@@ -130,7 +130,7 @@ pub(crate) fn unreachable(url: &str) -> impl FnOnce(RedisError) -> QueueError + 
 
 /// Whether `error` is about reaching Redis rather than a refused command.
 fn is_connection_failure(error: &RedisError) -> bool {
-    crate::connection::is_connection_error(error)
+    crate::store::connection::is_connection_error(error)
         || error.kind() == redis::ErrorKind::AuthenticationFailed
         || error.code().is_none()
 }

@@ -74,59 +74,32 @@
 //! so it works on Redis Cluster. The commands used exist in Redis 7.0.
 #![forbid(unsafe_code)]
 
-mod builder;
-mod config;
-mod connection;
-mod consumer;
-mod crash_isolation;
-mod dead_letters;
+mod consume;
 #[doc(hidden)]
 pub mod doc_support;
 mod error;
-mod group;
-mod holdings;
+mod inspect;
 mod job;
-mod lease;
-mod local_job;
-mod outcome;
-mod probe;
 mod producer;
-mod queue;
-mod reading;
-mod reclaim;
 mod redact;
-mod registry;
 mod report;
-mod retry;
-mod retrying;
-mod scripts;
-mod settle;
-mod settlements;
-mod shared;
-mod slots;
-mod start_count;
-mod starts;
-mod stats;
-mod status;
-mod stranded;
-mod take_in;
-mod wire;
+mod store;
 
-pub use builder::ConsumerBuilder;
-pub use config::{ConfigError, MIN_VISIBILITY_TIMEOUT};
-pub use consumer::Consumer;
-pub use dead_letters::DeadLetters;
+pub use consume::builder::ConsumerBuilder;
+pub use consume::config::{ConfigError, MIN_VISIBILITY_TIMEOUT};
+pub use consume::consumer::Consumer;
+pub use consume::stats::ConsumerStats;
 pub use error::QueueError;
-pub use job::{RemoteContext, RemoteJob};
-pub use outcome::RemoteOutcome;
+pub use inspect::dead_letter::{DeadLetter, escaped};
+pub use inspect::dead_letters::DeadLetters;
+pub use inspect::queue_stats::{ConsumerInfo, QueueStats, queue_stats};
+pub use job::outcome::RemoteOutcome;
+pub use job::registry::Registry;
+pub use job::remote_job::{RemoteContext, RemoteJob};
+pub use job::retry_policy::RetryPolicy;
 /// The error a job may fail with: any error, boxed (pool-core's, re-exported so that a
 /// crate that depends on pool-redis and a backend needs nothing else).
 pub use pool_core::BoxError;
 pub use producer::Producer;
-pub use queue::Queue;
 pub use redact::Redacted;
-pub use registry::Registry;
-pub use retry::RetryPolicy;
-pub use stats::{ConsumerInfo, ConsumerStats, QueueStats};
-pub use status::queue_stats;
-pub use wire::{DeadLetter, escaped};
+pub use store::queue::Queue;

@@ -6,10 +6,10 @@ use redis::Client;
 use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
-use crate::connection;
 use crate::error::{client, unreachable};
-use crate::group::ensure_group;
-use crate::wire::{KEY, KIND, PAYLOAD};
+use crate::store::connection;
+use crate::store::entry::{KEY, KIND, PAYLOAD};
+use crate::store::group::ensure_group;
 use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
 
 /// Puts jobs on a queue. Cheap to clone (clones share one multiplexed connection).

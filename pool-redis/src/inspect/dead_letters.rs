@@ -3,10 +3,10 @@
 use redis::aio::ConnectionManager;
 use redis::{RedisResult, Value};
 
-use crate::connection::{self, is_connection_error};
 use crate::error::{client, unreachable};
-use crate::wire::Entry;
-use crate::{DeadLetter, Queue, QueueError, scripts};
+use crate::store::connection::{self, is_connection_error};
+use crate::store::entry::Entry;
+use crate::{DeadLetter, Queue, QueueError, store::scripts};
 
 /// A queue's dead letters: jobs that failed every attempt, or could not run at all.
 ///

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_lite::future;
 use pool_core::Executor;
 
-use crate::shared::Shared;
+use crate::consume::state::ConsumerState;
 use crate::{ConsumerStats, QueueError};
 
 /// A consumer of a queue: reads entries through the queue's group (as one named consumer)
@@ -18,22 +18,22 @@ use crate::{ConsumerStats, QueueError};
 /// Drive it with [`run`](Self::run); stop it from another task with a shutdown, which
 /// returns once `run` has settled every entry it held.
 pub struct Consumer<E: Executor> {
-    shared: Arc<Shared<E>>,
+    state: Arc<ConsumerState<E>>,
 }
 
 impl<E: Executor> Consumer<E> {
-    pub(crate) fn new(shared: Arc<Shared<E>>) -> Self {
-        Self { shared }
+    pub(crate) fn new(state: Arc<ConsumerState<E>>) -> Self {
+        Self { state }
     }
 
     /// The consumer's name in the group.
     pub fn name(&self) -> &str {
-        &self.shared.name
+        &self.state.name
     }
 
     /// Its counts so far.
     pub fn stats(&self) -> ConsumerStats {
-        self.shared.counters.snapshot(self.shared.holdings.len())
+        self.state.counters.snapshot(self.state.holdings.len())
     }
 
     /// Reads, runs and settles jobs until a shutdown has settled everything it held; returns
@@ -49,13 +49,13 @@ impl<E: Executor> Consumer<E> {
     /// ACL changed under a running consumer): retrying cannot help, so the consumer stops as
     /// [`shutdown_now`](Self::shutdown_now) does.
     pub async fn run(&self) -> Result<ConsumerStats, QueueError> {
-        if self.shared.run_started.swap(true, Ordering::AcqRel) {
+        if self.state.run_started.swap(true, Ordering::AcqRel) {
             // Running already (a second call), or driven by a shutdown: wait for it.
-            self.shared.finished.cancelled().await;
+            self.state.finished.cancelled().await;
         } else {
             self.drive().await;
         }
-        match self.shared.take_fatal() {
+        match self.state.take_fatal() {
             Some(error) => Err(error),
             None => Ok(self.stats()),
         }
@@ -64,25 +64,25 @@ impl<E: Executor> Consumer<E> {
     /// The consumer's loops, to their end. Whatever way it ends (returned, or dropped by its
     /// caller), a waiting shutdown hears of it.
     async fn drive(&self) {
-        let shared = &*self.shared;
-        let _finished = shared.finished.clone().drop_guard();
+        let state = &*self.state;
+        let _finished = state.finished.clone().drop_guard();
         let reading = async {
-            shared.read_until_stopped().await;
-            shared.reading_done.cancel();
+            state.read_until_stopped().await;
+            state.reading_done.cancel();
         };
         let settling = async {
-            shared.settle_until_drained().await;
-            shared.settled.cancel();
+            state.settle_until_drained().await;
+            state.settled.cancel();
         };
         // Every job's start is counted before it runs, until every outcome is settled.
-        let counting = shared
+        let counting = state
             .starts
-            .count_until(|starts| shared.count_starts(starts), &shared.settled);
+            .count_until(|starts| state.count_starts(starts), &state.settled);
         // A permission refused: nothing will work, so the consumer stops by itself.
         let failing = async {
-            future::or(shared.failed.cancelled(), shared.settled.cancelled()).await;
-            if shared.failed.is_cancelled() {
-                shared.stopping.cancel();
+            future::or(state.failed.cancelled(), state.settled.cancelled()).await;
+            if state.failed.is_cancelled() {
+                state.stopping.cancel();
                 self.stop_pool(Stop::Now).await;
             }
         };
@@ -91,13 +91,13 @@ impl<E: Executor> Consumer<E> {
         let loops = future::zip(
             future::zip(Box::pin(reading), Box::pin(settling)),
             future::zip(
-                Box::pin(shared.renew_until_settled()),
+                Box::pin(state.renew_until_settled()),
                 future::zip(Box::pin(counting), Box::pin(failing)),
             ),
         );
         let abandoned = async {
-            shared.abandoned.cancelled().await;
-            tracing::warn!(queue = %shared.queue.name(), consumer = %shared.name, held = shared.holdings.len(), "the shutdown's deadline passed: what is held stays pending, for a reclaim");
+            state.abandoned.cancelled().await;
+            tracing::warn!(queue = %state.queue.name(), consumer = %state.name, held = state.holdings.len(), "the shutdown's deadline passed: what is held stays pending, for a reclaim");
         };
         future::or(
             async {
@@ -106,11 +106,11 @@ impl<E: Executor> Consumer<E> {
             abandoned,
         )
         .await;
-        future::or(shared.leave_group_if_idle(), shared.abandoned.cancelled()).await;
+        future::or(state.leave_group_if_idle(), state.abandoned.cancelled()).await;
         let stats = self.stats();
         tracing::info!(
-            queue = %shared.queue.name(),
-            consumer = %shared.name,
+            queue = %state.queue.name(),
+            consumer = %state.name,
             read = stats.read,
             acknowledged = stats.acknowledged,
             retried = stats.retried,
@@ -156,10 +156,10 @@ impl<E: Executor> Consumer<E> {
     }
 
     async fn stop(&self, how: Stop) -> ConsumerStats {
-        let shared = &*self.shared;
-        shared.stopping.cancel();
+        let state = &*self.state;
+        state.stopping.cancel();
         // Nobody ran the consumer: the shutdown drives it, to settle what the pool holds.
-        let drive_here = !shared.run_started.swap(true, Ordering::AcqRel);
+        let drive_here = !state.run_started.swap(true, Ordering::AcqRel);
         let driving = async {
             if drive_here {
                 self.drive().await;
@@ -167,19 +167,19 @@ impl<E: Executor> Consumer<E> {
         };
         let stopping = async {
             future::zip(self.stop_pool(how), driving).await;
-            shared.finished.cancelled().await;
+            state.finished.cancelled().await;
         };
         let deadline = async {
             match how {
                 Stop::Deadline(timeout) => {
-                    let deadline = timeout.saturating_add(shared.config.past_deadline());
-                    shared.executor.sleep(deadline).await;
+                    let deadline = timeout.saturating_add(state.config.past_deadline());
+                    state.executor.sleep(deadline).await;
                 }
                 Stop::Graceful | Stop::Now => future::pending().await,
             }
             // The loops see it and return at once.
-            shared.abandoned.cancel();
-            shared.finished.cancelled().await;
+            state.abandoned.cancel();
+            state.finished.cancelled().await;
         };
         future::or(stopping, deadline).await;
         self.stats()
@@ -189,8 +189,8 @@ impl<E: Executor> Consumer<E> {
     /// (the pool refuses a second shutdown, so its token is cancelled instead, as the pool
     /// documents): a second Ctrl-C stops now.
     async fn stop_pool(&self, how: Stop) {
-        let shared = &*self.shared;
-        let pool = &shared.pool;
+        let state = &*self.state;
+        let pool = &state.pool;
         match how {
             Stop::Graceful => {
                 let _ = pool.shutdown().await;
@@ -203,11 +203,11 @@ impl<E: Executor> Consumer<E> {
             Stop::Deadline(timeout) => {
                 if pool.shutdown_timeout(timeout).await.is_err() {
                     let expired = async {
-                        shared.executor.sleep(timeout).await;
+                        state.executor.sleep(timeout).await;
                         true
                     };
                     let finished = async {
-                        shared.finished.cancelled().await;
+                        state.finished.cancelled().await;
                         false
                     };
                     if future::or(finished, expired).await {
@@ -229,7 +229,7 @@ enum Stop {
 impl<E: Executor> Clone for Consumer<E> {
     fn clone(&self) -> Self {
         Self {
-            shared: Arc::clone(&self.shared),
+            state: Arc::clone(&self.state),
         }
     }
 }
@@ -237,8 +237,8 @@ impl<E: Executor> Clone for Consumer<E> {
 impl<E: Executor> std::fmt::Debug for Consumer<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Consumer")
-            .field("queue", &self.shared.queue.name())
-            .field("name", &self.shared.name)
+            .field("queue", &self.state.queue.name())
+            .field("name", &self.state.name)
             .finish_non_exhaustive()
     }
 }

@@ -7,18 +7,18 @@ use std::time::Duration;
 
 use pool_core::{CancellationToken, Executor, WorkerPool};
 
-use crate::config::{Config, ConfigError};
-use crate::connection;
-use crate::crash_isolation::CrashIsolation;
+use crate::consume::config::{Config, ConfigError};
+use crate::consume::hold::slots::Slots;
+use crate::consume::run::crash_isolation::CrashIsolation;
+use crate::consume::run::starts::Starts;
+use crate::consume::state::ConsumerState;
+use crate::consume::stats::Counters;
 use crate::error::{client, unreachable};
-use crate::group::{ensure_group, register};
-use crate::local_job::Completed;
-use crate::probe;
-use crate::queue::GROUP;
-use crate::shared::Shared;
-use crate::slots::Slots;
-use crate::starts::Starts;
-use crate::stats::Counters;
+use crate::job::registry::Completed;
+use crate::store::connection;
+use crate::store::group::{ensure_group, register};
+use crate::store::probe;
+use crate::store::queue::GROUP;
 use crate::{Consumer, Queue, QueueError, Registry, RetryPolicy};
 
 /// Builds a [`Consumer`]; from [`Consumer::builder`].
@@ -198,7 +198,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         pool.start()?;
         tracing::info!(queue = %self.queue.name(), consumer = %name, workers = config.workers, "consumer connected");
         let isolation = Arc::new(CrashIsolation::new(commands.clone(), &self.queue));
-        Ok(Consumer::new(Arc::new(Shared {
+        Ok(Consumer::new(Arc::new(ConsumerState {
             memo_key: self.queue.memo_key(&name),
             queue: self.queue,
             name,

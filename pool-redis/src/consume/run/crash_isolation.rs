@@ -11,7 +11,7 @@ use pool_core::BoxError;
 use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
-use crate::{Queue, scripts};
+use crate::{Queue, store::scripts};
 
 /// One per consumer: every run takes a permit from it.
 pub(crate) struct CrashIsolation {

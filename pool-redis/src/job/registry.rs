@@ -7,8 +7,7 @@ use std::pin::Pin;
 use pool_core::{BoxError, JobContext};
 use uuid::Uuid;
 
-use crate::local_job::Completed;
-use crate::outcome::completed_json;
+use crate::job::outcome::completed_json;
 use crate::{RemoteContext, RemoteJob};
 
 type Run = Box<dyn FnOnce(JobContext, u32) -> Pin<Box<dyn Future<Output = Ran> + Send>> + Send>;
@@ -140,4 +139,11 @@ impl RemoteRun {
     pub(crate) async fn call(self, local: JobContext, attempt: u32) -> Ran {
         (self.run)(local, attempt).await
     }
+}
+
+/// A remote job's success, as the local pool reports it: `RemoteOutcome::Completed`'s JSON
+/// if the consumer keeps outcomes (written once, from the job's output), else nothing.
+#[derive(Clone, Debug)]
+pub(crate) struct Completed {
+    pub(crate) kept: Option<String>,
 }

@@ -5,15 +5,15 @@
 use futures_lite::future;
 use pool_core::Executor;
 
-use crate::queue::GROUP;
-use crate::scripts;
-use crate::shared::Shared;
-use crate::stats::Counters;
+use crate::consume::state::ConsumerState;
+use crate::consume::stats::Counters;
+use crate::store::queue::GROUP;
+use crate::store::scripts;
 
 /// Entries renewed per script call.
 const RENEW_CHUNK: usize = 512;
 
-impl<E: Executor> Shared<E> {
+impl<E: Executor> ConsumerState<E> {
     /// Renews every held entry's lease each third of the visibility timeout, until every
     /// outcome has been settled.
     pub(crate) async fn renew_until_settled(&self) {

@@ -8,15 +8,15 @@ use pool_core::Executor;
 use redis::aio::ConnectionManager;
 use redis::{RedisError, Value};
 
-use crate::connection::{self, RESPONSE_TIMEOUT};
+use crate::consume::settle::settlements::Caller;
+use crate::consume::state::ConsumerState;
+use crate::consume::stats::Counters;
+use crate::consume::with_retries::{Backoff, millis};
 use crate::error::is_no_permission;
-use crate::group::{ensure_group, is_no_group};
-use crate::queue::GROUP;
-use crate::retrying::{Backoff, millis};
-use crate::settlements::Caller;
-use crate::shared::Shared;
-use crate::stats::Counters;
-use crate::wire::Entry;
+use crate::store::connection::{self, RESPONSE_TIMEOUT};
+use crate::store::entry::Entry;
+use crate::store::group::{ensure_group, is_no_group};
+use crate::store::queue::GROUP;
 
 /// Why a read brought nothing.
 enum ReadFailed {
@@ -27,7 +27,7 @@ enum ReadFailed {
     Redis(RedisError),
 }
 
-impl<E: Executor> Shared<E> {
+impl<E: Executor> ConsumerState<E> {
     /// Reads new entries while there is room for them, and reclaims lapsed ones every
     /// reclaim period, until a shutdown.
     pub(crate) async fn read_until_stopped(&self) {

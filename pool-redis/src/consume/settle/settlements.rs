@@ -7,20 +7,13 @@ use redis::Script;
 use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
-use crate::holdings::Held;
-use crate::queue::GROUP;
-use crate::retrying::millis;
-use crate::scripts;
-use crate::shared::Shared;
-use crate::stats::Counters;
-
-/// The group's placeholder consumer that holds released entries until another consumer
-/// takes them: `status` shows them there, not under the consumer that let them go.
-pub(crate) const RELEASED_TO: &str = "(released)";
-
-/// The group's placeholder consumer that holds failed entries while they wait out their
-/// back-off: `status` shows them there.
-pub(crate) const RETRYING_AT: &str = "(retrying)";
+use crate::consume::hold::holdings::Held;
+use crate::consume::state::ConsumerState;
+use crate::consume::stats::Counters;
+use crate::consume::with_retries::millis;
+use crate::store::group::{RELEASED_TO, RETRYING_AT};
+use crate::store::queue::GROUP;
+use crate::store::scripts;
 
 /// Which loop sends a settling call: each sends one at a time, so each has one slot in the
 /// consumer's memo of replies (see `scripts`).
@@ -88,7 +81,7 @@ impl Found {
 /// A job's outcome, as an acknowledgement keeps it for the producer (`None`: not kept).
 pub(crate) type KeptOutcome = Option<String>;
 
-impl<E: Executor> Shared<E> {
+impl<E: Executor> ConsumerState<E> {
     /// A settling script's invocation for `caller`, its memo arguments filled in, with the
     /// script's own keys and arguments to follow.
     fn settling_call<'a>(

@@ -6,17 +6,10 @@ use std::sync::Arc;
 use pool_core::{BoxError, Cancelled, JobContext, JobProcessor, async_trait};
 use uuid::Uuid;
 
-use crate::crash_isolation::CrashIsolation;
-use crate::holdings::Holdings;
-use crate::registry::RemoteRun;
-use crate::starts::{Counted, Starts};
-
-/// A remote job's success, as the local pool reports it: `RemoteOutcome::Completed`'s JSON
-/// if the consumer keeps outcomes (written once, from the job's output), else nothing.
-#[derive(Clone, Debug)]
-pub(crate) struct Completed {
-    pub(crate) kept: Option<String>,
-}
+use crate::consume::hold::holdings::Holdings;
+use crate::consume::run::crash_isolation::CrashIsolation;
+use crate::consume::run::starts::{Counted, Starts};
+use crate::job::registry::{Completed, RemoteRun};
 
 /// What a local job needs to start: where its start is counted and noted, and its permit.
 pub(crate) struct Start {

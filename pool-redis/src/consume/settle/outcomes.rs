@@ -3,12 +3,12 @@
 
 use pool_core::{Executor, JobError, JobErrorKind, JobStatus};
 
-use crate::holdings::Held;
-use crate::local_job::Completed;
+use crate::consume::hold::holdings::Held;
+use crate::consume::run::starts::Counted;
+use crate::consume::settle::settlements::{Caller, DeadLetterReason, KeptOutcome};
+use crate::consume::state::ConsumerState;
+use crate::job::registry::Completed;
 use crate::report::Chain;
-use crate::settlements::{Caller, DeadLetterReason, KeptOutcome};
-use crate::shared::Shared;
-use crate::starts::Counted;
 
 /// Outcomes read from the local pool at once, at most: their successes share one script
 /// call; each failure has its own.
@@ -23,7 +23,7 @@ enum Settlement {
     Lost,
 }
 
-impl<E: Executor> Shared<E> {
+impl<E: Executor> ConsumerState<E> {
     /// Settles outcomes as the local pool reports them, until its results stream ends (the
     /// pool has stopped, and every outcome was read).
     pub(crate) async fn settle_until_drained(&self) {
@@ -50,7 +50,7 @@ impl<E: Executor> Shared<E> {
                 }
                 Err(error) => error,
             };
-            // From leaving the holdings to settled in Redis (see `Shared::settling`); one
+            // From leaving the holdings to settled in Redis (see `ConsumerState::settling`); one
             // entry at a time, so that a lease renewal never waits behind many round trips.
             let _alone = self.settling.write().await;
             // Not held: its lease was found lost (and counted) by a renewal.

@@ -1,5 +1,5 @@
 //! What the parts of a running consumer share: its reader, settler, lease renewer and start
-//! counter are loops over one `Shared`.
+//! counter are loops over one `ConsumerState`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,18 +11,18 @@ use pool_core::{CancellationToken, Executor, Results, WorkerPool};
 use redis::Client;
 use redis::aio::ConnectionManager;
 
-use crate::config::Config;
-use crate::crash_isolation::CrashIsolation;
-use crate::holdings::Holdings;
-use crate::local_job::Completed;
-use crate::queue::GROUP;
-use crate::slots::Slots;
-use crate::starts::Starts;
-use crate::stats::Counters;
+use crate::consume::config::Config;
+use crate::consume::hold::holdings::Holdings;
+use crate::consume::hold::slots::Slots;
+use crate::consume::run::crash_isolation::CrashIsolation;
+use crate::consume::run::starts::Starts;
+use crate::consume::stats::Counters;
+use crate::job::registry::Completed;
+use crate::store::queue::GROUP;
 use crate::{Queue, QueueError, Registry};
 
 /// What the parts of a running consumer share.
-pub(crate) struct Shared<E: Executor> {
+pub(crate) struct ConsumerState<E: Executor> {
     pub(crate) queue: Queue,
     pub(crate) name: String,
     pub(crate) client: Client,
@@ -78,7 +78,7 @@ pub(crate) struct Shared<E: Executor> {
     pub(crate) settling: async_lock::RwLock<()>,
 }
 
-impl<E: Executor> Shared<E> {
+impl<E: Executor> ConsumerState<E> {
     pub(crate) fn given_up(&self) -> MutexGuard<'_, HashMap<String, std::time::Instant>> {
         self.given_up.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -120,7 +120,7 @@ impl<E: Executor> Shared<E> {
         // ever reclaim them: only a consumer that holds none leaves, checked and removed in
         // one script (a claim sent earlier cannot land in between). One that could not
         // settle, Redis being down, stays listed until its entries are reclaimed.
-        let mut invocation = crate::scripts::FORGET.prepare_invoke();
+        let mut invocation = crate::store::scripts::FORGET.prepare_invoke();
         invocation
             .key(self.queue.jobs_key())
             .key(&self.memo_key)

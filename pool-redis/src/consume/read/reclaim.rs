@@ -5,13 +5,13 @@
 use pool_core::Executor;
 use redis::Value;
 
-use crate::queue::GROUP;
-use crate::retrying::millis;
-use crate::scripts;
-use crate::settlements::Caller;
-use crate::shared::Shared;
-use crate::stats::Counters;
-use crate::wire::Entry;
+use crate::consume::settle::settlements::Caller;
+use crate::consume::state::ConsumerState;
+use crate::consume::stats::Counters;
+use crate::consume::with_retries::millis;
+use crate::store::entry::Entry;
+use crate::store::queue::GROUP;
+use crate::store::scripts;
 
 /// One reclaim step: the next cursor, the entries claimed with why each was idle, and how
 /// many entries Redis says this consumer holds.
@@ -24,7 +24,7 @@ const MAX_STEPS: u32 = 16;
 const BACKOFF_PASSED: i64 = 2;
 const RELEASED: i64 = 3;
 
-impl<E: Executor> Shared<E> {
+impl<E: Executor> ConsumerState<E> {
     /// Reclaims entries idle past the visibility timeout into the `room` slots the caller
     /// took, following `XAUTOCLAIM`'s cursor through the pending list, and takes them in.
     /// Returns how many slots it used, and whether Redis says this consumer holds more
@@ -101,7 +101,7 @@ impl<E: Executor> Shared<E> {
     }
 
     /// Removes from the group the consumers that hold nothing and have not read for
-    /// [`gone_after`](crate::config::Config::gone_after): processes that died after their
+    /// [`gone_after`](crate::consume::config::Config::gone_after): processes that died after their
     /// entries were reclaimed. Names are never reused, so without this they would pile up.
     /// A consumer that holds entries is never removed (that would drop them from the group),
     /// and a live one reads every reclaim period, so it is never that idle (and a read
@@ -109,7 +109,9 @@ impl<E: Executor> Shared<E> {
     pub(crate) async fn forget_gone_consumers(&self) {
         let gone_after = millis(self.config.gone_after());
         let mut connection = self.commands.clone();
-        let Ok(consumers) = crate::status::consumers(&mut connection, &self.queue).await else {
+        let Ok(consumers) =
+            crate::inspect::queue_stats::consumers(&mut connection, &self.queue).await
+        else {
             return;
         };
         for consumer in consumers {

@@ -5,8 +5,8 @@
 use redis::aio::ConnectionManager;
 
 use crate::error::is_no_permission;
-use crate::queue::GROUP;
-use crate::{Queue, QueueError, scripts};
+use crate::store::queue::GROUP;
+use crate::{Queue, QueueError, store::scripts};
 
 /// Runs the probe script (which changes nothing) as this consumer on each of its keys: `Ok`
 /// if Redis refused nothing, else every refusal.

@@ -6,13 +6,13 @@ use std::collections::HashSet;
 use pool_core::Executor;
 use redis::Value;
 
-use crate::queue::GROUP;
-use crate::settlements::Caller;
-use crate::shared::Shared;
-use crate::stats::Counters;
-use crate::wire::Entry;
+use crate::consume::settle::settlements::Caller;
+use crate::consume::state::ConsumerState;
+use crate::consume::stats::Counters;
+use crate::store::entry::Entry;
+use crate::store::queue::GROUP;
 
-impl<E: Executor> Shared<E> {
+impl<E: Executor> ConsumerState<E> {
     /// Takes in this consumer's pending entries that it does not hold (a read whose reply
     /// was lost delivered them to nobody who knows), up to `room` of them, with the slots
     /// taken for them. Returns how many slots it used, and whether it found them all.
@@ -60,7 +60,7 @@ impl<E: Executor> Shared<E> {
     async fn own_pending(&self, count: usize) -> Option<Vec<Entry>> {
         let reply: Vec<Value> = self
             .with_retries(|mut connection| {
-                let mut invocation = crate::scripts::OWN_PENDING.prepare_invoke();
+                let mut invocation = crate::store::scripts::OWN_PENDING.prepare_invoke();
                 invocation
                     .key(self.queue.jobs_key())
                     .arg(GROUP)

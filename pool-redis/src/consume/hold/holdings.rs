@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use pool_core::JobId;
 use uuid::Uuid;
 
-use crate::starts::Counted;
+use crate::consume::run::starts::Counted;
 
 /// What this consumer knows of one entry it holds.
 #[derive(Clone, Debug)]

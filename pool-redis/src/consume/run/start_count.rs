@@ -3,12 +3,12 @@
 use pool_core::Executor;
 use uuid::Uuid;
 
+use crate::consume::state::ConsumerState;
 use crate::error::is_no_permission;
-use crate::queue::GROUP;
-use crate::scripts;
-use crate::shared::Shared;
+use crate::store::queue::GROUP;
+use crate::store::scripts;
 
-impl<E: Executor> Shared<E> {
+impl<E: Executor> ConsumerState<E> {
     /// One round trip: the count of each start (entry id, job key) in `starts`, in its
     /// order. A permission refused stops the consumer.
     pub(crate) async fn count_starts(

@@ -1,4 +1,4 @@
-//! What a consumer has done, and what a queue holds.
+//! What a consumer has done: counted as it goes, read as a snapshot.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -81,41 +81,4 @@ impl Counters {
             held: held as u64,
         }
     }
-}
-
-/// What a queue holds now, from [`queue_stats`](crate::queue_stats).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct QueueStats {
-    /// Entries in the job stream: waiting, or held by a consumer.
-    pub length: u64,
-    /// Entries delivered and not yet acknowledged: held by a consumer, waiting out a retry's
-    /// back-off, or released.
-    pub pending: u64,
-    /// Of `pending`, failed entries waiting out their back-off before a retry.
-    pub retrying: u64,
-    /// Of `pending`, entries a stopping consumer gave back, for another to take.
-    pub released: u64,
-    /// Entries never delivered yet.
-    pub undelivered: u64,
-    /// Each consumer of the group (the placeholders that hold parked entries aside).
-    pub consumers: Vec<ConsumerInfo>,
-    /// Entries in the dead-letter stream.
-    pub dead_letters: u64,
-    /// Jobs acknowledged since the queue was created, by every consumer.
-    pub acknowledged_total: u64,
-    /// Jobs dead-lettered since the queue was created (re-queued ones included).
-    pub dead_lettered_total: u64,
-}
-
-/// One consumer of a queue's group.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ConsumerInfo {
-    /// Its name.
-    pub name: String,
-    /// Entries it holds.
-    pub pending: u64,
-    /// Milliseconds since it last read or claimed.
-    pub idle_ms: u64,
 }

@@ -1,10 +1,19 @@
-//! Creating the consumer group, once per queue, and again after Redis lost it.
+//! The consumer group: created once per queue (and again after Redis lost it), its consumers
+//! registered, and the placeholder consumers that hold parked entries.
 
 use redis::aio::ConnectionManager;
 use redis::{RedisError, RedisResult};
 
 use crate::Queue;
-use crate::queue::GROUP;
+use crate::store::queue::GROUP;
+
+/// The group's placeholder consumer that holds released entries until another consumer
+/// takes them: `status` shows them there, not under the consumer that let them go.
+pub(crate) const RELEASED_TO: &str = "(released)";
+
+/// The group's placeholder consumer that holds failed entries while they wait out their
+/// back-off: `status` shows them there.
+pub(crate) const RETRYING_AT: &str = "(retrying)";
 
 /// Creates the job stream and its group if they are missing. The group starts at the
 /// beginning of the stream, so jobs enqueued before any consumer existed are delivered.
@@ -21,7 +30,7 @@ pub(crate) async fn register(
     queue: &Queue,
     consumer: &str,
 ) -> RedisResult<bool> {
-    let mut invocation = crate::scripts::REGISTER.prepare_invoke();
+    let mut invocation = crate::store::scripts::REGISTER.prepare_invoke();
     invocation.key(queue.jobs_key()).arg(GROUP).arg(consumer);
     let created: u64 = invocation.invoke_async(connection).await?;
     Ok(created == 1)

@@ -1,0 +1,13 @@
+//! A consumer: reads entries into a local pool, holds them under lease while they wait and
+//! run, and settles each by its outcome.
+
+pub(crate) mod builder;
+pub(crate) mod config;
+pub(crate) mod consumer;
+pub(crate) mod hold;
+pub(crate) mod read;
+pub(crate) mod run;
+pub(crate) mod settle;
+pub(crate) mod state;
+pub(crate) mod stats;
+pub(crate) mod with_retries;

@@ -1,0 +1,7 @@
+//! Bringing entries in: new ones read through the group, lapsed ones reclaimed, stranded ones
+//! recovered, each taken in to the local pool or dead-lettered.
+
+pub(crate) mod reading;
+pub(crate) mod reclaim;
+pub(crate) mod stranded;
+pub(crate) mod take_in;

@@ -1,0 +1,7 @@
+//! What a remote job is: the trait a job type implements, the registry a consumer decodes
+//! entries with, the outcome a producer may read, and how failed runs are retried.
+
+pub(crate) mod outcome;
+pub(crate) mod registry;
+pub(crate) mod remote_job;
+pub(crate) mod retry_policy;

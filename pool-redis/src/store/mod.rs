@@ -1,0 +1,9 @@
+//! The queue as Redis holds it: key names, connections, the scripts that change it, the
+//! group and its consumers' names, and the fields of its entries.
+
+pub(crate) mod connection;
+pub(crate) mod entry;
+pub(crate) mod group;
+pub(crate) mod probe;
+pub(crate) mod queue;
+pub(crate) mod scripts;
