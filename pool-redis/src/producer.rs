@@ -92,6 +92,12 @@ impl Producer {
     /// If the job cannot be encoded ([`QueueError::Encode`]), Redis is out of memory
     /// ([`QueueError::OutOfMemory`]: nothing was queued), or Redis refuses or cannot be
     /// reached.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future may leave the job queued or not, and its key unknown to the
+    /// caller: once sent, the command is Redis's. Jobs run at least once in any case, so
+    /// make their effect idempotent rather than rely on a future finishing.
     pub async fn enqueue<J: RemoteJob>(&self, job: &J) -> Result<Uuid, QueueError> {
         let keys = self.enqueue_many(std::slice::from_ref(job)).await?;
         Ok(keys[0])
@@ -104,6 +110,10 @@ impl Producer {
     /// As [`enqueue`](Self::enqueue). If Redis takes some of the jobs and refuses others
     /// (it ran out of memory midway), [`QueueError::PartlyQueued`] says which were queued.
     /// If the connection breaks midway, some of the jobs may be queued unknown.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`enqueue`](Self::enqueue): dropped, any of the jobs may be queued or not.
     pub async fn enqueue_many<J: RemoteJob>(&self, jobs: &[J]) -> Result<Vec<Uuid>, QueueError> {
         let mut pipe = redis::pipe();
         let mut keys = Vec::with_capacity(jobs.len());
@@ -156,6 +166,12 @@ impl Producer {
     /// # Errors
     ///
     /// If Redis fails, or the outcome kept is not one this crate wrote.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future changes nothing: the wait reads the outcome without taking it,
+    /// so it stays for a later wait, until it expires. The wait's connection closes with
+    /// the future.
     pub async fn wait_outcome(
         &self,
         key: Uuid,

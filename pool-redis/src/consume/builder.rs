@@ -154,6 +154,14 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
     /// [`QueueError::BadQueueName`], [`QueueError::BadUrl`], [`QueueError::Unreachable`] if
     /// Redis does not answer, [`QueueError::NoPermission`] listing every command and key the
     /// user may not use, [`QueueError::NameInUse`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future may leave the name registered in the group, holding nothing:
+    /// the living consumers remove it once it has been idle for
+    /// [`forget_consumers_after`](Self::forget_consumers_after) (and the name is refused
+    /// until then). Nothing is read before `connect`
+    /// returns, so no entry is ever held by a consumer that was never made.
     pub async fn connect(self) -> Result<Consumer<E>, QueueError> {
         let config = self.config;
         config.check()?;

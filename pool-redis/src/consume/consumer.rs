@@ -40,8 +40,11 @@ impl<E: Executor> Consumer<E> {
     /// the final counts. Call it from a task of its own; a second call waits for the first.
     /// A shutdown of a consumer that was never run settles what it holds itself.
     ///
+    /// # Cancel safety
+    ///
     /// Dropping the future stops the consumer's loops where they are: what it held stays
-    /// pending in Redis and is reclaimed by other consumers after the visibility timeout.
+    /// pending in Redis and is reclaimed by other consumers after the visibility timeout. A
+    /// shutdown waiting for it then returns.
     ///
     /// # Errors
     ///
@@ -130,6 +133,14 @@ impl<E: Executor> Consumer<E> {
     /// waited for no longer than its block time plus that timeout. What could not be settled
     /// stays pending in Redis, and another consumer reclaims it after the visibility timeout.
     /// Use [`shutdown_timeout`](Self::shutdown_timeout) for a hard bound.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future once polled leaves the consumer stopping: it reads no more, its
+    /// pool finishes what it holds, and a [`run`](Self::run) under way settles it and
+    /// returns. If nothing runs the consumer, this future was driving it: dropped, its loops
+    /// stop where they are and what it held stays pending, for a reclaim. The same holds for
+    /// the other two shutdowns.
     pub async fn shutdown(&self) -> ConsumerStats {
         self.stop(Stop::Graceful).await
     }

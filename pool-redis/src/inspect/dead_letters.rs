@@ -77,6 +77,11 @@ impl DeadLetters {
     ///
     /// Not sent again after a broken connection: the first try may have re-queued it.
     ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future may leave the letter re-queued or not: once sent, the script
+    /// runs whole or not at all, so it is never both queued and still a dead letter.
+    ///
     /// # Errors
     ///
     /// If Redis fails.
