@@ -11,28 +11,12 @@ use serde::Serialize;
 pub struct Summary {
     /// The runtime the pool ran on.
     pub runtime: String,
-    /// Workers in the pool: its size, the most an elastic pool grows to.
-    pub workers: usize,
-    /// The fewest workers an elastic pool keeps (equal to `workers` for a fixed pool).
-    pub min_workers: usize,
+    /// The pool's stats at the end, as pool-core reports them (flattened into the JSON
+    /// object: `submitted`, `completed`, `failed`, ...).
+    #[serde(flatten)]
+    pub stats: PoolStats,
     /// The most worker tasks the publisher saw alive at once.
     pub peak_live_workers: usize,
-    /// Jobs the pool accepted.
-    pub submitted: u64,
-    /// Jobs that succeeded.
-    pub completed: u64,
-    /// Jobs that failed, as `--fail-rate` asked.
-    pub failed: u64,
-    /// Jobs that saw a stop-now and stopped before their work was done.
-    pub cancelled: u64,
-    /// Jobs that panicked (contained).
-    pub panicked: u64,
-    /// Jobs stopped by `--job-timeout`.
-    pub timed_out: u64,
-    /// Jobs aborted at a shutdown deadline.
-    pub aborted: u64,
-    /// Jobs that never started.
-    pub not_started: u64,
     /// Never-started jobs handed back to the app by the shutdown (none lost).
     pub handed_back: usize,
     /// What stopped the publisher: duration, jobs, ctrl-c or enter.
@@ -102,17 +86,8 @@ impl Summary {
         let ran = stats.finished() - stats.not_started;
         Self {
             runtime,
-            workers: stats.workers,
-            min_workers: stats.min_workers,
+            stats: *stats,
             peak_live_workers,
-            submitted: stats.submitted,
-            completed: stats.completed,
-            failed: stats.failed,
-            cancelled: stats.cancelled,
-            panicked: stats.panicked,
-            timed_out: stats.timed_out,
-            aborted: stats.aborted,
-            not_started: stats.not_started,
             handed_back,
             stopped_by: stopped_by.to_owned(),
             stopped_now,
@@ -130,30 +105,32 @@ impl Summary {
 
     /// Whether every accepted job is accounted for.
     pub fn adds_up(&self) -> bool {
-        self.submitted
-            == self.completed
-                + self.failed
-                + self.cancelled
-                + self.panicked
-                + self.timed_out
-                + self.aborted
-                + self.not_started
+        let stats = &self.stats;
+        stats.submitted
+            == stats.completed
+                + stats.failed
+                + stats.cancelled
+                + stats.panicked
+                + stats.timed_out
+                + stats.aborted
+                + stats.not_started
     }
 }
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.min_workers == self.workers {
+        let stats = &self.stats;
+        if stats.min_workers == stats.workers {
             writeln!(
                 f,
                 "runtime      {} ({} workers)",
-                self.runtime, self.workers
+                self.runtime, stats.workers
             )?;
         } else {
             writeln!(
                 f,
                 "runtime      {} ({}..{} workers, {} at the most)",
-                self.runtime, self.min_workers, self.workers, self.peak_live_workers
+                self.runtime, stats.min_workers, stats.workers, self.peak_live_workers
             )?;
         }
         writeln!(
@@ -166,17 +143,17 @@ impl fmt::Display for Summary {
                 ""
             }
         )?;
-        writeln!(f, "submitted    {}", self.submitted)?;
-        writeln!(f, "completed    {}", self.completed)?;
-        writeln!(f, "failed       {}", self.failed)?;
-        writeln!(f, "cancelled    {}", self.cancelled)?;
-        writeln!(f, "panicked     {}", self.panicked)?;
-        writeln!(f, "timed out    {}", self.timed_out)?;
-        writeln!(f, "aborted      {}", self.aborted)?;
+        writeln!(f, "submitted    {}", stats.submitted)?;
+        writeln!(f, "completed    {}", stats.completed)?;
+        writeln!(f, "failed       {}", stats.failed)?;
+        writeln!(f, "cancelled    {}", stats.cancelled)?;
+        writeln!(f, "panicked     {}", stats.panicked)?;
+        writeln!(f, "timed out    {}", stats.timed_out)?;
+        writeln!(f, "aborted      {}", stats.aborted)?;
         writeln!(
             f,
             "not started  {} ({} handed back, none lost)",
-            self.not_started, self.handed_back
+            stats.not_started, self.handed_back
         )?;
         if let Some(waited) = &self.queue_wait_ms {
             writeln!(f, "queue wait   {waited}")?;

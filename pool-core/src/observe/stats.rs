@@ -41,6 +41,7 @@ use crate::Timings;
 /// # }
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct PoolStats {
     /// The pool's size now: at most this many workers take jobs. Its `workers` setting,

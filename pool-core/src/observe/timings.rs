@@ -19,6 +19,7 @@ const BUCKETS: usize = POWERS * SUBS;
 /// Each percentile is the upper edge of the histogram bucket it falls in, so it is never
 /// below the true value and at most 12.5 % above it; `max` is exact.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Percentiles {
     /// How many durations were recorded.
@@ -41,6 +42,7 @@ pub struct Percentiles {
 /// on. *Run time* is from
 /// then to its outcome. Jobs that never began (aborted or handed back) are in neither.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Timings {
     /// Time in the queue.

@@ -2,12 +2,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use serde::{Deserialize, Serialize};
+
 /// A consumer's counts since it started, from [`Consumer::stats`](crate::Consumer::stats).
 ///
 /// Each count is of what Redis did: a settling command whose reply a dropped connection
 /// lost is sent again under the same call id, and Redis answers it with the first reply, so
 /// nothing done is counted twice or as lost.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ConsumerStats {
     /// Entries taken from the queue: read new, or reclaimed.

@@ -3,6 +3,7 @@
 
 use redis::RedisResult;
 use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{client, unreachable};
 use crate::store::connection;
@@ -84,7 +85,7 @@ pub(crate) async fn consumers(
 }
 
 /// What a queue holds now, from [`queue_stats`](crate::queue_stats).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueueStats {
     /// Entries in the job stream: waiting, or held by a consumer.
@@ -109,7 +110,7 @@ pub struct QueueStats {
 }
 
 /// One consumer of a queue's group.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ConsumerInfo {
     /// Its name.

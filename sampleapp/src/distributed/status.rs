@@ -12,40 +12,15 @@ use super::StatusArgs;
 pub struct Status {
     /// The queue's name.
     pub queue: String,
-    /// Entries in the stream.
-    pub length: u64,
-    /// Of them, never delivered.
-    pub undelivered: u64,
-    /// Of them, delivered and not yet settled.
-    pub pending: u64,
-    /// Of `pending`, failed jobs waiting out their back-off before a retry.
-    pub retrying: u64,
-    /// Of `pending`, jobs a stopping consumer gave back, for another to take.
-    pub released: u64,
-    /// Dead letters.
-    pub dead_letters: u64,
-    /// Jobs acknowledged since the queue was created.
-    pub acknowledged_total: u64,
-    /// Jobs dead-lettered since the queue was created.
-    pub dead_lettered_total: u64,
+    /// What Redis holds, as pool-redis reports it (flattened into the JSON object:
+    /// `length`, `undelivered`, `pending`, ..., `consumers`).
+    #[serde(flatten)]
+    pub stats: QueueStats,
     /// Jobs acknowledged per second over the window, by every consumer (none for a window
     /// of 0).
     pub acknowledged_per_second: Option<f64>,
     /// The window the rate was measured over, in seconds.
     pub window_seconds: f64,
-    /// The group's consumers.
-    pub consumers: Vec<ConsumerLine>,
-}
-
-/// One consumer of the queue.
-#[derive(Debug, Serialize)]
-pub struct ConsumerLine {
-    /// Its name.
-    pub name: String,
-    /// Entries it holds.
-    pub pending: u64,
-    /// Milliseconds since it last read.
-    pub idle_ms: u64,
 }
 
 /// Prints the status of the queue `args` names.
@@ -68,7 +43,7 @@ pub fn run(args: &StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
 async fn look(url: &str, queue: &Queue, window: Duration) -> Result<Status, QueueError> {
     let first = queue_stats(url, queue).await?;
     if window.is_zero() {
-        return Ok(status_of(queue.name(), &first, None));
+        return Ok(status_of(queue.name(), first, None));
     }
     let started = Instant::now();
     tokio::time::sleep(window).await;
@@ -78,50 +53,35 @@ async fn look(url: &str, queue: &Queue, window: Duration) -> Result<Status, Queu
         .acknowledged_total
         .saturating_sub(first.acknowledged_total);
     let rate = acknowledged as f64 / elapsed.as_secs_f64();
-    Ok(status_of(queue.name(), &second, Some((rate, elapsed))))
+    Ok(status_of(queue.name(), second, Some((rate, elapsed))))
 }
 
-fn status_of(queue: &str, stats: &QueueStats, rate: Option<(f64, Duration)>) -> Status {
+fn status_of(queue: &str, stats: QueueStats, rate: Option<(f64, Duration)>) -> Status {
     Status {
         queue: queue.to_owned(),
-        length: stats.length,
-        undelivered: stats.undelivered,
-        pending: stats.pending,
-        retrying: stats.retrying,
-        released: stats.released,
-        dead_letters: stats.dead_letters,
-        acknowledged_total: stats.acknowledged_total,
-        dead_lettered_total: stats.dead_lettered_total,
+        stats,
         acknowledged_per_second: rate.map(|(rate, _)| rate),
         window_seconds: rate.map_or(0.0, |(_, window)| window.as_secs_f64()),
-        consumers: stats
-            .consumers
-            .iter()
-            .map(|consumer| ConsumerLine {
-                name: consumer.name.clone(),
-                pending: consumer.pending,
-                idle_ms: consumer.idle_ms,
-            })
-            .collect(),
     }
 }
 
 fn text(status: &Status) -> String {
+    let stats = &status.stats;
     let mut text = format!(
         "queue {}: {} in the stream ({} waiting, {} delivered: {} held by consumers, {} waiting to retry, {} released), {} dead letters, {} consumers\n  since created: {} acknowledged, {} dead-lettered",
         status.queue,
-        status.length,
-        status.undelivered,
-        status.pending,
-        status
+        stats.length,
+        stats.undelivered,
+        stats.pending,
+        stats
             .pending
-            .saturating_sub(status.retrying + status.released),
-        status.retrying,
-        status.released,
-        status.dead_letters,
-        status.consumers.len(),
-        status.acknowledged_total,
-        status.dead_lettered_total
+            .saturating_sub(stats.retrying + stats.released),
+        stats.retrying,
+        stats.released,
+        stats.dead_letters,
+        stats.consumers.len(),
+        stats.acknowledged_total,
+        stats.dead_lettered_total
     );
     if let Some(rate) = status.acknowledged_per_second {
         text.push_str(&format!(
@@ -129,7 +89,7 @@ fn text(status: &Status) -> String {
             status.window_seconds
         ));
     }
-    for consumer in &status.consumers {
+    for consumer in &stats.consumers {
         text.push_str(&format!(
             "\n  {}: holds {}, idle {} ms",
             consumer.name, consumer.pending, consumer.idle_ms

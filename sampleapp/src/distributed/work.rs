@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures_lite::future;
 use pool_core::Executor;
-use pool_redis::{Consumer, Queue, Registry, RetryPolicy};
+use pool_redis::{Consumer, ConsumerStats, Queue, Registry, RetryPolicy};
 use serde::Serialize;
 
 use super::WorkArgs;
@@ -22,18 +22,10 @@ pub struct Worked {
     pub consumer: String,
     /// The runtime it ran on.
     pub runtime: String,
-    /// Entries taken from the queue (new or reclaimed).
-    pub read: u64,
-    /// Jobs that succeeded and were acknowledged.
-    pub acknowledged: u64,
-    /// Failed runs left for a retry.
-    pub retried: u64,
-    /// Jobs moved to the dead letters.
-    pub dead_lettered: u64,
-    /// Entries taken over from a consumer whose lease lapsed.
-    pub reclaimed: u64,
-    /// Unstarted entries given back by a stop-now.
-    pub released: u64,
+    /// Its counts, as pool-redis reports them (flattened into the JSON object: `read`,
+    /// `acknowledged`, `retried`, ...).
+    #[serde(flatten)]
+    pub stats: ConsumerStats,
 }
 
 /// Consumes as `args` says, until stopped.
@@ -47,12 +39,12 @@ pub fn run(args: &WorkArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Error
         "consumer {} on {}: read {}, acknowledged {}, retried {}, dead-lettered {}, reclaimed {}, released {}",
         worked.consumer,
         worked.runtime,
-        worked.read,
-        worked.acknowledged,
-        worked.retried,
-        worked.dead_lettered,
-        worked.reclaimed,
-        worked.released
+        worked.stats.read,
+        worked.stats.acknowledged,
+        worked.stats.retried,
+        worked.stats.dead_lettered,
+        worked.stats.reclaimed,
+        worked.stats.released
     );
     super::print(args.queue.json, &worked, &text);
     Ok(())
@@ -113,11 +105,6 @@ async fn work<E: Executor + Clone>(
         queue: args.queue.queue.clone(),
         consumer: consumer.name().to_owned(),
         runtime: args.runtime.to_string(),
-        read: stats.read,
-        acknowledged: stats.acknowledged,
-        retried: stats.retried,
-        dead_lettered: stats.dead_lettered,
-        reclaimed: stats.reclaimed,
-        released: stats.released,
+        stats,
     })
 }
