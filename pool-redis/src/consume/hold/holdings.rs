@@ -75,6 +75,9 @@ impl<Local: Copy + Eq + Hash> Holdings<Local> {
         submit: impl FnOnce() -> Result<Local, Refused>,
     ) -> Result<(), Refused> {
         let mut table = self.table();
+        // The reader takes in only what it does not hold (reclaims and recoveries skip
+        // held entries), so a record is never replaced.
+        debug_assert!(!table.by_entry.contains_key(&entry_id), "held twice");
         let local = submit()?;
         table.entry_of.insert(local, entry_id.clone());
         let held = Held {
