@@ -43,10 +43,11 @@ url="redis://127.0.0.1:$port"
 answers() { "$app" status --redis "$url" --window 0s >/dev/null 2>&1; }
 wait_for 10 "redis-server to answer on port $port" answers
 
-# The queue's length and held entries, as "LENGTH PENDING".
+# What is left: the queue's length, and its held and delayed entries (retries wait there),
+# as "LENGTH HELD_OR_DELAYED".
 queue_left() {
   "$app" status --redis "$url" --window 0s --json \
-    | python3 -c 'import json, sys; s = json.load(sys.stdin); print(s["length"], s["pending"])'
+    | python3 -c 'import json, sys; s = json.load(sys.stdin); print(s["length"], s["pending"] + s["delayed"])'
 }
 
 work() {
@@ -87,5 +88,5 @@ s = json.load(sys.stdin)
 acked, dead = s["acknowledged_total"], s["dead_lettered_total"]
 print("every job accounted for:", acked, "acknowledged +", dead, "dead letters =", acked + dead, "of", sys.argv[1])
 print("(the killed worker stays listed, holding nothing, until the living forget it: 10 minutes)")
-sys.exit(0 if acked + dead == int(sys.argv[1]) and s["length"] == 0 and s["pending"] == 0 else 1)
+sys.exit(0 if acked + dead == int(sys.argv[1]) and s["length"] == 0 and s["pending"] == 0 and s["delayed"] == 0 else 1)
 ' "$jobs"

@@ -80,7 +80,7 @@ pub mod doc_support;
 mod error;
 mod inspect;
 mod job;
-mod producer;
+mod produce;
 mod redact;
 mod report;
 mod store;
@@ -96,10 +96,10 @@ pub use inspect::queue_stats::{ConsumerInfo, QueueStats, queue_stats};
 pub use job::outcome::RemoteOutcome;
 pub use job::registry::Registry;
 pub use job::remote_job::{RemoteContext, RemoteJob};
-pub use job::retry_policy::RetryPolicy;
+pub use job::retry_policy::{Jitter, RetryPolicy};
 /// The error a job may fail with: any error, boxed (pool-core's, re-exported so that a
 /// crate that depends on pool-redis and a backend needs nothing else).
 pub use pool_core::BoxError;
-pub use producer::Producer;
+pub use produce::producer::Producer;
 pub use redact::Redacted;
 pub use store::queue::Queue;

@@ -26,10 +26,7 @@ fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor
         .prefetch(2)
         .visibility_timeout(Duration::from_secs(120))
         .reclaim_every(Duration::from_millis(50))
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            first_backoff: Duration::from_millis(20),
-        })
+        .retry(RetryPolicy::new(3).with_first_backoff(Duration::from_millis(20)))
 }
 
 /// One entry whose field name is not UTF-8, read in one batch with good ones: the good ones

@@ -21,10 +21,7 @@ fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor
         .workers(4)
         .visibility_timeout(Duration::from_millis(600))
         .reclaim_every(Duration::from_millis(50))
-        .retry(RetryPolicy {
-            max_attempts: 3,
-            first_backoff: Duration::from_millis(20),
-        })
+        .retry(RetryPolicy::new(3).with_first_backoff(Duration::from_millis(20)))
 }
 
 /// A test's name, unique per runtime: the probes record under it.

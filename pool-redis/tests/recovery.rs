@@ -50,10 +50,7 @@ pub async fn a_redis_restart_loses_no_job<H: Harness>() {
         .workers(4)
         .visibility_timeout(Duration::from_secs(2))
         .reclaim_every(Duration::from_millis(100))
-        .retry(RetryPolicy {
-            max_attempts: 5,
-            first_backoff: Duration::from_millis(20),
-        })
+        .retry(RetryPolicy::new(5).with_first_backoff(Duration::from_millis(20)))
         .connect()
         .await
         .unwrap();

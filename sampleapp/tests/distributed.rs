@@ -104,7 +104,10 @@ fn publisher_workers_and_status_agree_on_every_job() {
     workers[0] = worker(&url, "tokio");
     loop {
         let now = status(&url);
-        if number(&now, "length") == 0 && number(&now, "pending") == 0 {
+        if number(&now, "length") == 0
+            && number(&now, "pending") == 0
+            && number(&now, "delayed") == 0
+        {
             break;
         }
         assert!(
@@ -141,8 +144,12 @@ fn publisher_workers_and_status_agree_on_every_job() {
         "{end}"
     );
     assert_eq!(
-        (number(&end, "length"), number(&end, "pending")),
-        (0, 0),
+        (
+            number(&end, "length"),
+            number(&end, "pending"),
+            number(&end, "delayed")
+        ),
+        (0, 0, 0),
         "{end}"
     );
     assert!(acknowledged <= number(&end, "acknowledged_total"));

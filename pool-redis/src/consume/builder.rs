@@ -102,9 +102,78 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         self
     }
 
-    /// How failed jobs are retried. Default [`RetryPolicy::default`].
+    /// How failed jobs are retried, unless [`retry_for`](Self::retry_for) says otherwise for
+    /// their kind. Default [`RetryPolicy::default`].
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.config.retry = policy;
+        self
+    }
+
+    /// How failed jobs of type `J` are retried, in place of [`retry`](Self::retry)'s policy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use pool_redis::{Consumer, Jitter, Producer, Queue, Registry, RemoteContext, RemoteJob};
+    /// use pool_redis::{RemoteOutcome, RetryPolicy};
+    /// use pool_tokio::TokioExecutor;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct ChargeCard;
+    ///
+    /// impl RemoteJob for ChargeCard {
+    ///     const KIND: &'static str = "charge-card";
+    ///     type Output = ();
+    ///
+    ///     async fn run(self, _ctx: RemoteContext) -> Result<(), pool_redis::BoxError> {
+    ///         Err("the card was declined".into())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let Some(server) = pool_redis::doc_support::DocServer::start() else { return Ok(()) };
+    /// # let url = server.url();
+    /// let queue = Queue::new("billing");
+    /// let key = Producer::connect(&url, queue.clone()).await?.enqueue(&ChargeCard).await?;
+    /// let registry = Registry::new().register::<ChargeCard>();
+    /// let consumer = Consumer::builder(&url, queue.clone(), registry, TokioExecutor::default())
+    ///     // A card charge is tried twice at most, whatever the queue's policy.
+    ///     .retry_for::<ChargeCard>(
+    ///         RetryPolicy::new(2)
+    ///             .with_first_backoff(Duration::from_millis(50))
+    ///             .with_jitter(Jitter::None),
+    ///     )
+    ///     .keep_outcomes(Duration::from_secs(60))
+    ///     .connect()
+    ///     .await?;
+    /// let running = tokio::spawn({
+    ///     let consumer = consumer.clone();
+    ///     async move { consumer.run().await }
+    /// });
+    /// let producer = Producer::connect(&url, queue).await?;
+    /// let outcome = producer.wait_outcome(key, Duration::from_secs(10)).await?;
+    /// assert!(matches!(outcome, Some(RemoteOutcome::DeadLettered { .. })));
+    /// let stats = consumer.shutdown().await;
+    /// assert_eq!((stats.retried, stats.dead_lettered), (1, 1));
+    /// running.await??;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn retry_for<J: crate::RemoteJob>(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry_by_kind.insert(J::KIND, policy);
+        self
+    }
+
+    /// How often, at most, the consumer looks for delayed jobs (and retries) that are due and
+    /// moves them into the stream. Default 500 ms. Every consumer looks, at a random phase, so
+    /// with `n` consumers a due job waits about this period divided by `n + 1` on average,
+    /// and at most about this period (plus a read's round trip).
+    pub fn promote_every(mut self, period: Duration) -> Self {
+        self.config.promote_every = period;
         self
     }
 

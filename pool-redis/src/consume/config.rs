@@ -1,5 +1,6 @@
 //! A consumer's settings, and the checks that refuse the ones that cannot work.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::RetryPolicy;
@@ -18,6 +19,10 @@ pub(crate) struct Config {
     pub(crate) block: Duration,
     pub(crate) reclaim_every: Duration,
     pub(crate) retry: RetryPolicy,
+    /// Policies for some job kinds, in place of `retry`.
+    pub(crate) retry_by_kind: HashMap<&'static str, RetryPolicy>,
+    /// How often a consumer looks for delayed jobs that are due, at most.
+    pub(crate) promote_every: Duration,
     pub(crate) outcomes_ttl: Option<Duration>,
     pub(crate) job_timeout: Option<Duration>,
     pub(crate) forget_after: Duration,
@@ -38,6 +43,8 @@ impl Default for Config {
             block: Duration::from_secs(1),
             reclaim_every: Duration::from_secs(1),
             retry: RetryPolicy::default(),
+            retry_by_kind: HashMap::new(),
+            promote_every: Duration::from_millis(500),
             outcomes_ttl: None,
             job_timeout: None,
             forget_after: Duration::from_secs(600),
@@ -90,10 +97,20 @@ impl Config {
         zero("reclaim_every", Some(self.reclaim_every))?;
         zero("keep_outcomes", self.outcomes_ttl)?;
         zero("job_timeout", self.job_timeout)?;
-        if self.retry.max_attempts == 0 {
+        zero("promote_every", Some(self.promote_every))?;
+        let policies = std::iter::once(&self.retry).chain(self.retry_by_kind.values());
+        if policies
+            .into_iter()
+            .any(|policy| policy.max_attempts() == 0)
+        {
             return Err(ConfigError::ZeroAttempts);
         }
         Ok(())
+    }
+
+    /// The retry policy of jobs of `kind`.
+    pub(crate) fn retry_for(&self, kind: &str) -> RetryPolicy {
+        self.retry_by_kind.get(kind).copied().unwrap_or(self.retry)
     }
 }
 
@@ -121,7 +138,7 @@ pub enum ConfigError {
     /// A duration setting of zero, named.
     #[error("{0} must be longer than zero")]
     Zero(&'static str),
-    /// `RetryPolicy { max_attempts: 0, .. }` would never run a job.
+    /// `RetryPolicy::new(0)` would never run a job.
     #[error("max_attempts must be at least 1: a job needs one run")]
     ZeroAttempts,
     /// A setting the local pool refused.
@@ -162,8 +179,18 @@ mod tests {
             ConfigError::Zero("keep_outcomes")
         );
         assert_eq!(
-            refused(|c| c.retry.max_attempts = 0),
+            refused(|c| c.retry = RetryPolicy::new(0)),
             ConfigError::ZeroAttempts
+        );
+        assert_eq!(
+            refused(|c| {
+                c.retry_by_kind.insert("k", RetryPolicy::new(0));
+            }),
+            ConfigError::ZeroAttempts
+        );
+        assert_eq!(
+            refused(|c| c.promote_every = Duration::ZERO),
+            ConfigError::Zero("promote_every")
         );
         assert!(Config::default().check().is_ok());
     }

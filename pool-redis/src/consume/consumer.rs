@@ -94,7 +94,10 @@ impl<E: Executor> Consumer<E> {
         let loops = future::zip(
             future::zip(Box::pin(reading), Box::pin(settling)),
             future::zip(
-                Box::pin(state.renew_until_settled()),
+                future::zip(
+                    Box::pin(state.renew_until_settled()),
+                    Box::pin(state.promote_until_stopped()),
+                ),
                 future::zip(Box::pin(counting), Box::pin(failing)),
             ),
         );

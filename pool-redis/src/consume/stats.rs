@@ -17,7 +17,10 @@ pub struct ConsumerStats {
     /// Of `read`, entries reclaimed from a consumer whose lease lapsed: it crashed, paused
     /// past the visibility timeout, or lost Redis. The one to alert on.
     pub reclaimed: u64,
-    /// Of `read`, failed entries taken again once their back-off had passed.
+    /// Delayed jobs this consumer moved into the stream once they were due (any consumer may
+    /// read them then): scheduled ones, and failed ones whose back-off had passed.
+    pub promoted: u64,
+    /// Of `promoted`, failed jobs moved back once their back-off had passed.
     pub retries_taken: u64,
     /// Of `read`, entries a stopping consumer gave back, taken here.
     pub releases_taken: u64,
@@ -48,6 +51,7 @@ pub struct ConsumerStats {
 pub(crate) struct Counters {
     pub(crate) read: AtomicU64,
     pub(crate) reclaimed: AtomicU64,
+    pub(crate) promoted: AtomicU64,
     pub(crate) retries_taken: AtomicU64,
     pub(crate) releases_taken: AtomicU64,
     pub(crate) recovered: AtomicU64,
@@ -70,6 +74,7 @@ impl Counters {
         ConsumerStats {
             read: at(&self.read),
             reclaimed: at(&self.reclaimed),
+            promoted: at(&self.promoted),
             retries_taken: at(&self.retries_taken),
             releases_taken: at(&self.releases_taken),
             recovered: at(&self.recovered),

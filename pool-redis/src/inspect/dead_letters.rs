@@ -72,7 +72,8 @@ impl DeadLetters {
     }
 
     /// Puts the dead letter `id` back on the queue as a new job entry (its fields as they
-    /// were; its deliveries counted from zero). Returns false if there is no such dead
+    /// were; its deliveries counted from zero). The outcome kept for its last run is dropped:
+    /// a wait for the job's outcome sees the new run's. Returns false if there is no such dead
     /// letter (another operator re-queued it first).
     ///
     /// Not sent again after a broken connection: the first try may have re-queued it.
@@ -90,7 +91,8 @@ impl DeadLetters {
         invocation
             .key(self.queue.dead_key())
             .key(self.queue.jobs_key())
-            .arg(id);
+            .arg(id)
+            .arg(self.queue.result_prefix());
         let requeued: Option<String> = invocation
             .invoke_async(&mut self.connection.clone())
             .await?;

@@ -1,6 +1,8 @@
 //! Looking at a queue from outside: its length, its consumers, what is parked, in one
 //! snapshot.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use redis::RedisResult;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
@@ -13,7 +15,8 @@ use crate::{Queue, QueueError, store::scripts};
 
 /// What `queue` holds now, at Redis `url`: one snapshot, read in one script, so its numbers
 /// add up (`length` = `undelivered` + `pending` when nothing was deleted while pending, and
-/// `pending` = the consumers' holdings + `retrying` + `released`).
+/// `pending` = the consumers' holdings + `released`; the delayed jobs, retries among them,
+/// wait apart, in `delayed`).
 ///
 /// # Errors
 ///
@@ -28,7 +31,18 @@ pub async fn queue_stats(url: &str, queue: &Queue) -> Result<QueueStats, QueueEr
 }
 
 /// The `SNAPSHOT` script's reply: see there.
-type Snapshot = (u64, u64, u64, u64, u64, i64, Vec<(String, u64, u64)>);
+type Snapshot = (
+    u64,
+    u64,
+    u64,
+    u64,
+    u64,
+    i64,
+    Vec<(String, u64, u64)>,
+    u64,
+    u64,
+    i64,
+);
 
 /// The queue's state, in one script call.
 pub(crate) async fn snapshot(
@@ -40,9 +54,20 @@ pub(crate) async fn snapshot(
         .key(queue.jobs_key())
         .key(queue.dead_key())
         .key(queue.totals_key())
+        .key(queue.delayed_key())
         .arg(GROUP);
-    let (length, dead_letters, acknowledged, dead_lettered, pending, lag, consumers): Snapshot =
-        invocation.invoke_async(connection).await?;
+    let (
+        length,
+        dead_letters,
+        acknowledged,
+        dead_lettered,
+        pending,
+        lag,
+        consumers,
+        delayed,
+        delayed_retries,
+        next_due,
+    ): Snapshot = invocation.invoke_async(connection).await?;
     // The placeholders that hold parked entries are no consumers: counted apart.
     let parked = |name: &str| {
         consumers
@@ -50,7 +75,10 @@ pub(crate) async fn snapshot(
             .find(|(holder, ..)| holder == name)
             .map_or(0, |(_, pending, _)| *pending)
     };
-    let (retrying, released) = (parked(RETRYING_AT), parked(RELEASED_TO));
+    // Retries wait in the delayed set; a consumer of an earlier version parked them in the
+    // stream, under `(retrying)`.
+    let retrying = delayed_retries.min(delayed) + parked(RETRYING_AT);
+    let released = parked(RELEASED_TO);
     let consumers: Vec<_> = consumers
         .into_iter()
         .filter(|(name, ..)| name != RETRYING_AT && name != RELEASED_TO)
@@ -71,6 +99,10 @@ pub(crate) async fn snapshot(
             })
             .collect(),
         dead_letters,
+        delayed,
+        next_due: u64::try_from(next_due)
+            .ok()
+            .map(|ms| UNIX_EPOCH + Duration::from_millis(ms)),
         acknowledged_total: acknowledged,
         dead_lettered_total: dead_lettered,
     })
@@ -90,10 +122,10 @@ pub(crate) async fn consumers(
 pub struct QueueStats {
     /// Entries in the job stream: waiting, or held by a consumer.
     pub length: u64,
-    /// Entries delivered and not yet acknowledged: held by a consumer, waiting out a retry's
-    /// back-off, or released.
+    /// Entries delivered and not yet acknowledged: held by a consumer, or released.
     pub pending: u64,
-    /// Of `pending`, failed entries waiting out their back-off before a retry.
+    /// Failed jobs waiting out their back-off before a retry: of `delayed` (and of `pending`,
+    /// for those a consumer of an earlier version left in the stream).
     pub retrying: u64,
     /// Of `pending`, entries a stopping consumer gave back, for another to take.
     pub released: u64,
@@ -103,6 +135,11 @@ pub struct QueueStats {
     pub consumers: Vec<ConsumerInfo>,
     /// Entries in the dead-letter stream.
     pub dead_letters: u64,
+    /// Jobs waiting for a time in the delayed set: delayed or scheduled ones, and retries
+    /// waiting out their back-off. Not in `length`: they enter the stream when due.
+    pub delayed: u64,
+    /// When the next delayed job is due (by Redis's clock), if there is one.
+    pub next_due: Option<SystemTime>,
     /// Jobs acknowledged since the queue was created, by every consumer.
     pub acknowledged_total: u64,
     /// Jobs dead-lettered since the queue was created (re-queued ones included).

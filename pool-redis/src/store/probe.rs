@@ -23,6 +23,8 @@ pub(crate) async fn permissions(
         (queue.totals_key(), "hash"),
         (queue.memo_key(consumer), "memo"),
         (queue.parked_key(), "hash"),
+        (queue.delayed_key(), "zset"),
+        (queue.delayed_jobs_key(), "hash"),
         (queue.result_key(&uuid::Uuid::nil()), "list"),
     ];
     let mut denied = Vec::new();

@@ -48,6 +48,18 @@ impl Queue {
         format!("{{{}}}:dead", self.name)
     }
 
+    /// The jobs that wait for a time (delayed, scheduled, or waiting out a retry's back-off),
+    /// by job key, scored by when each is due (Unix milliseconds).
+    pub fn delayed_key(&self) -> String {
+        format!("{{{}}}:delayed", self.name)
+    }
+
+    /// The fields of each job in the delayed set, by job key, as its stream entry will have
+    /// them (packed with Lua's `cmsgpack`, byte for byte).
+    pub(crate) fn delayed_jobs_key(&self) -> String {
+        format!("{{{}}}:delayed:jobs", self.name)
+    }
+
     /// The last error of each job that failed and waits to be retried, by job key.
     pub(crate) fn errors_key(&self) -> String {
         format!("{{{}}}:errors", self.name)
@@ -58,7 +70,8 @@ impl Queue {
         format!("{{{}}}:runs", self.name)
     }
 
-    /// The queue's totals since it was created: jobs acknowledged and dead-lettered.
+    /// The queue's totals since it was created (jobs acknowledged and dead-lettered), and how
+    /// many delayed jobs are retries.
     pub(crate) fn totals_key(&self) -> String {
         format!("{{{}}}:totals", self.name)
     }
@@ -73,8 +86,8 @@ impl Queue {
         format!("{{{}}}:result:", self.name)
     }
 
-    /// Why each parked entry waits (a retry's back-off, or released by a stopping consumer),
-    /// until a consumer takes it.
+    /// Why each parked entry waits (released by a stopping consumer), until a consumer takes
+    /// it.
     pub(crate) fn parked_key(&self) -> String {
         format!("{{{}}}:parked", self.name)
     }

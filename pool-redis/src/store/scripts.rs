@@ -112,32 +112,97 @@ end
     )
 });
 
-/// Leaves a failed entry pending, to be reclaimed after its back-off: handed to the
-/// placeholder consumer that holds entries waiting out their back-off (so that this
-/// consumer holds only what it runs), its delivery count kept (the reclaim counts the next
-/// delivery), noted as parked for a retry (for the reclaim's count); and keeps its error
-/// (and which run it was) for the dead letter. KEYS: memo, jobs, errors, runs, parked. ARGV:
-/// memo slot, call, memo ttl, group, consumer, id, idle ms, job key, error, placeholder.
-/// Returns 1, 0 if not held, or 2 if the entry was deleted from the stream while pending.
+/// Now, in Unix milliseconds, by Redis's clock: every consumer and producer compares due
+/// times against the one clock, whatever their own say.
+const NOW_MS: &str = r"
+local function now_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+";
+
+/// Moves a failed entry out of the stream into the delayed set, due after its back-off, in
+/// one step: its fields kept byte for byte (packed with `cmsgpack`, marked as a retry), and
+/// counted among the queue's retrying jobs; and keeps its error (and which run it was) for
+/// the dead letter. So the back-off is not bounded by the visibility timeout, and the
+/// consumer holds only what it runs. KEYS: memo, jobs, errors, runs, delayed, delayed jobs,
+/// totals. ARGV: memo slot, call, memo ttl, group, consumer, id, back-off ms, job key,
+/// error. Returns 1, 0 if not held, or 2 if the entry was deleted from the stream while
+/// pending.
 pub(crate) static RETRY: LazyLock<Script> = LazyLock::new(|| {
-    settling(
+    settling(&format!(
+        "{NOW_MS}{}",
         r"
 local function settle()
-  local deliveries = deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5])
-  if not deliveries then return 0 end
-  if #redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6]) == 0 then
-    redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
+  if not deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5]) then return 0 end
+  local found = redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6])
+  redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
+  if #found == 0 then
     redis.call('HDEL', KEYS[3], ARGV[8], ARGV[8] .. ':run')
     redis.call('HDEL', KEYS[4], ARGV[8])
     return 2
   end
-  redis.call('XCLAIM', KEYS[2], ARGV[4], ARGV[10], 0, ARGV[6], 'IDLE', ARGV[7], 'RETRYCOUNT', deliveries, 'JUSTID')
-  redis.call('HSET', KEYS[5], ARGV[6], 2)
+  redis.call('HSET', KEYS[6], ARGV[8], cmsgpack.pack({1, found[1][2]}))
+  if redis.call('ZADD', KEYS[5], now_ms() + tonumber(ARGV[7]), ARGV[8]) == 1 then
+    redis.call('HINCRBY', KEYS[7], 'retrying', 1)
+  end
+  redis.call('XDEL', KEYS[2], ARGV[6])
   redis.call('HSET', KEYS[3], ARGV[8], ARGV[9], ARGV[8] .. ':run', redis.call('HGET', KEYS[4], ARGV[8]) or 0)
   return 1
 end
-",
-    )
+"
+    ))
+});
+
+/// Puts jobs in the delayed set, each due at a time: now (by Redis's clock) plus a delay,
+/// or a given instant. Refused as a whole when Redis is out of memory (no `allow-oom`).
+/// KEYS: delayed, delayed jobs. ARGV: `in` or `at`, the delay or the instant in ms, then
+/// triples of kind, job key, payload. Returns when they are due, in Unix ms.
+pub(crate) static ENQUEUE_LATER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&format!(
+        "#!lua\n{NOW_MS}{}",
+        r"
+local due = tonumber(ARGV[2])
+if ARGV[1] == 'in' then due = now_ms() + due end
+for i = 3, #ARGV, 3 do
+  local fields = {'kind', ARGV[i], 'key', ARGV[i + 1], 'payload', ARGV[i + 2]}
+  redis.call('HSET', KEYS[2], ARGV[i + 1], cmsgpack.pack({0, fields}))
+  redis.call('ZADD', KEYS[1], due, ARGV[i + 1])
+end
+return due
+"
+    ))
+});
+
+/// Moves up to a count of the jobs due by now from the delayed set into the stream, each as
+/// a new entry with its fields as they were; a retry among them leaves the retrying count.
+/// Atomic: a job is moved once, whoever runs it, and a mover that dies before its call
+/// reaches Redis moved nothing. KEYS: delayed, delayed jobs, jobs, totals. ARGV: count.
+/// Returns how many it moved, how many of them were retries, when the next one is due (Unix
+/// ms, or -1 if none is left), and Redis's now.
+pub(crate) static PROMOTE: LazyLock<Script> = LazyLock::new(|| {
+    script(&format!(
+        "{NOW_MS}{}",
+        r"
+local now = now_ms()
+local due = redis.call('ZRANGE', KEYS[1], '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[1]))
+local moved, retries = 0, 0
+for _, key in ipairs(due) do
+  local packed = redis.call('HGET', KEYS[2], key)
+  if packed then
+    local record = cmsgpack.unpack(packed)
+    redis.call('XADD', KEYS[3], '*', unpack(record[2]))
+    moved = moved + 1
+    if record[1] == 1 then retries = retries + 1 end
+  end
+  redis.call('ZREM', KEYS[1], key)
+  redis.call('HDEL', KEYS[2], key)
+end
+if retries > 0 then redis.call('HINCRBY', KEYS[4], 'retrying', -retries) end
+local next = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {moved, retries, tonumber(next[2] or '-1'), now}
+"
+    ))
 });
 
 /// Gives a held entry back to the group for another consumer to take at once, without
@@ -238,21 +303,20 @@ return 0
 /// Counts job starts, each before its run, for the entries this consumer still holds: the
 /// attempt each one is; minus its runs so far if it has used its attempts up (then it is
 /// not counted); 0 if the consumer no longer holds it (its lease lapsed and a rival took it:
-/// it must not start here). KEYS: runs, jobs. ARGV: group, consumer, max attempts, then
-/// pairs of entry id and job key. Returns the counts in their order.
+/// it must not start here). KEYS: runs, jobs. ARGV: group, consumer, then triples of entry
+/// id, job key and the attempts it may have. Returns the counts in their order.
 pub(crate) static START: LazyLock<Script> = LazyLock::new(|| {
     script(&format!(
         "{HOLDER}{}",
         r"
-local max = tonumber(ARGV[3])
 local counts = {}
-for i = 4, #ARGV, 2 do
-  local n = (i - 2) / 2
+for i = 3, #ARGV, 3 do
+  local n = i / 3
   if not deliveries_if_held(KEYS[2], ARGV[1], ARGV[i], ARGV[2]) then
     counts[n] = 0
   else
     local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[i + 1]) or '0')
-    if runs >= max then
+    if runs >= tonumber(ARGV[i + 2]) then
       counts[n] = -runs
     else
       counts[n] = redis.call('HINCRBY', KEYS[1], ARGV[i + 1], 1)
@@ -266,7 +330,8 @@ return counts
 
 /// Reclaims entries idle past the visibility timeout, with each one's delivery count (which
 /// `XAUTOCLAIM` does not give) and why it was idle: 1 its holder's lease lapsed, 2 its
-/// back-off after a failed run passed, 3 a stopping consumer released it. KEYS: jobs,
+/// back-off after a failed run passed (parked by a consumer of an earlier version, which
+/// kept retries in the stream), 3 a stopping consumer released it. KEYS: jobs,
 /// errors, runs, parked. ARGV: group, consumer, min idle ms, cursor, count. Returns the
 /// next cursor, the ids found deleted while pending, the entries, their counts and causes,
 /// and how many entries the consumer holds in Redis now (these included).
@@ -331,8 +396,9 @@ return 0
 });
 
 /// Moves a dead letter back to the job stream, as a new entry with the job's fields as they
-/// were, its deliveries counted from zero. KEYS: dead, jobs. ARGV: dead letter id. Returns
-/// the new entry's id, or false.
+/// were, its deliveries counted from zero, and drops the outcome kept for its last run (so
+/// that a wait for its outcome sees the new run's). KEYS: dead, jobs. ARGV: dead letter id,
+/// outcome key prefix. Returns the new entry's id, or false.
 pub(crate) static REQUEUE: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -354,20 +420,27 @@ end
 if #job == 0 then return false end
 local id = redis.call('XADD', KEYS[2], '*', unpack(job))
 redis.call('XDEL', KEYS[1], ARGV[1])
+-- The outcome kept from before is no longer the job's: its next run writes the new one.
+for i = 1, #job, 2 do
+  if job[i] == 'key' then redis.call('DEL', ARGV[2] .. job[i + 1]) end
+end
 return id
 ",
     )
 });
 
 /// A queue's state in one snapshot: stream length, dead letters, totals, pending count,
-/// undelivered count (`lag`, or -1 if Redis does not know it), and the consumers (name,
-/// pending, idle ms). KEYS: jobs, dead, totals. ARGV: group.
+/// undelivered count (`lag`, or -1 if Redis does not know it), the consumers (name,
+/// pending, idle ms), the delayed jobs, how many of them are retries, and when the next is
+/// due (Unix ms, or -1). KEYS: jobs, dead, totals, delayed. ARGV: group.
 pub(crate) static SNAPSHOT: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
 local length = redis.call('XLEN', KEYS[1])
 local dead = redis.call('XLEN', KEYS[2])
-local totals = redis.call('HMGET', KEYS[3], 'acknowledged', 'dead_lettered')
+local totals = redis.call('HMGET', KEYS[3], 'acknowledged', 'dead_lettered', 'retrying')
+local delayed = redis.call('ZCARD', KEYS[4])
+local next = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
 local pending, lag, consumers = 0, -1, {}
 if redis.call('EXISTS', KEYS[1]) == 1 then
   for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
@@ -384,7 +457,8 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
     end
   end
 end
-return {length, dead, tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), pending, lag, consumers}
+return {length, dead, tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), pending, lag, consumers,
+  delayed, tonumber(totals[3] or '0'), tonumber(next[2] or '-1')}
 ",
     )
 });
@@ -392,7 +466,7 @@ return {length, dead, tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), pe
 /// Tries, changing nothing, every command a consumer sends on one of its keys, so that a
 /// Redis user without a permission is refused at connect rather than stalling later (Redis
 /// refuses a script whose declared key the user may not touch at all, before it runs).
-/// KEYS: the key. ARGV: its role (jobs, dead, hash, memo, list), group, consumer. Returns
+/// KEYS: the key. ARGV: its role (jobs, dead, hash, memo, list, zset), group, consumer. Returns
 /// what was refused (empty if nothing).
 pub(crate) static PROBE: LazyLock<Script> = LazyLock::new(|| {
     script(
@@ -425,6 +499,11 @@ elseif role == 'dead' then
   try('XADD', key, '0-0', 'probe', '1')
   try('XRANGE', key, '-', '+', 'COUNT', 1)
   try('XLEN', key)
+elseif role == 'zset' then
+  try('ZADD', key, 'XX', 0, '\0probe')
+  try('ZRANGE', key, '-inf', 0, 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
+  try('ZREM', key, '\0probe')
+  try('ZCARD', key)
 elseif role == 'list' then
   try('RPUSH', key, 'probe')
   try('PEXPIRE', key, 1000)

@@ -7,7 +7,7 @@ pub mod server;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use pool_core::testkit::Harness;
 use pool_core::{BoxError, Cancelled};
@@ -20,6 +20,12 @@ pub type Run = (Uuid, u32);
 
 /// Every run of a [`Probe`], by test.
 static RUNS: Mutex<Option<HashMap<String, Vec<Run>>>> = Mutex::new(None);
+
+/// A run and when it started, by the machine's clock (which Redis, on loopback, shares).
+pub type Start = (Uuid, u32, SystemTime);
+
+/// Every run of a [`Probe`] with its start, by test.
+static STARTS: Mutex<Option<HashMap<String, Vec<Start>>>> = Mutex::new(None);
 
 /// A job that records each run under its test's name, then does what it was told.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -35,6 +41,8 @@ pub struct Probe {
     pub until_cancelled: bool,
     /// Waits until the test opens this gate (see [`open_gate`]).
     pub gate: Option<String>,
+    /// Fails every attempt until the test opens this gate.
+    pub fail_until_gate: Option<String>,
 }
 
 impl Probe {
@@ -65,6 +73,11 @@ impl RemoteJob for Probe {
         if self.poison {
             return Err("poison: fails every time".into());
         }
+        if let Some(gate) = &self.fail_until_gate
+            && !gate_of(gate).0.is_closed()
+        {
+            return Err(format!("the gate {gate:?} is shut").into());
+        }
         if ctx.attempt() < self.fail_before_attempt {
             return Err(format!("flaky: attempt {} fails", ctx.attempt()).into());
         }
@@ -73,11 +86,28 @@ impl RemoteJob for Probe {
 }
 
 fn record(test: &str, key: Uuid, attempt: u32) {
+    let now = SystemTime::now();
     let mut runs = RUNS.lock().unwrap_or_else(PoisonError::into_inner);
     runs.get_or_insert_with(HashMap::new)
         .entry(test.to_owned())
         .or_default()
         .push((key, attempt));
+    drop(runs);
+    let mut starts = STARTS.lock().unwrap_or_else(PoisonError::into_inner);
+    starts
+        .get_or_insert_with(HashMap::new)
+        .entry(test.to_owned())
+        .or_default()
+        .push((key, attempt, now));
+}
+
+/// The runs a test's probes recorded so far, with when each started.
+pub fn starts(test: &str) -> Vec<Start> {
+    let starts = STARTS.lock().unwrap_or_else(PoisonError::into_inner);
+    starts
+        .as_ref()
+        .and_then(|starts| starts.get(test).cloned())
+        .unwrap_or_default()
 }
 
 /// The gates probes wait at, by name: open once the sender is closed.
@@ -177,10 +207,11 @@ pub async fn ran<E: pool_core::Executor>(consumer: &Consumer<E>) -> pool_redis::
         .expect("the consumer ran without error")
 }
 
-/// Whether `queue` is empty with nothing pending (false while Redis does not answer).
+/// Whether `queue` is empty with nothing pending and nothing delayed (false while Redis does
+/// not answer).
 pub async fn drained(url: &str, queue: &Queue) -> bool {
     match pool_redis::queue_stats(url, queue).await {
-        Ok(stats) => stats.length == 0 && stats.pending == 0,
+        Ok(stats) => stats.length == 0 && stats.pending == 0 && stats.delayed == 0,
         Err(_) => false,
     }
 }

@@ -1,6 +1,6 @@
 //! `status`: the queue as Redis holds it now.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use pool_redis::{Queue, QueueError, QueueStats, queue_stats};
 use serde::Serialize;
@@ -68,16 +68,14 @@ fn status_of(queue: &str, stats: QueueStats, rate: Option<(f64, Duration)>) -> S
 fn text(status: &Status) -> String {
     let stats = &status.stats;
     let mut text = format!(
-        "queue {}: {} in the stream ({} waiting, {} delivered: {} held by consumers, {} waiting to retry, {} released), {} dead letters, {} consumers\n  since created: {} acknowledged, {} dead-lettered",
+        "queue {}: {} in the stream ({} waiting, {} delivered: {} held by consumers, {} released), {} delayed, {} dead letters, {} consumers\n  since created: {} acknowledged, {} dead-lettered",
         status.queue,
         stats.length,
         stats.undelivered,
         stats.pending,
-        stats
-            .pending
-            .saturating_sub(stats.retrying + stats.released),
-        stats.retrying,
+        stats.pending.saturating_sub(stats.released),
         stats.released,
+        stats.delayed,
         stats.dead_letters,
         stats.consumers.len(),
         stats.acknowledged_total,
@@ -87,6 +85,19 @@ fn text(status: &Status) -> String {
         text.push_str(&format!(
             ", {rate:.0} acknowledged/s over the last {:.1} s",
             status.window_seconds
+        ));
+    }
+    if stats.delayed > 0 {
+        let due = stats.next_due.map_or_else(
+            || "unknown".to_owned(),
+            |due| match due.duration_since(SystemTime::now()) {
+                Ok(ahead) => format!("in {:.1} s", ahead.as_secs_f64()),
+                Err(_) => "now".to_owned(),
+            },
+        );
+        text.push_str(&format!(
+            "\n  delayed: {} ({} of them retries), the next due {due}",
+            stats.delayed, stats.retrying
         ));
     }
     for consumer in &stats.consumers {

@@ -79,10 +79,11 @@ async fn work<E: Executor + Clone>(
     )
     .workers(args.workers as usize)
     .visibility_timeout(args.visibility_timeout)
-    .retry(RetryPolicy {
-        max_attempts: args.max_attempts,
-        first_backoff: Duration::from_millis(100),
-    })
+    .retry(
+        RetryPolicy::new(args.max_attempts)
+            .with_first_backoff(Duration::from_millis(100))
+            .with_max_backoff(args.visibility_timeout),
+    )
     .connect()
     .await?;
     tracing::info!(consumer = %consumer.name(), runtime = %args.runtime, "working (Ctrl-C drains, twice gives unstarted jobs back)");

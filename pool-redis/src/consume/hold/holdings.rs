@@ -9,6 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use pool_core::JobId;
 use uuid::Uuid;
 
+use crate::RetryPolicy;
 use crate::consume::run::starts::Counted;
 
 /// What this consumer knows of one entry it holds.
@@ -18,6 +19,8 @@ pub(crate) struct Held<Local = JobId> {
     pub(crate) entry_id: String,
     /// The producer's key for the job.
     pub(crate) job_key: Uuid,
+    /// How the job is retried: its kind's policy.
+    pub(crate) retry: RetryPolicy,
     /// The local job that runs it.
     local: Local,
     /// What counting its start found; `None` until then, and for a run that never got a
@@ -72,6 +75,7 @@ impl<Local: Copy + Eq + Hash> Holdings<Local> {
         &self,
         entry_id: String,
         job_key: Uuid,
+        retry: RetryPolicy,
         submit: impl FnOnce() -> Result<Local, Refused>,
     ) -> Result<(), Refused> {
         let mut table = self.table();
@@ -83,6 +87,7 @@ impl<Local: Copy + Eq + Hash> Holdings<Local> {
         let held = Held {
             entry_id: entry_id.clone(),
             job_key,
+            retry,
             local,
             start: None,
         };
@@ -148,7 +153,9 @@ mod tests {
     fn a_record_keeps_its_start_until_removed() {
         let holdings = Holdings::<u64>::default();
         holdings
-            .hold("1-0".into(), key(), || Ok::<_, ()>(7_u64))
+            .hold("1-0".into(), key(), RetryPolicy::default(), || {
+                Ok::<_, ()>(7_u64)
+            })
             .unwrap();
         assert_eq!(holdings.len(), 1);
         holdings.started(7, Counted::Attempt(3));
@@ -162,7 +169,7 @@ mod tests {
     fn a_refused_submit_holds_nothing() {
         let holdings = Holdings::<u64>::default();
         assert_eq!(
-            holdings.hold("1-0".into(), key(), || Err("full")),
+            holdings.hold("1-0".into(), key(), RetryPolicy::default(), || Err("full")),
             Err("full")
         );
         assert_eq!(holdings.len(), 0);
@@ -174,7 +181,9 @@ mod tests {
         for (n, id) in ["1-0", "2-0", "3-0"].into_iter().enumerate() {
             let local = n as u64;
             holdings
-                .hold(id.into(), key(), || Ok::<_, ()>(local))
+                .hold(id.into(), key(), RetryPolicy::default(), || {
+                    Ok::<_, ()>(local)
+                })
                 .unwrap();
         }
         let lost = ["2-0".to_owned(), "9-0".to_owned()];

@@ -59,6 +59,7 @@ impl<E: Executor> ConsumerState<E> {
             for (entry, cause) in claimed {
                 self.given_up().remove(&entry.id);
                 let counter = match cause {
+                    // Parked for a retry by a consumer of an earlier version.
                     BACKOFF_PASSED => &self.counters.retries_taken,
                     RELEASED => &self.counters.releases_taken,
                     _ => &self.counters.reclaimed,

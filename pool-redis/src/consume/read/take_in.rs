@@ -23,9 +23,9 @@ impl<E: Executor> ConsumerState<E> {
             self.slots.give(1);
             return;
         };
-        let job_key = local.job_key();
+        let (job_key, retry) = (local.job_key(), local.retry());
         // Refused (the pool is stopping, or full, which the slots rule out): given back.
-        let queued = self.holdings.hold(entry.id.clone(), job_key, || {
+        let queued = self.holdings.hold(entry.id.clone(), job_key, retry, || {
             self.pool.try_submit_detached(local).map_err(|_refused| ())
         });
         if queued.is_err() {
@@ -48,7 +48,8 @@ impl<E: Executor> ConsumerState<E> {
         // Attempts count runs (see `crash_isolation`); deliveries that never started one
         // cost nothing. Only an entry delivered over and over without ever starting
         // (consumers dying with it queued, again and again) is given up on here.
-        let max = self.config.retry.max_attempts;
+        let retry = self.config.retry_for(&job.kind);
+        let max = retry.max_attempts();
         if entry.deliveries > max.saturating_mul(RUNAWAY_DELIVERIES) {
             let preface = format!(
                 "delivered {} times without an outcome: its consumers keep dying",
@@ -80,6 +81,7 @@ impl<E: Executor> ConsumerState<E> {
             entry_id: entry.id.clone(),
             job_key: job.key,
             redelivered: entry.deliveries > 1,
+            retry,
             starts: self.starts.clone(),
             isolation: Arc::clone(&self.isolation),
             holdings: Arc::clone(&self.holdings),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use pool_core::{BoxError, Cancelled, JobContext, JobProcessor, async_trait};
 use uuid::Uuid;
 
+use crate::RetryPolicy;
 use crate::consume::hold::holdings::Holdings;
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::{Counted, Starts};
@@ -18,6 +19,8 @@ pub(crate) struct Start {
     pub(crate) job_key: Uuid,
     /// Delivered before: it may be a suspect (see `crash_isolation`).
     pub(crate) redelivered: bool,
+    /// Its kind's retry policy: how many runs it may have.
+    pub(crate) retry: RetryPolicy,
     pub(crate) starts: Starts,
     pub(crate) isolation: Arc<CrashIsolation>,
     /// Where what the count found is noted, for the settlement.
@@ -43,6 +46,11 @@ impl LocalJob {
     /// The producer's key for its job.
     pub(crate) fn job_key(&self) -> Uuid {
         self.start.job_key
+    }
+
+    /// Its kind's retry policy.
+    pub(crate) fn retry(&self) -> RetryPolicy {
+        self.start.retry
     }
 }
 
@@ -89,7 +97,11 @@ impl JobProcessor for LocalJob {
             return Err(Cancelled.into());
         };
         let _permit = permit?;
-        let counted = start.starts.count(&start.entry_id, start.job_key).await?;
+        let max_attempts = start.retry.max_attempts();
+        let counted = start
+            .starts
+            .count(&start.entry_id, start.job_key, max_attempts)
+            .await?;
         start.holdings.started(ctx.job_id(), counted);
         match counted {
             Counted::Attempt(attempt) => run.call(ctx.clone(), attempt).await,

@@ -9,21 +9,23 @@ use crate::store::queue::GROUP;
 use crate::store::scripts;
 
 impl<E: Executor> ConsumerState<E> {
-    /// One round trip: the count of each start (entry id, job key) in `starts`, in its
-    /// order. A permission refused stops the consumer.
+    /// One round trip: the count of each start (entry id, job key, attempts allowed) in
+    /// `starts`, in its order. A permission refused stops the consumer.
     pub(crate) async fn count_starts(
         &self,
-        starts: Vec<(String, Uuid)>,
+        starts: Vec<(String, Uuid, u32)>,
     ) -> Result<Vec<i64>, String> {
         let mut invocation = scripts::START.prepare_invoke();
         invocation
             .key(self.queue.runs_key())
             .key(self.queue.jobs_key())
             .arg(GROUP)
-            .arg(&self.name)
-            .arg(self.config.retry.max_attempts);
-        for (entry_id, job_key) in &starts {
-            invocation.arg(entry_id).arg(job_key.to_string());
+            .arg(&self.name);
+        for (entry_id, job_key, max_attempts) in &starts {
+            invocation
+                .arg(entry_id)
+                .arg(job_key.to_string())
+                .arg(max_attempts);
         }
         match invocation
             .invoke_async::<Vec<i64>>(&mut self.commands.clone())

@@ -22,6 +22,7 @@ const STOPPED: &str = "the consumer stopped counting starts";
 struct Request {
     entry_id: String,
     job_key: Uuid,
+    max_attempts: u32,
     reply: Sender<Result<i64, String>>,
 }
 
@@ -49,12 +50,19 @@ impl Starts {
         Self { requests, waiting }
     }
 
-    /// Counts a start of job `job_key`, held as entry `entry_id`.
-    pub(crate) async fn count(&self, entry_id: &str, job_key: Uuid) -> Result<Counted, BoxError> {
+    /// Counts a start of job `job_key`, held as entry `entry_id`, which may run
+    /// `max_attempts` times in all.
+    pub(crate) async fn count(
+        &self,
+        entry_id: &str,
+        job_key: Uuid,
+        max_attempts: u32,
+    ) -> Result<Counted, BoxError> {
         let (reply, counted) = async_channel::bounded(1);
         let request = Request {
             entry_id: entry_id.to_owned(),
             job_key,
+            max_attempts,
             reply,
         };
         self.requests.send(request).await.map_err(|_| STOPPED)?;
@@ -74,10 +82,11 @@ impl Starts {
     /// However it ends, returned or dropped with the consumer's `run`, the starts waiting
     /// then and any asked for later fail at once rather than wait for ever.
     ///
-    /// `count` is one round trip: the count of each start (entry id, job key) in its order.
+    /// `count` is one round trip: the count of each start (entry id, job key, attempts
+    /// allowed) in its order.
     pub(crate) async fn count_until<F, Fut>(&self, count: F, stop: &CancellationToken)
     where
-        F: Fn(Vec<(String, Uuid)>) -> Fut,
+        F: Fn(Vec<(String, Uuid, u32)>) -> Fut,
         Fut: Future<Output = Result<Vec<i64>, String>>,
     {
         let _closing = CloseOnDrop(&self.waiting);
@@ -105,7 +114,13 @@ impl Starts {
             }
             let starts = batch
                 .iter()
-                .map(|request| (request.entry_id.clone(), request.job_key))
+                .map(|request| {
+                    (
+                        request.entry_id.clone(),
+                        request.job_key,
+                        request.max_attempts,
+                    )
+                })
                 .collect();
             let counted = count(starts).await;
             for (index, request) in batch.into_iter().enumerate() {

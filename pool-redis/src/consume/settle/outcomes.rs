@@ -81,7 +81,7 @@ impl<E: Executor> ConsumerState<E> {
     /// What a failed local job's entry becomes, from what counting its start found and how
     /// the job ended.
     fn settlement(&self, held: &Held, error: &JobError) -> Settlement {
-        let max_attempts = self.config.retry.max_attempts;
+        let max_attempts = held.retry.max_attempts();
         match (held.start, error.kind()) {
             (Some(Counted::NotHeld), _) => Settlement::Lost,
             // Its earlier runs each ended with their process.

@@ -11,7 +11,7 @@ use crate::consume::hold::holdings::Held;
 use crate::consume::state::ConsumerState;
 use crate::consume::stats::Counters;
 use crate::consume::with_retries::millis;
-use crate::store::group::{RELEASED_TO, RETRYING_AT};
+use crate::store::group::RELEASED_TO;
 use crate::store::queue::GROUP;
 use crate::store::scripts;
 
@@ -184,13 +184,11 @@ impl<E: Executor> ConsumerState<E> {
         }
     }
 
-    /// Leaves a failed entry pending until its back-off has passed; any consumer then
-    /// reclaims it (the reclaim counts its next delivery).
+    /// Moves a failed entry to the delayed set, due once its back-off has passed (drawn once,
+    /// here, whatever tries the call takes); any consumer then moves it back to the stream.
     pub(crate) async fn retry(&self, held: &Held, error: &str) {
         let attempt = held.attempt();
-        let visibility = self.config.visibility;
-        let backoff = self.config.retry.backoff(attempt.max(1), visibility);
-        let idle = millis(visibility.saturating_sub(backoff));
+        let backoff = held.retry.backoff(attempt.max(1));
         let found = self
             .settle_entry(
                 Caller::Settler,
@@ -201,14 +199,15 @@ impl<E: Executor> ConsumerState<E> {
                         .key(self.queue.jobs_key())
                         .key(self.queue.errors_key())
                         .key(self.queue.runs_key())
-                        .key(self.queue.parked_key())
+                        .key(self.queue.delayed_key())
+                        .key(self.queue.delayed_jobs_key())
+                        .key(self.queue.totals_key())
                         .arg(GROUP)
                         .arg(&self.name)
                         .arg(&held.entry_id)
-                        .arg(idle)
+                        .arg(millis(backoff))
                         .arg(held.job_key.to_string())
-                        .arg(error)
-                        .arg(RETRYING_AT);
+                        .arg(error);
                 },
                 &self.counters.retried,
             )

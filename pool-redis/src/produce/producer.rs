@@ -46,9 +46,9 @@ use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
 /// fails, and the next one goes out on a new connection.
 #[derive(Clone)]
 pub struct Producer {
-    queue: Queue,
+    pub(crate) queue: Queue,
     client: Client,
-    connection: ConnectionManager,
+    pub(crate) connection: ConnectionManager,
 }
 
 impl std::fmt::Debug for Producer {

@@ -1,0 +1,4 @@
+//! Putting jobs on a queue, now or for later, and waiting for their outcomes.
+
+pub(crate) mod later;
+pub(crate) mod producer;
