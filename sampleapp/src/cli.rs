@@ -198,6 +198,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|error| format!("{text:?} is not a duration: {error}"))
 }
 
+pub(crate) fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
+    humantime::parse_rfc3339_weak(text)
+        .map_err(|error| format!("{text:?} is not a time like 2026-12-24T18:00:00Z: {error}"))
+}
+
 pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     let timeout = parse_duration(text)?;
     if timeout.is_zero() {

@@ -187,3 +187,64 @@ fn an_unreachable_redis_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn delayed_jobs_wait_and_show_in_the_status_then_run() {
+    let Some(server) = DocServer::start() else {
+        eprintln!("SKIPPED: redis-server is not installed");
+        return;
+    };
+    let url = server.url();
+    let published = sampleapp(
+        &url,
+        &["publish", "--json", "--count", "50", "--delay", "1s"],
+    )
+    .output()
+    .unwrap();
+    assert!(published.status.success(), "{published:?}");
+    let published = json_of(&published.stdout);
+    assert_eq!(published["due"], "1 s after publishing", "{published}");
+    let waiting = status(&url);
+    assert_eq!(
+        (number(&waiting, "delayed"), number(&waiting, "length")),
+        (50, 0),
+        "{waiting}"
+    );
+    assert!(waiting["next_due"].is_object(), "{waiting}");
+    let text = sampleapp(&url, &["status", "--window", "0s"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("delayed: 50 (0 of them retries)"), "{text}");
+
+    let mut consumer = worker(&url, "smol");
+    let started = Instant::now();
+    loop {
+        let now = status(&url);
+        if number(&now, "acknowledged_total") == 50 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the delayed jobs did not run: {now}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    kill(
+        Pid::from_raw(i32::try_from(consumer.id()).unwrap()),
+        Signal::SIGINT,
+    )
+    .unwrap();
+    assert!(consumer.wait().unwrap().success());
+}
+
+#[test]
+fn publish_refuses_a_delay_and_a_time_together_and_a_bad_time() {
+    for args in [
+        &["publish", "--delay", "1s", "--at", "2030-01-01T00:00:00Z"][..],
+        &["publish", "--at", "tomorrow"][..],
+    ] {
+        let output = sampleapp("redis://127.0.0.1:1", args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+    }
+}

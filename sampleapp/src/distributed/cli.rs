@@ -1,6 +1,6 @@
 //! The distributed subcommands' flags.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand};
 
@@ -60,6 +60,15 @@ pub struct PublishArgs {
     /// The share of jobs that fail every attempt (they end as dead letters), from 0 to 1.
     #[arg(long, default_value_t = 0.0, value_parser = crate::cli::parse_rate, allow_hyphen_values = true)]
     pub fail_rate: f64,
+
+    /// Each job runs this long after it is published, e.g. 10s: it waits in the queue's
+    /// delayed set until then.
+    #[arg(long, value_parser = crate::cli::parse_duration, allow_hyphen_values = true, conflicts_with = "at")]
+    pub delay: Option<Duration>,
+
+    /// Every job runs at this time (RFC 3339, UTC), e.g. 2026-12-24T18:00:00Z.
+    #[arg(long, value_parser = crate::cli::parse_time)]
+    pub at: Option<SystemTime>,
 }
 
 /// `work`'s flags.

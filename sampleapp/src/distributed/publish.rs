@@ -24,6 +24,8 @@ pub struct Published {
     pub seconds: f64,
     /// Jobs enqueued per second.
     pub jobs_per_second: f64,
+    /// When the jobs run: `now`, `N s after publishing`, or a time (RFC 3339).
+    pub due: String,
 }
 
 /// Publishes as `args` says.
@@ -37,8 +39,12 @@ pub fn run(args: &PublishArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Er
         .build()?;
     let published = runtime.block_on(publish(args, stop))?;
     let text = format!(
-        "published {} jobs to {} in {:.2} s ({:.0} jobs/s)",
-        published.published, published.queue, published.seconds, published.jobs_per_second
+        "published {} jobs to {} in {:.2} s ({:.0} jobs/s), due {}",
+        published.published,
+        published.queue,
+        published.seconds,
+        published.jobs_per_second,
+        published.due
     );
     super::print(args.queue.json, &published, &text);
     Ok(())
@@ -78,11 +84,21 @@ async fn publish(args: &PublishArgs, stop: &Stop) -> Result<Published, pool_redi
                 fail: rng.f64() < args.fail_rate,
             })
             .collect();
-        producer.enqueue_many(&batch).await?;
+        match (args.delay, args.at) {
+            (Some(delay), _) => producer.enqueue_many_in(&batch, delay).await?,
+            (None, Some(when)) => producer.enqueue_many_at(&batch, when).await?,
+            (None, None) => producer.enqueue_many(&batch).await?,
+        };
         published += batch.len() as u64;
     }
     let seconds = started.elapsed().as_secs_f64();
+    let due = match (args.delay, args.at) {
+        (Some(delay), _) => format!("{} s after publishing", delay.as_secs_f64()),
+        (None, Some(when)) => humantime::format_rfc3339_seconds(when).to_string(),
+        (None, None) => "now".to_owned(),
+    };
     Ok(Published {
+        due,
         queue: args.queue.queue.clone(),
         published,
         seconds,
