@@ -11,13 +11,16 @@
 //! medians and medians of per-round ratios.
 //!
 //! `memory` instead has one consumer drain streams of growing length and samples its
-//! resident memory.
+//! resident memory; `lateness` measures how late delayed jobs start after they are due.
+//! `--systems pool-redis,pool-redis-delayed` puts delayed jobs (a delay of zero, through the
+//! delayed set) beside immediate ones in the throughput tables.
 //!
 //! ```text
 //! cargo run --release -p benches --bin distributed -- [--jobs 20000] [--rounds 3]
 //!     [--consumers 1,2,4] [--batches 1,10,100] [--job-ms 0,1] [--workers 32]
 //!     [--systems pool-redis,apalis-redis]
 //! cargo run --release -p benches --bin distributed -- memory [--lengths 10000,100000,1000000]
+//! cargo run --release -p benches --bin distributed -- lateness [--jobs 2000] [--consumers 1,2,4]
 //! ```
 //!
 //! Needs `redis-server` on the PATH (`apt-get install -y redis-server`).
@@ -26,6 +29,7 @@
 mod apalis_peer;
 mod broker;
 mod child;
+mod lateness;
 mod measure;
 mod memory;
 mod options;
@@ -52,6 +56,8 @@ struct Cli {
 enum Mode {
     /// One consumer drains streams of growing length; its resident memory is sampled.
     Memory(Options),
+    /// How late delayed jobs start after they are due, with 1, 2 or 4 idle consumers.
+    Lateness(Options),
 }
 
 fn main() {
@@ -63,6 +69,7 @@ fn main() {
     let cli = <Cli as clap::Parser>::parse();
     match cli.mode {
         Some(Mode::Memory(options)) => memory::run(&options),
+        Some(Mode::Lateness(options)) => lateness::run(&options),
         None => throughput(&cli.options),
     }
 }

@@ -1,17 +1,42 @@
 //! pool-redis, as its docs show it: a `Producer` enqueueing pipelined batches, and a
 //! `Consumer` per process running its jobs on a local pool.
 
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use pool_core::BoxError;
 use pool_redis::{Consumer, Producer, Queue, Registry, RemoteContext, RemoteJob};
 use pool_tokio::TokioExecutor;
+use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::system::{ConsumerSpec, PRODUCER_BATCH, announce_ready};
 
-/// The job: sleeps `work_ms` on tokio's timer (none at all for 0).
+/// The job: sleeps `work_ms` on tokio's timer (none at all for 0). A delayed one knows when
+/// it was due, and records how late it started (see `lateness`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct BenchJob {
-    work_ms: u64,
+pub(crate) struct BenchJob {
+    pub(crate) work_ms: u64,
+    /// When it is due, in Unix ms by this host's clock (0: not measured).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) due_ms: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
+/// Where jobs record how late they started, in ms, per queue.
+pub(crate) fn lateness_key(queue: &str) -> String {
+    format!("{{{queue}}}:lateness")
+}
+
+/// Now, in Unix ms.
+pub(crate) fn now_ms() -> u64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl RemoteJob for BenchJob {
@@ -19,6 +44,16 @@ impl RemoteJob for BenchJob {
     type Output = ();
 
     async fn run(self, _ctx: RemoteContext) -> Result<(), BoxError> {
+        if self.due_ms > 0 {
+            let late = now_ms().saturating_sub(self.due_ms);
+            let recorder = RECORDER.get().ok_or("no recorder")?;
+            let queue = &recorder.1;
+            let _: () = redis::cmd("RPUSH")
+                .arg(lateness_key(queue))
+                .arg(late)
+                .query_async(&mut recorder.0.clone())
+                .await?;
+        }
         if self.work_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(self.work_ms)).await;
         }
@@ -42,27 +77,44 @@ pub(crate) async fn consume(spec: &ConsumerSpec) {
     .connect()
     .await
     .expect("the consumer connects");
+    let client = redis::Client::open(spec.url.as_str()).expect("a Redis URL");
+    let recorder = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("a connection for the jobs' records");
+    let _ = RECORDER.set((recorder, spec.queue.clone()));
     announce_ready();
     let _ = consumer.run().await;
 }
 
-/// Enqueues `jobs` jobs of `work_ms`, in pipelined batches.
-pub(crate) async fn produce(url: &str, queue: &str, jobs: usize, work_ms: u64) {
+/// Enqueues `jobs` jobs of `work_ms`, in pipelined batches; each after `delay`, if given.
+pub(crate) async fn produce(
+    url: &str,
+    queue: &str,
+    jobs: usize,
+    work_ms: u64,
+    delay: Option<Duration>,
+) {
     let producer = Producer::connect(url, Queue::new(queue))
         .await
         .expect("the producer connects");
     announce_ready();
-    let batch = vec![BenchJob { work_ms }; PRODUCER_BATCH];
+    let batch = vec![BenchJob { work_ms, due_ms: 0 }; PRODUCER_BATCH];
     let mut sent = 0;
     while sent < jobs {
         let count = PRODUCER_BATCH.min(jobs - sent);
-        producer
-            .enqueue_many(&batch[..count])
-            .await
-            .expect("Redis takes the jobs");
+        let jobs = &batch[..count];
+        match delay {
+            Some(delay) => producer.enqueue_many_in(jobs, delay).await,
+            None => producer.enqueue_many(jobs).await,
+        }
+        .expect("Redis takes the jobs");
         sent += count;
     }
 }
+
+/// The consumer process's connection for the jobs' records, and its queue.
+static RECORDER: OnceLock<(MultiplexedConnection, String)> = OnceLock::new();
 
 /// Jobs acknowledged so far: the queue's own total, kept by its acknowledgement script
 /// (`queue_stats` reads the same field, with more round trips than a poll should cost).

@@ -2,6 +2,7 @@
 //! treats them alike.
 
 use std::io::Write;
+use std::time::Duration;
 
 use crate::{apalis_peer, ours};
 
@@ -13,16 +14,20 @@ pub(crate) const PRODUCER_BATCH: usize = 100;
 pub(crate) enum System {
     /// This workspace's `pool-redis`.
     Ours,
+    /// `pool-redis`, every job enqueued with a delay of zero: through the delayed set, moved
+    /// into the stream by the consumers. The cost of a delayed job against an immediate one.
+    OursDelayed,
     /// apalis 1.0 with apalis-redis 1.0.
     Apalis,
 }
 
 impl System {
-    pub(crate) const ALL: [Self; 2] = [Self::Ours, Self::Apalis];
+    pub(crate) const ALL: [Self; 3] = [Self::Ours, Self::OursDelayed, Self::Apalis];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Ours => "pool-redis",
+            Self::OursDelayed => "pool-redis-delayed",
             Self::Apalis => "apalis-redis",
         }
     }
@@ -34,7 +39,7 @@ impl System {
     /// Consumes until the process is killed.
     pub(crate) async fn consume(self, spec: &ConsumerSpec) {
         match self {
-            Self::Ours => ours::consume(spec).await,
+            Self::Ours | Self::OursDelayed => ours::consume(spec).await,
             Self::Apalis => apalis_peer::consume(spec).await,
         }
     }
@@ -42,7 +47,10 @@ impl System {
     /// Enqueues `jobs` jobs that work `work_ms` each.
     pub(crate) async fn produce(self, url: &str, queue: &str, jobs: usize, work_ms: u64) {
         match self {
-            Self::Ours => ours::produce(url, queue, jobs, work_ms).await,
+            Self::Ours => ours::produce(url, queue, jobs, work_ms, None).await,
+            Self::OursDelayed => {
+                ours::produce(url, queue, jobs, work_ms, Some(Duration::ZERO)).await;
+            }
             Self::Apalis => apalis_peer::produce(url, queue, jobs, work_ms).await,
         }
     }
@@ -50,7 +58,7 @@ impl System {
     /// Jobs finished and recorded as such in Redis.
     pub(crate) fn completed(self, connection: &mut redis::Connection, queue: &str) -> u64 {
         match self {
-            Self::Ours => ours::completed(connection, queue),
+            Self::Ours | Self::OursDelayed => ours::completed(connection, queue),
             Self::Apalis => apalis_peer::completed(connection, queue),
         }
     }
@@ -58,7 +66,7 @@ impl System {
     /// The command `completed` sends.
     pub(crate) fn poll_command(self) -> &'static str {
         match self {
-            Self::Ours => ours::POLL_COMMAND,
+            Self::Ours | Self::OursDelayed => ours::POLL_COMMAND,
             Self::Apalis => apalis_peer::POLL_COMMAND,
         }
     }
