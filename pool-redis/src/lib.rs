@@ -101,5 +101,6 @@ pub use job::retry_policy::{Jitter, RetryPolicy};
 /// crate that depends on pool-redis and a backend needs nothing else).
 pub use pool_core::BoxError;
 pub use produce::producer::Producer;
+pub use produce::unique::{Enqueued, Uniqueness};
 pub use redact::Redacted;
 pub use store::queue::Queue;

@@ -2,3 +2,4 @@
 
 pub(crate) mod later;
 pub(crate) mod producer;
+pub(crate) mod unique;

@@ -25,6 +25,8 @@ pub(crate) async fn permissions(
         (queue.parked_key(), "hash"),
         (queue.delayed_key(), "zset"),
         (queue.delayed_jobs_key(), "hash"),
+        (queue.unique_of_key(), "hash"),
+        (queue.unique_key("\0probe"), "string"),
         (queue.result_key(&uuid::Uuid::nil()), "list"),
     ];
     let mut denied = Vec::new();

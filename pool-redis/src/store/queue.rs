@@ -60,6 +60,17 @@ impl Queue {
         format!("{{{}}}:delayed:jobs", self.name)
     }
 
+    /// The lock a unique job's key takes: it holds the job key of the job that took it.
+    pub fn unique_key(&self, unique: &str) -> String {
+        format!("{{{}}}:unique:{unique}", self.name)
+    }
+
+    /// The lock each unique job holds until it finishes, by job key (jobs whose lock lasts a
+    /// time are not in it: their lock expires by itself).
+    pub(crate) fn unique_of_key(&self) -> String {
+        format!("{{{}}}:unique_of", self.name)
+    }
+
     /// The last error of each job that failed and waits to be retried, by job key.
     pub(crate) fn errors_key(&self) -> String {
         format!("{{{}}}:errors", self.name)

@@ -82,11 +82,12 @@ return {lost, deleted}
 
 /// Acknowledges the finished entries this consumer still holds and deletes them (a stream is
 /// never trimmed by length: only finished entries leave it), keeps each one's outcome if
-/// asked to, and adds them to the queue's total. KEYS: memo, jobs, errors, runs, totals.
-/// ARGV: memo slot, call, memo ttl, group, consumer, outcome key prefix, outcome ttl ms (0:
+/// asked to, releases their unique locks, and adds them to the queue's total. KEYS: memo,
+/// jobs, errors, runs, totals, unique locks by job key. ARGV: memo slot, call, memo ttl, group, consumer, outcome key prefix, outcome ttl ms (0:
 /// keep none), then triples of id, job key, outcome. Returns how many it acknowledged.
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
-    settling(
+    settling(&format!(
+        "{RELEASE_UNIQUE}{}",
         r"
 local function settle()
   local acked = 0
@@ -97,6 +98,7 @@ local function settle()
       redis.call('XDEL', KEYS[2], ARGV[i])
       redis.call('HDEL', KEYS[3], ARGV[i + 1], ARGV[i + 1] .. ':run')
       redis.call('HDEL', KEYS[4], ARGV[i + 1])
+      release_unique(KEYS[6], ARGV[i + 1])
       if keep_ms > 0 then
         local outcome = ARGV[6] .. ARGV[i + 1]
         redis.call('DEL', outcome)
@@ -108,9 +110,22 @@ local function settle()
   if acked > 0 then redis.call('HINCRBY', KEYS[5], 'acknowledged', acked) end
   return acked
 end
-",
-    )
+"
+    ))
 });
+
+/// Releases the lock a unique job took until it finished, if it still holds it (a lock
+/// that lasts a time is not listed, and expires by itself). `unique_of` is the hash of
+/// locks by job key.
+const RELEASE_UNIQUE: &str = r"
+local function release_unique(unique_of, job_key)
+  local lock = redis.call('HGET', unique_of, job_key)
+  if lock then
+    if redis.call('GET', lock) == job_key then redis.call('DEL', lock) end
+    redis.call('HDEL', unique_of, job_key)
+  end
+end
+";
 
 /// Now, in Unix milliseconds, by Redis's clock: every consumer and producer compares due
 /// times against the one clock, whatever their own say.
@@ -126,12 +141,12 @@ end
 /// counted among the queue's retrying jobs; and keeps its error (and which run it was) for
 /// the dead letter. So the back-off is not bounded by the visibility timeout, and the
 /// consumer holds only what it runs. KEYS: memo, jobs, errors, runs, delayed, delayed jobs,
-/// totals. ARGV: memo slot, call, memo ttl, group, consumer, id, back-off ms, job key,
+/// totals, unique locks by job key (released if the entry was deleted). ARGV: memo slot, call, memo ttl, group, consumer, id, back-off ms, job key,
 /// error. Returns 1, 0 if not held, or 2 if the entry was deleted from the stream while
 /// pending.
 pub(crate) static RETRY: LazyLock<Script> = LazyLock::new(|| {
     settling(&format!(
-        "{NOW_MS}{}",
+        "{NOW_MS}{RELEASE_UNIQUE}{}",
         r"
 local function settle()
   if not deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5]) then return 0 end
@@ -140,6 +155,7 @@ local function settle()
   if #found == 0 then
     redis.call('HDEL', KEYS[3], ARGV[8], ARGV[8] .. ':run')
     redis.call('HDEL', KEYS[4], ARGV[8])
+    release_unique(KEYS[8], ARGV[8])
     return 2
   end
   redis.call('HSET', KEYS[6], ARGV[8], cmsgpack.pack({1, found[1][2]}))
@@ -172,6 +188,29 @@ end
 return due
 "
     ))
+});
+
+/// Enqueues a unique job unless its unique key is taken: takes the lock (holding the job
+/// key, for a time or until the job finishes) and adds the entry, in one step, so that of
+/// producers racing for one key exactly one enqueues. Refused when Redis is out of memory
+/// (no `allow-oom`). KEYS: jobs, unique locks by job key, the lock. ARGV: lock ms (0: until
+/// the job finishes), kind, job key, payload. Returns 1 and the job key, or 0 and the key
+/// of the job that holds the lock.
+pub(crate) static ENQUEUE_UNIQUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"#!lua
+local holder = redis.call('GET', KEYS[3])
+if holder then return {0, holder} end
+if tonumber(ARGV[1]) > 0 then
+  redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[1])
+else
+  redis.call('SET', KEYS[3], ARGV[3])
+  redis.call('HSET', KEYS[2], ARGV[3], KEYS[3])
+end
+redis.call('XADD', KEYS[1], '*', 'kind', ARGV[2], 'key', ARGV[3], 'payload', ARGV[4])
+return {1, ARGV[3]}
+",
+    )
 });
 
 /// Moves up to a count of the jobs due by now from the delayed set into the stream, each as
@@ -232,8 +271,8 @@ end
 
 /// Moves a held entry to the dead letters: the dead letter's first fields are `attempts`
 /// and `error`, then the entry's own fields as they are in the stream, byte for byte. Then
-/// acknowledges and deletes it, and counts it in the queue's total. KEYS: memo, jobs, dead,
-/// errors, runs, totals. ARGV: memo slot, call, memo ttl, group, consumer, id, job key,
+/// acknowledges and deletes it, releases its unique lock, and counts it in the queue's
+/// total. KEYS: memo, jobs, dead, errors, runs, totals, unique locks by job key. ARGV: memo slot, call, memo ttl, group, consumer, id, job key,
 /// what the text is, the text, outcome key prefix, outcome ttl ms (0: keep none; the outcome
 /// kept is `RemoteOutcome::DeadLettered`'s JSON). The text is the error (`error`), or a
 /// preface to the error the job's last failed run kept (`preface`), or why an entry that
@@ -241,7 +280,8 @@ end
 /// or 2 if the entry was deleted from the stream while pending (it is acknowledged, and
 /// nothing is dead-lettered).
 pub(crate) static DEAD_LETTER: LazyLock<Script> = LazyLock::new(|| {
-    settling(
+    settling(&format!(
+        "{RELEASE_UNIQUE}{}",
         r"
 local function settle()
   if not deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5]) then return 0 end
@@ -251,6 +291,7 @@ local function settle()
     if has_job then
       redis.call('HDEL', KEYS[4], job_key, job_key .. ':run')
       redis.call('HDEL', KEYS[5], job_key)
+      release_unique(KEYS[7], job_key)
     end
   end
   local found = redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6])
@@ -282,8 +323,8 @@ local function settle()
   end
   return 1
 end
-",
-    )
+"
+    ))
 });
 
 /// Whether a held job is suspected of crashing its process: its last run started and never
@@ -466,7 +507,8 @@ return {length, dead, tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), pe
 /// Tries, changing nothing, every command a consumer sends on one of its keys, so that a
 /// Redis user without a permission is refused at connect rather than stalling later (Redis
 /// refuses a script whose declared key the user may not touch at all, before it runs).
-/// KEYS: the key. ARGV: its role (jobs, dead, hash, memo, list, zset), group, consumer. Returns
+/// KEYS: the key. ARGV: its role (jobs, dead, hash, memo, list, zset, string), group,
+/// consumer. Returns
 /// what was refused (empty if nothing).
 pub(crate) static PROBE: LazyLock<Script> = LazyLock::new(|| {
     script(
@@ -499,6 +541,9 @@ elseif role == 'dead' then
   try('XADD', key, '0-0', 'probe', '1')
   try('XRANGE', key, '-', '+', 'COUNT', 1)
   try('XLEN', key)
+elseif role == 'string' then
+  try('GET', key)
+  try('DEL', key)
 elseif role == 'zset' then
   try('ZADD', key, 'XX', 0, '\0probe')
   try('ZRANGE', key, '-inf', 0, 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
