@@ -100,6 +100,7 @@ pub use job::retry_policy::{Jitter, RetryPolicy};
 /// The error a job may fail with: any error, boxed (pool-core's, re-exported so that a
 /// crate that depends on pool-redis and a backend needs nothing else).
 pub use pool_core::BoxError;
+pub use produce::cancel::{CANCEL_REMEMBERED, CANCELLED_OUTCOME_KEPT, Cancel};
 pub use produce::producer::Producer;
 pub use produce::unique::{Enqueued, Uniqueness};
 pub use redact::Redacted;

@@ -35,6 +35,9 @@ pub struct ConsumerStats {
     pub dead_lettered: u64,
     /// Entries given back to the group unstarted, without charging an attempt (a shutdown).
     pub released: u64,
+    /// Jobs cancelled by their key ([`Producer::cancel`](crate::Producer::cancel)) that this
+    /// consumer settled: not started, or stopped by the cancel.
+    pub cancelled: u64,
     /// Lease renewals: one per held entry per renewal round.
     pub lease_renewals: u64,
     /// Held entries found taken by another consumer (this one's lease had lapsed, in a pause
@@ -59,6 +62,7 @@ pub(crate) struct Counters {
     pub(crate) retried: AtomicU64,
     pub(crate) dead_lettered: AtomicU64,
     pub(crate) released: AtomicU64,
+    pub(crate) cancelled: AtomicU64,
     pub(crate) lease_renewals: AtomicU64,
     pub(crate) leases_lost: AtomicU64,
     pub(crate) deleted_while_pending: AtomicU64,
@@ -82,6 +86,7 @@ impl Counters {
             retried: at(&self.retried),
             dead_lettered: at(&self.dead_lettered),
             released: at(&self.released),
+            cancelled: at(&self.cancelled),
             lease_renewals: at(&self.lease_renewals),
             leases_lost: at(&self.leases_lost),
             deleted_while_pending: at(&self.deleted_while_pending),

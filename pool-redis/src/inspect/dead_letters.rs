@@ -91,6 +91,7 @@ impl DeadLetters {
         invocation
             .key(self.queue.dead_key())
             .key(self.queue.jobs_key())
+            .key(self.queue.cancels_key())
             .arg(id)
             .arg(self.queue.result_prefix());
         let requeued: Option<String> = invocation

@@ -42,6 +42,7 @@ type Snapshot = (
     u64,
     u64,
     i64,
+    u64,
 );
 
 /// The queue's state, in one script call.
@@ -67,6 +68,7 @@ pub(crate) async fn snapshot(
         delayed,
         delayed_retries,
         next_due,
+        cancelled,
     ): Snapshot = invocation.invoke_async(connection).await?;
     // The placeholders that hold parked entries are no consumers: counted apart.
     let parked = |name: &str| {
@@ -105,6 +107,7 @@ pub(crate) async fn snapshot(
             .map(|ms| UNIX_EPOCH + Duration::from_millis(ms)),
         acknowledged_total: acknowledged,
         dead_lettered_total: dead_lettered,
+        cancelled_total: cancelled,
     })
 }
 
@@ -144,6 +147,9 @@ pub struct QueueStats {
     pub acknowledged_total: u64,
     /// Jobs dead-lettered since the queue was created (re-queued ones included).
     pub dead_lettered_total: u64,
+    /// Jobs cancelled by their key since the queue was created: removed while they waited
+    /// for their time, or settled as cancelled by a consumer.
+    pub cancelled_total: u64,
 }
 
 /// One consumer of a queue's group.

@@ -13,6 +13,9 @@ pub enum RemoteOutcome {
         /// Its last error, or why it could not run.
         error: String,
     },
+    /// It was cancelled ([`Producer::cancel`](crate::Producer::cancel)) before it ran, or
+    /// stopped when its cancellation reached it.
+    Cancelled,
 }
 
 /// `RemoteOutcome::Completed`'s JSON for a job's output, written straight from the output

@@ -4,15 +4,14 @@ use std::collections::HashMap;
 use std::fmt;
 use std::pin::Pin;
 
-use pool_core::{BoxError, JobContext};
-use uuid::Uuid;
+use pool_core::BoxError;
 
 use crate::job::outcome::completed_json;
 use crate::{RemoteContext, RemoteJob};
 
-type Run = Box<dyn FnOnce(JobContext, u32) -> Pin<Box<dyn Future<Output = Ran> + Send>> + Send>;
+type Run = Box<dyn FnOnce(RemoteContext) -> Pin<Box<dyn Future<Output = Ran> + Send>> + Send>;
 type Ran = Result<Completed, BoxError>;
-type Decode = Box<dyn Fn(&str, Uuid, KeepOutcome) -> Result<Run, String> + Send + Sync>;
+type Decode = Box<dyn Fn(&str, KeepOutcome) -> Result<Run, String> + Send + Sync>;
 
 /// Whether a job's output is kept for the producer (as JSON) or dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,15 +52,10 @@ impl Registry {
     /// Adds `J`, known by its `KIND` (a later registration of the same kind replaces it).
     #[must_use]
     pub fn register<J: RemoteJob>(mut self) -> Self {
-        let decode: Decode = Box::new(|payload, key, keep| {
+        let decode: Decode = Box::new(|payload, keep| {
             let job: J = serde_json::from_str(payload).map_err(|error| error.to_string())?;
-            let run: Run = Box::new(move |local, attempt| {
+            let run: Run = Box::new(move |ctx| {
                 Box::pin(async move {
-                    let ctx = RemoteContext {
-                        key,
-                        attempt,
-                        local,
-                    };
                     let output = job.run(ctx).await?;
                     let kept = match keep {
                         KeepOutcome::Yes => Some(completed_json(&output)?),
@@ -86,14 +80,13 @@ impl Registry {
         &self,
         kind: &str,
         payload: &str,
-        key: Uuid,
         keep: KeepOutcome,
     ) -> Result<RemoteRun, Undecodable> {
         let (&kind, decode) = self
             .decoders
             .get_key_value(kind)
             .ok_or_else(|| Undecodable::UnknownKind(kind.to_owned()))?;
-        let run = decode(payload, key, keep).map_err(Undecodable::BadPayload)?;
+        let run = decode(payload, keep).map_err(Undecodable::BadPayload)?;
         Ok(RemoteRun { kind, run })
     }
 }
@@ -135,9 +128,9 @@ impl RemoteRun {
         self.kind
     }
 
-    /// Runs the job as attempt `attempt`.
-    pub(crate) async fn call(self, local: JobContext, attempt: u32) -> Ran {
-        (self.run)(local, attempt).await
+    /// Runs the job, in `ctx`.
+    pub(crate) async fn call(self, ctx: RemoteContext) -> Ran {
+        (self.run)(ctx).await
     }
 }
 

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use pool_core::{BoxError, JobContext};
+use pool_core::{BoxError, CancellationToken, JobContext};
 
 /// A job that travels through Redis: its payload is JSON, its `KIND` names its type on the
 /// wire (keep it stable across deploys: producers and consumers of different versions meet
@@ -52,6 +52,8 @@ pub struct RemoteContext {
     pub(crate) key: Uuid,
     pub(crate) attempt: u32,
     pub(crate) local: JobContext,
+    /// Fired when the job is cancelled by its key.
+    pub(crate) cancel: CancellationToken,
 }
 
 impl RemoteContext {
@@ -71,8 +73,16 @@ impl RemoteContext {
         &self.local
     }
 
-    /// Whether the consumer is stopping now: a long job may stop and be retried elsewhere.
+    /// Whether the job should stop now: it was cancelled by its key
+    /// ([`Producer::cancel`](crate::Producer::cancel)), or the consumer is stopping (then it
+    /// is retried elsewhere, its attempt counted). Stopping is the job's choice: return
+    /// [`Cancelled`](pool_core::Cancelled) to end as cancelled, or finish first.
     pub fn is_cancelled(&self) -> bool {
-        self.local.is_cancelled()
+        self.cancel.is_cancelled() || self.local.is_cancelled()
+    }
+
+    /// Completes when [`is_cancelled`](Self::is_cancelled) becomes true.
+    pub async fn cancelled(&self) {
+        futures_lite::future::or(self.cancel.cancelled(), self.local.cancelled()).await;
     }
 }

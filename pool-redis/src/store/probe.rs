@@ -26,6 +26,7 @@ pub(crate) async fn permissions(
         (queue.delayed_key(), "zset"),
         (queue.delayed_jobs_key(), "hash"),
         (queue.unique_of_key(), "hash"),
+        (queue.cancels_key(), "zset"),
         (queue.unique_key("\0probe"), "string"),
         (queue.result_key(&uuid::Uuid::nil()), "list"),
     ];

@@ -71,6 +71,12 @@ impl Queue {
         format!("{{{}}}:unique_of", self.name)
     }
 
+    /// The jobs asked to be cancelled while queued or running, by job key, scored by when
+    /// (Unix ms).
+    pub(crate) fn cancels_key(&self) -> String {
+        format!("{{{}}}:cancels", self.name)
+    }
+
     /// The last error of each job that failed and waits to be retried, by job key.
     pub(crate) fn errors_key(&self) -> String {
         format!("{{{}}}:errors", self.name)

@@ -58,14 +58,15 @@ fn settling(body: &str) -> Script {
 }
 
 /// Renews the lease of held entries (their idle time back to 0, their delivery count
-/// unchanged). KEYS: jobs. ARGV: group, consumer, ids... Returns the ids no longer held,
-/// and those deleted from the stream while pending (acknowledged: nothing to run).
+/// unchanged). KEYS: jobs, cancels. ARGV: group, consumer, then pairs of entry id and job
+/// key. Returns the ids no longer held, those deleted from the stream while pending
+/// (acknowledged: nothing to run), and those whose job was asked to be cancelled.
 pub(crate) static RENEW: LazyLock<Script> = LazyLock::new(|| {
     script(&format!(
         "{HOLDER}{}",
         r"
-local lost, deleted = {}, {}
-for i = 3, #ARGV do
+local lost, deleted, cancelled = {}, {}, {}
+for i = 3, #ARGV, 2 do
   if not deliveries_if_held(KEYS[1], ARGV[1], ARGV[i], ARGV[2]) then
     table.insert(lost, ARGV[i])
   elseif #redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i]) == 0 then
@@ -73,17 +74,19 @@ for i = 3, #ARGV do
     table.insert(deleted, ARGV[i])
   else
     redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    if redis.call('ZSCORE', KEYS[2], ARGV[i + 1]) then table.insert(cancelled, ARGV[i]) end
   end
 end
-return {lost, deleted}
+return {lost, deleted, cancelled}
 "
     ))
 });
 
 /// Acknowledges the finished entries this consumer still holds and deletes them (a stream is
 /// never trimmed by length: only finished entries leave it), keeps each one's outcome if
-/// asked to, releases their unique locks, and adds them to the queue's total. KEYS: memo,
-/// jobs, errors, runs, totals, unique locks by job key. ARGV: memo slot, call, memo ttl, group, consumer, outcome key prefix, outcome ttl ms (0:
+/// asked to, releases their unique locks, drops any cancel asked for (it finished first),
+/// and adds them to the queue's total. KEYS: memo, jobs, errors, runs, totals, unique locks
+/// by job key, cancels. ARGV: memo slot, call, memo ttl, group, consumer, outcome key prefix, outcome ttl ms (0:
 /// keep none), then triples of id, job key, outcome. Returns how many it acknowledged.
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     settling(&format!(
@@ -99,6 +102,7 @@ local function settle()
       redis.call('HDEL', KEYS[3], ARGV[i + 1], ARGV[i + 1] .. ':run')
       redis.call('HDEL', KEYS[4], ARGV[i + 1])
       release_unique(KEYS[6], ARGV[i + 1])
+      redis.call('ZREM', KEYS[7], ARGV[i + 1])
       if keep_ms > 0 then
         local outcome = ARGV[6] .. ARGV[i + 1]
         redis.call('DEL', outcome)
@@ -213,6 +217,81 @@ return {1, ARGV[3]}
     )
 });
 
+/// The outcome a cancelled job keeps: `RemoteOutcome::Cancelled`'s JSON.
+const KEEP_CANCELLED: &str = r#"
+local function keep_cancelled(outcome, keep_ms)
+  if keep_ms > 0 then
+    redis.call('DEL', outcome)
+    redis.call('RPUSH', outcome, '"Cancelled"')
+    redis.call('PEXPIRE', outcome, keep_ms)
+  end
+end
+"#;
+
+/// Cancels a job by its key. A delayed one (scheduled, or waiting out a retry's back-off)
+/// is removed at once, with what it kept (its error, runs and unique lock), and its outcome
+/// kept as cancelled; a job whose outcome is kept already has finished; any other is marked
+/// (in the cancels set, scored by when), so that the consumer that reaches it does not start
+/// it, and the one that runs it cancels it at its next lease renewal. Marks older than the
+/// given age are dropped. KEYS: delayed, delayed jobs, cancels, totals, unique locks by job
+/// key, errors, runs, the job's outcome. ARGV: job key, mark age ms, outcome ttl ms. Returns
+/// 1 removed, 2 marked, 3 finished.
+pub(crate) static CANCEL: LazyLock<Script> = LazyLock::new(|| {
+    script(&format!(
+        "{NOW_MS}{RELEASE_UNIQUE}{KEEP_CANCELLED}{}",
+        r"
+local key = ARGV[1]
+if redis.call('ZREM', KEYS[1], key) == 1 then
+  local packed = redis.call('HGET', KEYS[2], key)
+  redis.call('HDEL', KEYS[2], key)
+  if packed and cmsgpack.unpack(packed)[1] == 1 then
+    redis.call('HINCRBY', KEYS[4], 'retrying', -1)
+  end
+  redis.call('HDEL', KEYS[6], key, key .. ':run')
+  redis.call('HDEL', KEYS[7], key)
+  release_unique(KEYS[5], key)
+  redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
+  keep_cancelled(KEYS[8], tonumber(ARGV[3]))
+  return 1
+end
+if redis.call('EXISTS', KEYS[8]) == 1 then return 3 end
+local now = now_ms()
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[2]))
+redis.call('ZADD', KEYS[3], now, key)
+return 2
+"
+    ))
+});
+
+/// Settles a held entry whose job was cancelled (not started, or stopped by its cancel):
+/// acknowledges and deletes it, drops its error, runs, unique lock and cancel mark, keeps
+/// its outcome as cancelled if outcomes are kept, and counts it. KEYS: memo, jobs, errors,
+/// runs, totals, unique locks by job key, cancels. ARGV: memo slot, call, memo ttl, group,
+/// consumer, id, job key, outcome key prefix, outcome ttl ms. Returns 1, 0 if not held, or
+/// 2 if the entry was deleted from the stream while pending.
+pub(crate) static SETTLE_CANCELLED: LazyLock<Script> = LazyLock::new(|| {
+    settling(&format!(
+        "{RELEASE_UNIQUE}{KEEP_CANCELLED}{}",
+        r"
+local function settle()
+  if not deliveries_if_held(KEYS[2], ARGV[4], ARGV[6], ARGV[5]) then return 0 end
+  local key = ARGV[7]
+  local found = #redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6])
+  redis.call('XACK', KEYS[2], ARGV[4], ARGV[6])
+  redis.call('XDEL', KEYS[2], ARGV[6])
+  redis.call('HDEL', KEYS[3], key, key .. ':run')
+  redis.call('HDEL', KEYS[4], key)
+  release_unique(KEYS[6], key)
+  redis.call('ZREM', KEYS[7], key)
+  if found == 0 then return 2 end
+  redis.call('HINCRBY', KEYS[5], 'cancelled', 1)
+  keep_cancelled(ARGV[8] .. key, tonumber(ARGV[9]))
+  return 1
+end
+"
+    ))
+});
+
 /// Moves up to a count of the jobs due by now from the delayed set into the stream, each as
 /// a new entry with its fields as they were; a retry among them leaves the retrying count.
 /// Atomic: a job is moved once, whoever runs it, and a mover that dies before its call
@@ -271,8 +350,9 @@ end
 
 /// Moves a held entry to the dead letters: the dead letter's first fields are `attempts`
 /// and `error`, then the entry's own fields as they are in the stream, byte for byte. Then
-/// acknowledges and deletes it, releases its unique lock, and counts it in the queue's
-/// total. KEYS: memo, jobs, dead, errors, runs, totals, unique locks by job key. ARGV: memo slot, call, memo ttl, group, consumer, id, job key,
+/// acknowledges and deletes it, releases its unique lock, drops any cancel asked for, and
+/// counts it in the queue's total. KEYS: memo, jobs, dead, errors, runs, totals, unique
+/// locks by job key, cancels. ARGV: memo slot, call, memo ttl, group, consumer, id, job key,
 /// what the text is, the text, outcome key prefix, outcome ttl ms (0: keep none; the outcome
 /// kept is `RemoteOutcome::DeadLettered`'s JSON). The text is the error (`error`), or a
 /// preface to the error the job's last failed run kept (`preface`), or why an entry that
@@ -292,6 +372,7 @@ local function settle()
       redis.call('HDEL', KEYS[4], job_key, job_key .. ':run')
       redis.call('HDEL', KEYS[5], job_key)
       release_unique(KEYS[7], job_key)
+      redis.call('ZREM', KEYS[8], job_key)
     end
   end
   local found = redis.call('XRANGE', KEYS[2], ARGV[6], ARGV[6])
@@ -341,30 +422,36 @@ return 0
     )
 });
 
-/// Counts job starts, each before its run, for the entries this consumer still holds: the
-/// attempt each one is; minus its runs so far if it has used its attempts up (then it is
-/// not counted); 0 if the consumer no longer holds it (its lease lapsed and a rival took it:
-/// it must not start here). KEYS: runs, jobs. ARGV: group, consumer, then triples of entry
-/// id, job key and the attempts it may have. Returns the counts in their order.
+/// Counts job starts, each before its run, for the entries this consumer still holds. For
+/// each start a verdict and a number: 1 and the attempt it is; 2 and its runs so far if it
+/// has used its attempts up (then it is not counted); 0 if the consumer no longer holds it
+/// (its lease lapsed and a rival took it: it must not start here); 3 if it was asked to be
+/// cancelled (it does not start). KEYS: runs, jobs, cancels. ARGV: group, consumer, then
+/// triples of entry id, job key and the attempts it may have. Returns the verdicts and
+/// numbers, flat, in the starts' order.
 pub(crate) static START: LazyLock<Script> = LazyLock::new(|| {
     script(&format!(
         "{HOLDER}{}",
         r"
-local counts = {}
+local verdicts = {}
 for i = 3, #ARGV, 3 do
-  local n = i / 3
+  local verdict, number = 1, 0
   if not deliveries_if_held(KEYS[2], ARGV[1], ARGV[i], ARGV[2]) then
-    counts[n] = 0
+    verdict = 0
+  elseif redis.call('ZSCORE', KEYS[3], ARGV[i + 1]) then
+    verdict = 3
   else
     local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[i + 1]) or '0')
     if runs >= tonumber(ARGV[i + 2]) then
-      counts[n] = -runs
+      verdict, number = 2, runs
     else
-      counts[n] = redis.call('HINCRBY', KEYS[1], ARGV[i + 1], 1)
+      number = redis.call('HINCRBY', KEYS[1], ARGV[i + 1], 1)
     end
   end
+  table.insert(verdicts, verdict)
+  table.insert(verdicts, number)
 end
-return counts
+return verdicts
 "
     ))
 });
@@ -438,8 +525,8 @@ return 0
 
 /// Moves a dead letter back to the job stream, as a new entry with the job's fields as they
 /// were, its deliveries counted from zero, and drops the outcome kept for its last run (so
-/// that a wait for its outcome sees the new run's). KEYS: dead, jobs. ARGV: dead letter id,
-/// outcome key prefix. Returns the new entry's id, or false.
+/// that a wait for its outcome sees the new run's) and any cancel asked for. KEYS: dead,
+/// jobs, cancels. ARGV: dead letter id, outcome key prefix. Returns the new entry's id, or false.
 pub(crate) static REQUEUE: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -461,9 +548,13 @@ end
 if #job == 0 then return false end
 local id = redis.call('XADD', KEYS[2], '*', unpack(job))
 redis.call('XDEL', KEYS[1], ARGV[1])
--- The outcome kept from before is no longer the job's: its next run writes the new one.
+-- The outcome kept from before is no longer the job's: its next run writes the new one;
+-- and a cancel asked for before is not asked of the new run.
 for i = 1, #job, 2 do
-  if job[i] == 'key' then redis.call('DEL', ARGV[2] .. job[i + 1]) end
+  if job[i] == 'key' then
+    redis.call('DEL', ARGV[2] .. job[i + 1])
+    redis.call('ZREM', KEYS[3], job[i + 1])
+  end
 end
 return id
 ",
@@ -472,14 +563,14 @@ return id
 
 /// A queue's state in one snapshot: stream length, dead letters, totals, pending count,
 /// undelivered count (`lag`, or -1 if Redis does not know it), the consumers (name,
-/// pending, idle ms), the delayed jobs, how many of them are retries, and when the next is
-/// due (Unix ms, or -1). KEYS: jobs, dead, totals, delayed. ARGV: group.
+/// pending, idle ms), the delayed jobs, how many of them are retries, when the next is due
+/// (Unix ms, or -1), and the cancelled total. KEYS: jobs, dead, totals, delayed. ARGV: group.
 pub(crate) static SNAPSHOT: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
 local length = redis.call('XLEN', KEYS[1])
 local dead = redis.call('XLEN', KEYS[2])
-local totals = redis.call('HMGET', KEYS[3], 'acknowledged', 'dead_lettered', 'retrying')
+local totals = redis.call('HMGET', KEYS[3], 'acknowledged', 'dead_lettered', 'retrying', 'cancelled')
 local delayed = redis.call('ZCARD', KEYS[4])
 local next = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
 local pending, lag, consumers = 0, -1, {}
@@ -499,7 +590,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   end
 end
 return {length, dead, tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), pending, lag, consumers,
-  delayed, tonumber(totals[3] or '0'), tonumber(next[2] or '-1')}
+  delayed, tonumber(totals[3] or '0'), tonumber(next[2] or '-1'), tonumber(totals[4] or '0')}
 ",
     )
 });

@@ -37,7 +37,7 @@ pub struct Probe {
     pub poison: bool,
     /// Works this long (a sleep on a thread, so on any runtime).
     pub work_ms: u64,
-    /// Waits for the consumer's cancellation, then stops.
+    /// Waits for its cancellation (by its key, or the consumer's stop), then stops.
     pub until_cancelled: bool,
     /// Waits until the test opens this gate (see [`open_gate`]).
     pub gate: Option<String>,
@@ -64,7 +64,7 @@ impl RemoteJob for Probe {
             let _ = gate_of(gate).1.recv().await;
         }
         if self.until_cancelled {
-            ctx.local().cancelled().await;
+            ctx.cancelled().await;
             return Err(Cancelled.into());
         }
         if self.work_ms > 0 {

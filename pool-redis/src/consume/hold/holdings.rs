@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use pool_core::JobId;
+use pool_core::{CancellationToken, JobId};
 use uuid::Uuid;
 
 use crate::RetryPolicy;
@@ -21,6 +21,8 @@ pub(crate) struct Held<Local = JobId> {
     pub(crate) job_key: Uuid,
     /// How the job is retried: its kind's policy.
     pub(crate) retry: RetryPolicy,
+    /// Fired when the job is asked to be cancelled: its run sees it.
+    pub(crate) cancel: CancellationToken,
     /// The local job that runs it.
     local: Local,
     /// What counting its start found; `None` until then, and for a run that never got a
@@ -76,6 +78,7 @@ impl<Local: Copy + Eq + Hash> Holdings<Local> {
         entry_id: String,
         job_key: Uuid,
         retry: RetryPolicy,
+        cancel: CancellationToken,
         submit: impl FnOnce() -> Result<Local, Refused>,
     ) -> Result<(), Refused> {
         let mut table = self.table();
@@ -88,6 +91,7 @@ impl<Local: Copy + Eq + Hash> Holdings<Local> {
             entry_id: entry_id.clone(),
             job_key,
             retry,
+            cancel,
             local,
             start: None,
         };
@@ -130,6 +134,34 @@ impl<Local: Copy + Eq + Hash> Holdings<Local> {
         removed
     }
 
+    /// Fires the cancellation of each of `entry_ids` still held: their jobs were asked to
+    /// be cancelled. Returns how many it fired (once each).
+    pub(crate) fn cancel_entries<'a>(
+        &self,
+        entry_ids: impl IntoIterator<Item = &'a String>,
+    ) -> u64 {
+        let table = self.table();
+        let mut fired = 0;
+        for entry_id in entry_ids {
+            if let Some(held) = table.by_entry.get(entry_id)
+                && !held.cancel.is_cancelled()
+            {
+                held.cancel.cancel();
+                fired += 1;
+            }
+        }
+        fired
+    }
+
+    /// The stream ids of the entries held, with their job keys.
+    pub(crate) fn entries(&self) -> Vec<(String, Uuid)> {
+        self.table()
+            .by_entry
+            .values()
+            .map(|held| (held.entry_id.clone(), held.job_key))
+            .collect()
+    }
+
     /// The stream ids of the entries held.
     pub(crate) fn entry_ids(&self) -> HashSet<String> {
         self.table().by_entry.keys().cloned().collect()
@@ -153,9 +185,13 @@ mod tests {
     fn a_record_keeps_its_start_until_removed() {
         let holdings = Holdings::<u64>::default();
         holdings
-            .hold("1-0".into(), key(), RetryPolicy::default(), || {
-                Ok::<_, ()>(7_u64)
-            })
+            .hold(
+                "1-0".into(),
+                key(),
+                RetryPolicy::default(),
+                CancellationToken::new(),
+                || Ok::<_, ()>(7_u64),
+            )
             .unwrap();
         assert_eq!(holdings.len(), 1);
         holdings.started(7, Counted::Attempt(3));
@@ -169,7 +205,13 @@ mod tests {
     fn a_refused_submit_holds_nothing() {
         let holdings = Holdings::<u64>::default();
         assert_eq!(
-            holdings.hold("1-0".into(), key(), RetryPolicy::default(), || Err("full")),
+            holdings.hold(
+                "1-0".into(),
+                key(),
+                RetryPolicy::default(),
+                CancellationToken::new(),
+                || Err("full")
+            ),
             Err("full")
         );
         assert_eq!(holdings.len(), 0);
@@ -181,9 +223,13 @@ mod tests {
         for (n, id) in ["1-0", "2-0", "3-0"].into_iter().enumerate() {
             let local = n as u64;
             holdings
-                .hold(id.into(), key(), RetryPolicy::default(), || {
-                    Ok::<_, ()>(local)
-                })
+                .hold(
+                    id.into(),
+                    key(),
+                    RetryPolicy::default(),
+                    CancellationToken::new(),
+                    || Ok::<_, ()>(local),
+                )
                 .unwrap();
         }
         let lost = ["2-0".to_owned(), "9-0".to_owned()];

@@ -4,6 +4,7 @@
 
 use futures_lite::future;
 use pool_core::Executor;
+use uuid::Uuid;
 
 use crate::consume::state::ConsumerState;
 use crate::consume::stats::Counters;
@@ -12,6 +13,17 @@ use crate::store::scripts;
 
 /// Entries renewed per script call.
 const RENEW_CHUNK: usize = 512;
+
+/// What a renewal round found, by stream id.
+#[derive(Debug, Default)]
+struct Renewed {
+    /// Taken by another consumer.
+    lost: Vec<String>,
+    /// Deleted from the stream while held.
+    deleted: Vec<String>,
+    /// Their jobs were asked to be cancelled.
+    cancelled: Vec<String>,
+}
 
 impl<E: Executor> ConsumerState<E> {
     /// Renews every held entry's lease each third of the visibility timeout, until every
@@ -30,47 +42,58 @@ impl<E: Executor> ConsumerState<E> {
             if future::or(settled, waited).await {
                 return;
             }
-            let (mut lost, mut deleted) = (Vec::new(), Vec::new());
+            let mut renewed = Renewed::default();
             {
                 // From the copy to the last reply: a settlement waits, so that this round
                 // cannot renew an entry after it was given back.
                 let _round = self.settling.read().await;
-                let ids: Vec<String> = self.holdings.entry_ids().into_iter().collect();
-                for chunk in ids.chunks(RENEW_CHUNK) {
-                    let (chunk_lost, chunk_deleted) = self.renew(chunk).await;
-                    lost.extend(chunk_lost);
-                    deleted.extend(chunk_deleted);
+                let entries = self.holdings.entries();
+                for chunk in entries.chunks(RENEW_CHUNK) {
+                    let chunk = self.renew(chunk).await;
+                    renewed.lost.extend(chunk.lost);
+                    renewed.deleted.extend(chunk.deleted);
+                    renewed.cancelled.extend(chunk.cancelled);
                 }
             }
-            if !lost.is_empty() || !deleted.is_empty() {
-                self.forget(&lost, &deleted).await;
+            // Jobs cancelled by their key: their runs see it, and end as they choose.
+            let fired = self.holdings.cancel_entries(&renewed.cancelled);
+            if fired > 0 {
+                tracing::info!(queue = %self.queue.name(), jobs = fired, "cancelling held jobs, as asked");
+            }
+            if !renewed.lost.is_empty() || !renewed.deleted.is_empty() {
+                self.forget(&renewed.lost, &renewed.deleted).await;
             }
         }
     }
 
-    /// Renews the leases of `ids`; returns those no longer held, and those deleted.
-    async fn renew(&self, ids: &[String]) -> (Vec<String>, Vec<String>) {
-        let renewed: Option<(Vec<String>, Vec<String>)> = self
+    /// Renews the leases of `entries` (stream id, job key).
+    async fn renew(&self, entries: &[(String, Uuid)]) -> Renewed {
+        let renewed: Option<(Vec<String>, Vec<String>, Vec<String>)> = self
             .with_retries(|mut connection| {
                 let mut invocation = scripts::RENEW.prepare_invoke();
                 invocation
                     .key(self.queue.jobs_key())
+                    .key(self.queue.cancels_key())
                     .arg(GROUP)
                     .arg(&self.name);
-                for id in ids {
-                    invocation.arg(id);
+                for (id, job_key) in entries {
+                    invocation.arg(id).arg(job_key.to_string());
                 }
                 async move { invocation.invoke_async(&mut connection).await }
             })
             .await;
-        let Some((lost, deleted)) = renewed else {
-            return (Vec::new(), Vec::new());
+        let Some((lost, deleted, cancelled)) = renewed else {
+            return Renewed::default();
         };
         Counters::add(
             &self.counters.lease_renewals,
-            ids.len().saturating_sub(lost.len() + deleted.len()) as u64,
+            entries.len().saturating_sub(lost.len() + deleted.len()) as u64,
         );
-        (lost, deleted)
+        Renewed {
+            lost,
+            deleted,
+            cancelled,
+        }
     }
 
     /// Stops holding the entries a rival reclaimed after this consumer's lease lapsed (a

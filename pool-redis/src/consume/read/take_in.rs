@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use pool_core::Executor;
+use pool_core::{CancellationToken, Executor};
 
 use crate::consume::run::local_job::{LocalJob, Start};
 use crate::consume::settle::settlements::{Caller, DeadLetterReason};
@@ -23,11 +23,13 @@ impl<E: Executor> ConsumerState<E> {
             self.slots.give(1);
             return;
         };
-        let (job_key, retry) = (local.job_key(), local.retry());
+        let (job_key, retry, cancel) = (local.job_key(), local.retry(), local.cancel_token());
         // Refused (the pool is stopping, or full, which the slots rule out): given back.
-        let queued = self.holdings.hold(entry.id.clone(), job_key, retry, || {
-            self.pool.try_submit_detached(local).map_err(|_refused| ())
-        });
+        let queued = self
+            .holdings
+            .hold(entry.id.clone(), job_key, retry, cancel, || {
+                self.pool.try_submit_detached(local).map_err(|_refused| ())
+            });
         if queued.is_err() {
             self.release(caller, &entry.id).await;
             self.slots.give(1);
@@ -66,7 +68,7 @@ impl<E: Executor> ConsumerState<E> {
             Some(_) => KeepOutcome::Yes,
             None => KeepOutcome::No,
         };
-        let run = match self.registry.decode(&job.kind, &job.payload, job.key, keep) {
+        let run = match self.registry.decode(&job.kind, &job.payload, keep) {
             Ok(run) => run,
             Err(undecodable) => {
                 let reason = DeadLetterReason::Failed {
@@ -82,6 +84,7 @@ impl<E: Executor> ConsumerState<E> {
             job_key: job.key,
             redelivered: entry.deliveries > 1,
             retry,
+            cancel: CancellationToken::new(),
             starts: self.starts.clone(),
             isolation: Arc::clone(&self.isolation),
             holdings: Arc::clone(&self.holdings),

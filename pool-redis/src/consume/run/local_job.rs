@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use pool_core::{BoxError, Cancelled, JobContext, JobProcessor, async_trait};
+use pool_core::{BoxError, CancellationToken, Cancelled, JobContext, JobProcessor, async_trait};
 use uuid::Uuid;
 
-use crate::RetryPolicy;
 use crate::consume::hold::holdings::Holdings;
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::{Counted, Starts};
 use crate::job::registry::{Completed, RemoteRun};
+use crate::{RemoteContext, RetryPolicy};
 
 /// What a local job needs to start: where its start is counted and noted, and its permit.
 pub(crate) struct Start {
@@ -21,6 +21,8 @@ pub(crate) struct Start {
     pub(crate) redelivered: bool,
     /// Its kind's retry policy: how many runs it may have.
     pub(crate) retry: RetryPolicy,
+    /// Fired when the job is asked to be cancelled (see `Holdings::cancel_entries`).
+    pub(crate) cancel: CancellationToken,
     pub(crate) starts: Starts,
     pub(crate) isolation: Arc<CrashIsolation>,
     /// Where what the count found is noted, for the settlement.
@@ -51,6 +53,11 @@ impl LocalJob {
     /// Its kind's retry policy.
     pub(crate) fn retry(&self) -> RetryPolicy {
         self.start.retry
+    }
+
+    /// What fires when the job is asked to be cancelled.
+    pub(crate) fn cancel_token(&self) -> CancellationToken {
+        self.start.cancel.clone()
     }
 }
 
@@ -104,7 +111,16 @@ impl JobProcessor for LocalJob {
             .await?;
         start.holdings.started(ctx.job_id(), counted);
         match counted {
-            Counted::Attempt(attempt) => run.call(ctx.clone(), attempt).await,
+            Counted::Attempt(attempt) => {
+                let remote = RemoteContext {
+                    key: start.job_key,
+                    attempt,
+                    local: ctx.clone(),
+                    cancel: start.cancel.clone(),
+                };
+                run.call(remote).await
+            }
+            Counted::Cancelled => Err(Cancelled.into()),
             Counted::OutOfAttempts(runs) => Err(OutOfAttempts { runs }.into()),
             Counted::NotHeld => Err(LeaseLost.into()),
         }

@@ -17,13 +17,12 @@ const MOST_PER_COUNT: usize = 256;
 /// Said to the starts still waiting when the consumer stops counting.
 const STOPPED: &str = "the consumer stopped counting starts";
 
-/// A start to count, and where its count goes: the attempt it is, minus the runs so far if
-/// no attempt is left, or 0 if the entry is no longer held here.
+/// A start to count, and where its count goes.
 struct Request {
     entry_id: String,
     job_key: Uuid,
     max_attempts: u32,
-    reply: Sender<Result<i64, String>>,
+    reply: Sender<Result<Counted, String>>,
 }
 
 /// What counting a start found.
@@ -35,6 +34,8 @@ pub(crate) enum Counted {
     OutOfAttempts(u32),
     /// Another consumer holds the entry now: it does not start here.
     NotHeld,
+    /// It was asked to be cancelled: it does not start.
+    Cancelled,
 }
 
 /// The starts waiting to be counted. Clones share them.
@@ -66,13 +67,7 @@ impl Starts {
             reply,
         };
         self.requests.send(request).await.map_err(|_| STOPPED)?;
-        let counted = counted.recv().await.map_err(|_| STOPPED)??;
-        let runs = u32::try_from(counted.unsigned_abs()).unwrap_or(u32::MAX);
-        Ok(match counted {
-            0 => Counted::NotHeld,
-            1.. => Counted::Attempt(runs),
-            _ => Counted::OutOfAttempts(runs),
-        })
+        Ok(counted.recv().await.map_err(|_| STOPPED)??)
     }
 
     /// Counts the starts asked for, in batches, until `stop` fires. A failed count fails
@@ -87,7 +82,7 @@ impl Starts {
     pub(crate) async fn count_until<F, Fut>(&self, count: F, stop: &CancellationToken)
     where
         F: Fn(Vec<(String, Uuid, u32)>) -> Fut,
-        Fut: Future<Output = Result<Vec<i64>, String>>,
+        Fut: Future<Output = Result<Vec<Counted>, String>>,
     {
         let _closing = CloseOnDrop(&self.waiting);
         loop {

@@ -19,6 +19,8 @@ enum Settlement {
     Retry(String),
     DeadLetter(DeadLetterReason),
     Release,
+    /// It was cancelled by its key: before it started, or while it ran.
+    Cancelled,
     /// Its lease was found lost as it was about to start: not run here.
     Lost,
 }
@@ -64,6 +66,7 @@ impl<E: Executor> ConsumerState<E> {
                         .await;
                 }
                 Settlement::Release => self.release(Caller::Settler, &held.entry_id).await,
+                Settlement::Cancelled => self.settle_cancelled(&held).await,
                 Settlement::Lost => self.lease_lost(&held.entry_id),
             }
         }
@@ -84,6 +87,10 @@ impl<E: Executor> ConsumerState<E> {
         let max_attempts = held.retry.max_attempts();
         match (held.start, error.kind()) {
             (Some(Counted::NotHeld), _) => Settlement::Lost,
+            // Cancelled by its key before it started, or while it ran (whatever it then
+            // returned, short of a success): it is not retried.
+            (Some(Counted::Cancelled), _) => Settlement::Cancelled,
+            _ if held.cancel.is_cancelled() => Settlement::Cancelled,
             // Its earlier runs each ended with their process.
             (Some(Counted::OutOfAttempts(runs)), _) => {
                 Settlement::DeadLetter(DeadLetterReason::Crashed {

@@ -160,6 +160,7 @@ impl<E: Executor> ConsumerState<E> {
                     .key(self.queue.runs_key())
                     .key(self.queue.totals_key())
                     .key(self.queue.unique_of_key())
+                    .key(self.queue.cancels_key())
                     .arg(GROUP)
                     .arg(&self.name)
                     .arg(self.queue.result_prefix())
@@ -249,6 +250,7 @@ impl<E: Executor> ConsumerState<E> {
                 .key(self.queue.runs_key())
                 .key(self.queue.totals_key())
                 .key(self.queue.unique_of_key())
+                .key(self.queue.cancels_key())
                 .arg(GROUP)
                 .arg(&self.name)
                 .arg(id)
@@ -264,6 +266,34 @@ impl<E: Executor> ConsumerState<E> {
             .await;
         if found == Some(Found::Held) {
             tracing::warn!(queue = %self.queue.name(), id, ?reason, "dead-lettered");
+        }
+    }
+
+    /// Acknowledges and deletes an entry whose job was cancelled by its key, keeping its
+    /// outcome as cancelled if the consumer keeps outcomes.
+    pub(crate) async fn settle_cancelled(&self, held: &Held) {
+        let build = |invocation: &mut redis::ScriptInvocation<'_>| {
+            invocation
+                .key(self.queue.jobs_key())
+                .key(self.queue.errors_key())
+                .key(self.queue.runs_key())
+                .key(self.queue.totals_key())
+                .key(self.queue.unique_of_key())
+                .key(self.queue.cancels_key())
+                .arg(GROUP)
+                .arg(&self.name)
+                .arg(&held.entry_id)
+                .arg(held.job_key.to_string())
+                .arg(self.queue.result_prefix())
+                .arg(self.config.outcomes_ttl.map_or(0, millis));
+        };
+        let cancelled = &self.counters.cancelled;
+        let script = &scripts::SETTLE_CANCELLED;
+        let found = self
+            .settle_entry(Caller::Settler, &held.entry_id, script, build, cancelled)
+            .await;
+        if found == Some(Found::Held) {
+            tracing::info!(queue = %self.queue.name(), job = %held.job_key, "cancelled");
         }
     }
 
