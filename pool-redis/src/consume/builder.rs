@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use pool_core::{CancellationToken, Executor, WorkerPool};
 
+use crate::Schedule;
+use crate::consume::config::Periodic;
 use crate::consume::config::{Config, ConfigError};
 use crate::consume::hold::slots::Slots;
 use crate::consume::run::crash_isolation::CrashIsolation;
@@ -165,6 +167,84 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
     /// ```
     pub fn retry_for<J: crate::RemoteJob>(mut self, policy: RetryPolicy) -> Self {
         self.config.retry_by_kind.insert(J::KIND, policy);
+        self
+    }
+
+    /// Registers a periodic job: `job` is enqueued at each tick of `schedule`, under `name`.
+    /// Every consumer that registers the same name and schedule shares it: each tick is
+    /// enqueued exactly once among them (the last tick enqueued is kept in Redis per name,
+    /// and the tick's job key is the same for all: [`Queue::periodic_job_key`]), whichever
+    /// of them are running, so restarting any or all of them neither repeats nor skips a
+    /// tick while one runs.
+    ///
+    /// Each tick is enqueued as a delayed job when the one before it falls due, so it waits
+    /// in the delayed set for its time. Ticks missed while no consumer ran: the one
+    /// enqueued before they all stopped runs once, late, when a consumer is back; the rest
+    /// are skipped. The job must be registered in some consumer's registry to run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use pool_redis::{Consumer, Queue, Registry, RemoteContext, RemoteJob, Schedule};
+    /// use pool_tokio::TokioExecutor;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct NightlyReport;
+    ///
+    /// impl RemoteJob for NightlyReport {
+    ///     const KIND: &'static str = "nightly-report";
+    ///     type Output = ();
+    ///
+    ///     async fn run(self, _ctx: RemoteContext) -> Result<(), pool_redis::BoxError> {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let Some(server) = pool_redis::doc_support::DocServer::start() else { return Ok(()) };
+    /// # let url = server.url();
+    /// let queue = Queue::new("reports");
+    /// let consumer = Consumer::builder(&url, queue.clone(), Registry::new().register::<NightlyReport>(), TokioExecutor::default())
+    ///     .periodic("nightly-report", Schedule::cron("0 3 * * *")?, &NightlyReport)
+    ///     .connect()
+    ///     .await?;
+    /// let running = tokio::spawn({
+    ///     let consumer = consumer.clone();
+    ///     async move { consumer.run().await }
+    /// });
+    /// // The next 03:00 UTC's job waits in the delayed set.
+    /// let waiting = async {
+    ///     while pool_redis::queue_stats(&url, &queue).await?.delayed == 0 {
+    ///         tokio::time::sleep(Duration::from_millis(10)).await;
+    ///     }
+    ///     Ok::<_, pool_redis::QueueError>(())
+    /// };
+    /// tokio::time::timeout(Duration::from_secs(10), waiting).await??;
+    /// consumer.shutdown().await;
+    /// running.await??;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn periodic<J: crate::RemoteJob>(
+        mut self,
+        name: impl Into<String>,
+        schedule: Schedule,
+        job: &J,
+    ) -> Self {
+        let name = name.into();
+        self.config
+            .periodic
+            .retain(|periodic| periodic.name != name);
+        self.config.periodic.push(Periodic {
+            name,
+            schedule,
+            kind: J::KIND,
+            payload: serde_json::to_string(job).map_err(|error| error.to_string()),
+        });
         self
     }
 

@@ -3,11 +3,21 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::RetryPolicy;
+use crate::{RetryPolicy, Schedule};
 
 /// The shortest visibility timeout: a lease is renewed every third of it, and a renewal
 /// shorter than a round trip under load would lapse while it is sent.
 pub const MIN_VISIBILITY_TIMEOUT: Duration = Duration::from_millis(100);
+
+/// A periodic job as registered: its name, schedule, and job (its kind, and its payload or
+/// why it has none).
+#[derive(Clone, Debug)]
+pub(crate) struct Periodic {
+    pub(crate) name: String,
+    pub(crate) schedule: Schedule,
+    pub(crate) kind: &'static str,
+    pub(crate) payload: Result<String, String>,
+}
 
 /// The settings a running consumer reads.
 #[derive(Clone, Debug)]
@@ -23,6 +33,8 @@ pub(crate) struct Config {
     pub(crate) retry_by_kind: HashMap<&'static str, RetryPolicy>,
     /// How often a consumer looks for delayed jobs that are due, at most.
     pub(crate) promote_every: Duration,
+    /// The periodic jobs this consumer enqueues, each tick once among all that register it.
+    pub(crate) periodic: Vec<Periodic>,
     pub(crate) outcomes_ttl: Option<Duration>,
     pub(crate) job_timeout: Option<Duration>,
     pub(crate) forget_after: Duration,
@@ -45,6 +57,7 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             retry_by_kind: HashMap::new(),
             promote_every: Duration::from_millis(500),
+            periodic: Vec::new(),
             outcomes_ttl: None,
             job_timeout: None,
             forget_after: Duration::from_secs(600),
@@ -98,6 +111,14 @@ impl Config {
         zero("keep_outcomes", self.outcomes_ttl)?;
         zero("job_timeout", self.job_timeout)?;
         zero("promote_every", Some(self.promote_every))?;
+        for periodic in &self.periodic {
+            if let Err(why) = &periodic.payload {
+                return Err(ConfigError::PeriodicJob {
+                    name: periodic.name.clone(),
+                    why: why.clone(),
+                });
+            }
+        }
         let policies = std::iter::once(&self.retry).chain(self.retry_by_kind.values());
         if policies
             .into_iter()
@@ -141,6 +162,14 @@ pub enum ConfigError {
     /// `RetryPolicy::new(0)` would never run a job.
     #[error("max_attempts must be at least 1: a job needs one run")]
     ZeroAttempts,
+    /// A periodic job whose payload cannot be encoded.
+    #[error("the periodic job {name:?} cannot be encoded: {why}")]
+    PeriodicJob {
+        /// Its name.
+        name: String,
+        /// What the encoder said.
+        why: String,
+    },
     /// A setting the local pool refused.
     #[error("the local pool refused its settings")]
     Pool(#[source] pool_core::BuildError),

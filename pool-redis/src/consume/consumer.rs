@@ -96,7 +96,10 @@ impl<E: Executor> Consumer<E> {
             future::zip(
                 future::zip(
                     Box::pin(state.renew_until_settled()),
-                    Box::pin(state.promote_until_stopped()),
+                    future::zip(
+                        Box::pin(state.promote_until_stopped()),
+                        Box::pin(state.tick_until_stopped()),
+                    ),
                 ),
                 future::zip(Box::pin(counting), Box::pin(failing)),
             ),

@@ -5,6 +5,7 @@ pub(crate) mod builder;
 pub(crate) mod config;
 pub(crate) mod consumer;
 pub(crate) mod hold;
+pub(crate) mod periodic;
 pub(crate) mod read;
 pub(crate) mod run;
 pub(crate) mod settle;

@@ -5,3 +5,4 @@ pub(crate) mod outcome;
 pub(crate) mod registry;
 pub(crate) mod remote_job;
 pub(crate) mod retry_policy;
+pub(crate) mod schedule;

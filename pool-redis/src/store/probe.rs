@@ -27,6 +27,7 @@ pub(crate) async fn permissions(
         (queue.delayed_jobs_key(), "hash"),
         (queue.unique_of_key(), "hash"),
         (queue.cancels_key(), "zset"),
+        (queue.periodic_key(), "hash"),
         (queue.unique_key("\0probe"), "string"),
         (queue.result_key(&uuid::Uuid::nil()), "list"),
     ];

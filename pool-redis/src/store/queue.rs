@@ -77,6 +77,27 @@ impl Queue {
         format!("{{{}}}:cancels", self.name)
     }
 
+    /// The last tick enqueued of each periodic job, by its name (Unix ms).
+    pub(crate) fn periodic_key(&self) -> String {
+        format!("{{{}}}:periodic", self.name)
+    }
+
+    /// The job key of periodic job `name`'s tick at `tick`: the same for every consumer that
+    /// registers it, so a tick's job has one key (a version 5 UUID of the queue, the name
+    /// and the tick).
+    pub fn periodic_job_key(&self, name: &str, tick: std::time::SystemTime) -> uuid::Uuid {
+        let tick_ms = tick
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        self.periodic_job_key_ms(name, u64::try_from(tick_ms).unwrap_or(u64::MAX))
+    }
+
+    pub(crate) fn periodic_job_key_ms(&self, name: &str, tick_ms: u64) -> uuid::Uuid {
+        let name = format!("pool-redis/{}/{name}/{tick_ms}", self.name);
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
+    }
+
     /// The last error of each job that failed and waits to be retried, by job key.
     pub(crate) fn errors_key(&self) -> String {
         format!("{{{}}}:errors", self.name)

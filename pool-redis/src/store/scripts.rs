@@ -292,6 +292,26 @@ end
     ))
 });
 
+/// Enqueues a periodic job's tick in the delayed set, due at the tick, unless that tick (or
+/// a later one) was enqueued already: the last tick enqueued is kept per name, so of all the
+/// consumers that register a schedule exactly one enqueues each tick. Refused when Redis is
+/// out of memory (no `allow-oom`). KEYS: periodic, delayed, delayed jobs. ARGV: name, tick
+/// ms, kind, job key, payload. Returns 1 and the tick, or 0 and the last tick enqueued.
+pub(crate) static TICK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"#!lua
+local last = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local tick = tonumber(ARGV[2])
+if tick <= last then return {0, last} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local fields = {'kind', ARGV[3], 'key', ARGV[4], 'payload', ARGV[5]}
+redis.call('HSET', KEYS[3], ARGV[4], cmsgpack.pack({0, fields}))
+redis.call('ZADD', KEYS[2], tick, ARGV[4])
+return {1, tick}
+",
+    )
+});
+
 /// Moves up to a count of the jobs due by now from the delayed set into the stream, each as
 /// a new entry with its fields as they were; a retry among them leaves the retrying count.
 /// Atomic: a job is moved once, whoever runs it, and a mover that dies before its call

@@ -1,0 +1,72 @@
+//! Enqueueing periodic jobs: every consumer that registers a schedule keeps its next tick
+//! enqueued, and the `TICK` script lets exactly one of them enqueue each tick.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use pool_core::Executor;
+
+use crate::consume::config::Periodic;
+use crate::consume::state::ConsumerState;
+use crate::consume::with_retries::millis;
+use crate::store::scripts;
+
+/// The longest a consumer goes without looking at its schedules: a schedule whose ticks are
+/// far apart is still looked at, in case another consumer's clock ran ahead.
+const LOOK_AT_LEAST_EVERY: Duration = Duration::from_secs(60);
+
+/// Now, in Unix ms, by this host's clock (a schedule's ticks are absolute times).
+fn now_ms() -> u64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl<E: Executor> ConsumerState<E> {
+    /// Keeps each periodic job's next tick enqueued, waking when the earliest enqueued tick
+    /// falls due, until a shutdown.
+    pub(crate) async fn tick_until_stopped(&self) {
+        if self.config.periodic.is_empty() {
+            return;
+        }
+        while !self.stopping.is_cancelled() {
+            let mut wake_at = now_ms().saturating_add(millis(LOOK_AT_LEAST_EVERY));
+            for periodic in &self.config.periodic {
+                if let Some(enqueued) = self.enqueue_next_tick(periodic).await {
+                    wake_at = wake_at.min(enqueued);
+                }
+            }
+            // A little after the tick, so that the next one computed is the one after.
+            let wait = wake_at.saturating_sub(now_ms()) + 1 + fastrand::u64(..20);
+            self.pause(Duration::from_millis(wait)).await;
+        }
+    }
+
+    /// Makes sure `periodic`'s next tick is enqueued (by this consumer, or already by
+    /// another); returns that tick, or `None` if the schedule has no more ticks or Redis
+    /// could not be asked.
+    async fn enqueue_next_tick(&self, periodic: &Periodic) -> Option<u64> {
+        let tick = periodic.schedule.next_after(now_ms())?;
+        let payload = periodic.payload.as_deref().ok()?;
+        let key = self.queue.periodic_job_key_ms(&periodic.name, tick);
+        let (enqueued, last): (u8, u64) = self
+            .with_retries(|mut connection| {
+                let mut invocation = scripts::TICK.prepare_invoke();
+                invocation
+                    .key(self.queue.periodic_key())
+                    .key(self.queue.delayed_key())
+                    .key(self.queue.delayed_jobs_key())
+                    .arg(&periodic.name)
+                    .arg(tick)
+                    .arg(periodic.kind)
+                    .arg(key.to_string())
+                    .arg(payload);
+                async move { invocation.invoke_async(&mut connection).await }
+            })
+            .await?;
+        if enqueued == 1 {
+            tracing::debug!(queue = %self.queue.name(), name = %periodic.name, tick, "enqueued a periodic job's tick");
+        }
+        Some(last)
+    }
+}
