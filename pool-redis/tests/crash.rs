@@ -1,6 +1,7 @@
 //! The proof of the design: worker processes (one per runtime) killed with SIGKILL again and
-//! again while they run 2,000 jobs, poison jobs among them and one that aborts its own
-//! process; every job still ends exactly once, as a success or a dead letter.
+//! again while they run 2,000 jobs (half of them delayed, so moved into the stream by the
+//! consumers being killed), poison jobs among them and one that aborts its own process;
+//! every job still ends exactly once, as a success or a dead letter.
 //!
 //! The worker processes are this test binary again, run with `CRASH_WORKER_URL` set: the
 //! `crash_worker` "test" is then a consumer process, and returns at once otherwise.
@@ -184,7 +185,14 @@ fn crash_test() {
             .collect();
         jobs[JOBS / 2].work_ms = u64::try_from(VISIBILITY.as_millis()).unwrap() * 3;
         jobs[JOBS / 3].abort = true;
-        let keys = producer.enqueue_many(&jobs).await.unwrap();
+        // Half the jobs wait in the delayed set first (due within a second), so that the
+        // kills also land while consumers move them into the stream.
+        let (now, later) = jobs.split_at(JOBS / 2);
+        let mut keys = producer.enqueue_many(now).await.unwrap();
+        for (group, chunk) in later.chunks(100).enumerate() {
+            let delay = Duration::from_millis(50 * group as u64);
+            keys.extend(producer.enqueue_many_in(chunk, delay).await.unwrap());
+        }
         let poison: HashSet<String> = keys
             .iter()
             .zip(&jobs)
