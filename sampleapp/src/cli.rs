@@ -198,6 +198,16 @@ pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|error| format!("{text:?} is not a duration: {error}"))
 }
 
+pub(crate) fn parse_schedule(text: &str) -> Result<pool_redis::Schedule, String> {
+    let schedule = if text.contains(' ') {
+        pool_redis::Schedule::cron(text)
+    } else {
+        let period = parse_duration(text)?;
+        pool_redis::Schedule::every(period)
+    };
+    schedule.map_err(|error| error.to_string())
+}
+
 pub(crate) fn parse_time(text: &str) -> Result<std::time::SystemTime, String> {
     humantime::parse_rfc3339_weak(text)
         .map_err(|error| format!("{text:?} is not a time like 2026-12-24T18:00:00Z: {error}"))

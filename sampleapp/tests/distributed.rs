@@ -248,3 +248,63 @@ fn publish_refuses_a_delay_and_a_time_together_and_a_bad_time() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
     }
 }
+
+#[test]
+fn two_workers_share_one_heartbeat_schedule() {
+    let Some(server) = DocServer::start() else {
+        eprintln!("SKIPPED: redis-server is not installed");
+        return;
+    };
+    let url = server.url();
+    let beating = |runtime: &str| {
+        sampleapp(
+            &url,
+            &[
+                "work",
+                "--json",
+                "--runtime",
+                runtime,
+                "--heartbeat",
+                "200ms",
+            ],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+    };
+    let workers = [beating("tokio"), beating("smol")];
+    let started = Instant::now();
+    loop {
+        let now = status(&url);
+        // At most the next tick waits in the delayed set, whoever enqueued it.
+        assert!(number(&now, "delayed") <= 1, "{now}");
+        if number(&now, "acknowledged_total") >= 10 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no heartbeats: {now}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for child in workers {
+        kill(
+            Pid::from_raw(i32::try_from(child.id()).unwrap()),
+            Signal::SIGINT,
+        )
+        .unwrap();
+        assert!(child.wait_with_output().unwrap().status.success());
+    }
+}
+
+#[test]
+fn a_bad_heartbeat_is_refused() {
+    let output = sampleapp(
+        "redis://127.0.0.1:1",
+        &["work", "--heartbeat", "61 * * * *"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}

@@ -93,6 +93,12 @@ pub struct WorkArgs {
     /// Runs a job gets before it is dead-lettered.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub max_attempts: u32,
+
+    /// Also enqueue a "heartbeat" job on this schedule, shared with every worker that asks
+    /// for the same one (each tick enqueued once among them): a cron expression in UTC such
+    /// as "*/10 * * * * *", or an interval such as 10s.
+    #[arg(long, value_parser = crate::cli::parse_schedule)]
+    pub heartbeat: Option<pool_redis::Schedule>,
 }
 
 /// `status`'s flags.

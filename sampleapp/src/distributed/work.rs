@@ -71,7 +71,7 @@ async fn work<E: Executor + Clone>(
 ) -> Result<Worked, pool_redis::QueueError> {
     sleep_on(executor.clone());
     let registry = Registry::new().register::<SimJob>();
-    let consumer = Consumer::builder(
+    let mut builder = Consumer::builder(
         &args.queue.redis,
         Queue::new(&args.queue.queue),
         registry,
@@ -83,9 +83,15 @@ async fn work<E: Executor + Clone>(
         RetryPolicy::new(args.max_attempts)
             .with_first_backoff(Duration::from_millis(100))
             .with_max_backoff(args.visibility_timeout),
-    )
-    .connect()
-    .await?;
+    );
+    if let Some(schedule) = &args.heartbeat {
+        let beat = SimJob {
+            work_ms: 1,
+            fail: false,
+        };
+        builder = builder.periodic("heartbeat", schedule.clone(), &beat);
+    }
+    let consumer = builder.connect().await?;
     tracing::info!(consumer = %consumer.name(), runtime = %args.runtime, "working (Ctrl-C drains, twice gives unstarted jobs back)");
     let stopping = async {
         stop.drain.cancelled().await;
