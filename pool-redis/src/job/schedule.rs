@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn cron_ticks_in_utc_or_at_an_offset() {
-        // 2026-12-03T01:00:00Z
+        // 2025-12-03T01:00:00Z
         let at = 1_764_723_600_000;
         let nightly = Schedule::cron("0 3 * * *").unwrap();
         assert_eq!(nightly.next_after(at), Some(at + 2 * 3600 * 1000));
