@@ -33,9 +33,9 @@ fn millis_between(earlier: SystemTime, later: SystemTime) -> i64 {
     }
 }
 
-/// Three consumers promote at once: each of 10,000 jobs delayed by 0 to 2 s runs exactly once, and
-/// none starts before it is due. (How late they start, the benchmark measures: a test does
-/// not assert a speed.)
+/// Three consumers promote at once: each of 10,000 jobs delayed by 0 to 2 s runs exactly
+/// once, and none starts before it is due. (How late they start, the benchmark measures: a
+/// test does not assert a speed.)
 pub async fn delayed_jobs_run_once_and_never_early<H: Harness>() {
     let Some(setup) = Setup::start::<H>("delayed").await else {
         return;
