@@ -32,6 +32,11 @@ enum Rule {
         offset: FixedOffset,
     },
     Every(Duration),
+    #[cfg(feature = "time-zones")]
+    CronInZone {
+        cron: Box<croner::Cron>,
+        zone: chrono_tz::Tz,
+    },
 }
 
 /// A schedule that cannot work.
@@ -52,6 +57,9 @@ pub enum ScheduleError {
     /// An offset from UTC past a day.
     #[error("{0} s is not an offset from UTC (at most a day either way)")]
     BadOffset(i32),
+    /// A time zone name the IANA database does not know.
+    #[error("{0:?} is not a time zone (an IANA name such as \"Europe/Berlin\")")]
+    UnknownZone(String),
 }
 
 impl Schedule {
@@ -75,14 +83,30 @@ impl Schedule {
     pub fn cron_at_offset(expression: &str, offset_seconds: i32) -> Result<Self, ScheduleError> {
         let offset = FixedOffset::east_opt(offset_seconds)
             .ok_or(ScheduleError::BadOffset(offset_seconds))?;
-        let cron = croner::Cron::from_str(expression).map_err(|error| ScheduleError::BadCron {
-            expression: expression.to_owned(),
-            why: error.to_string(),
-        })?;
         Ok(Self {
             rule: Rule::Cron {
-                cron: Box::new(cron),
+                cron: parse(expression)?,
                 offset,
+            },
+        })
+    }
+
+    /// A cron expression read in the named time zone (`"Europe/Berlin"`), daylight saving
+    /// followed as croner does: a time skipped by the change runs at the next one that exists,
+    /// a time that occurs twice runs once. Needs the `time-zones` feature.
+    ///
+    /// # Errors
+    ///
+    /// [`ScheduleError::BadCron`], or [`ScheduleError::UnknownZone`].
+    #[cfg(feature = "time-zones")]
+    pub fn cron_in_zone(expression: &str, zone: &str) -> Result<Self, ScheduleError> {
+        let zone: chrono_tz::Tz = zone
+            .parse()
+            .map_err(|_| ScheduleError::UnknownZone(zone.to_owned()))?;
+        Ok(Self {
+            rule: Rule::CronInZone {
+                cron: parse(expression)?,
+                zone,
             },
         })
     }
@@ -109,16 +133,29 @@ impl Schedule {
                 let period = u64::try_from(period.as_millis()).unwrap_or(u64::MAX);
                 (after_ms / period).checked_add(1)?.checked_mul(period)
             }
-            Rule::Cron { cron, offset } => {
-                let after = Utc
-                    .timestamp_millis_opt(i64::try_from(after_ms).ok()?)
-                    .single()?
-                    .with_timezone(offset);
-                let next: DateTime<FixedOffset> = cron.find_next_occurrence(&after, false).ok()?;
-                u64::try_from(next.timestamp_millis()).ok()
-            }
+            Rule::Cron { cron, offset } => next_in(cron, after_ms, offset),
+            #[cfg(feature = "time-zones")]
+            Rule::CronInZone { cron, zone } => next_in(cron, after_ms, zone),
         }
     }
+}
+
+fn parse(expression: &str) -> Result<Box<croner::Cron>, ScheduleError> {
+    let cron = croner::Cron::from_str(expression).map_err(|error| ScheduleError::BadCron {
+        expression: expression.to_owned(),
+        why: error.to_string(),
+    })?;
+    Ok(Box::new(cron))
+}
+
+/// The first occurrence of `cron` strictly after `after_ms` (Unix ms), read in `zone`.
+fn next_in<Z: TimeZone>(cron: &croner::Cron, after_ms: u64, zone: &Z) -> Option<u64> {
+    let after: DateTime<Z> = Utc
+        .timestamp_millis_opt(i64::try_from(after_ms).ok()?)
+        .single()?
+        .with_timezone(zone);
+    let next = cron.find_next_occurrence(&after, false).ok()?;
+    u64::try_from(next.timestamp_millis()).ok()
 }
 
 #[cfg(test)]
@@ -155,6 +192,22 @@ mod tests {
         assert_eq!(
             Schedule::cron_at_offset("* * * * *", 90_000).unwrap_err(),
             ScheduleError::BadOffset(90_000)
+        );
+    }
+
+    #[cfg(feature = "time-zones")]
+    #[test]
+    fn named_zones_follow_daylight_saving() {
+        let berlin = Schedule::cron_in_zone("0 3 * * *", "Europe/Berlin").unwrap();
+        // 2025-12-03T00:00:00Z: winter, 03:00 in Berlin is 02:00 UTC.
+        let winter = 1_764_720_000_000;
+        assert_eq!(berlin.next_after(winter), Some(winter + 2 * 3600 * 1000));
+        // 2025-07-01T00:00:00Z: summer, 03:00 in Berlin is 01:00 UTC.
+        let summer = 1_751_328_000_000;
+        assert_eq!(berlin.next_after(summer), Some(summer + 3600 * 1000));
+        assert_eq!(
+            Schedule::cron_in_zone("0 3 * * *", "Mars/Olympus").unwrap_err(),
+            ScheduleError::UnknownZone("Mars/Olympus".to_owned())
         );
     }
 }
