@@ -84,20 +84,8 @@ pub fn escaped(value: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use redis::Value;
-
     use super::*;
-
-    fn bulk(text: &[u8]) -> Value {
-        Value::BulkString(text.to_vec())
-    }
-
-    fn entry(id: &str, fields: &[&[u8]]) -> Value {
-        Value::Array(vec![
-            bulk(id.as_bytes()),
-            Value::Array(fields.iter().map(|field| bulk(field)).collect()),
-        ])
-    }
+    use crate::store::entry::replies::entry;
 
     #[test]
     fn dead_letters_keep_the_entry_as_written() {

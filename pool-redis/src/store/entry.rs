@@ -140,20 +140,28 @@ fn text(value: &Value) -> Option<String> {
     String::from_utf8(bytes(value)?).ok()
 }
 
+/// Redis replies as the unit tests of entries and dead letters build them.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod replies {
+    use redis::Value;
 
-    fn bulk(text: &[u8]) -> Value {
+    pub(crate) fn bulk(text: &[u8]) -> Value {
         Value::BulkString(text.to_vec())
     }
 
-    fn entry(id: &str, fields: &[&[u8]]) -> Value {
+    /// A stream entry `[id, [name, value, ...]]`.
+    pub(crate) fn entry(id: &str, fields: &[&[u8]]) -> Value {
         Value::Array(vec![
             bulk(id.as_bytes()),
             Value::Array(fields.iter().map(|field| bulk(field)).collect()),
         ])
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replies::{bulk, entry};
+    use super::*;
 
     #[test]
     fn a_bad_entry_costs_only_itself() {
