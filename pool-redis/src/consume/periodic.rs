@@ -22,6 +22,16 @@ fn now_ms() -> u64 {
     u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// What making sure of a schedule's next tick found.
+enum NextTick {
+    /// This tick (Unix ms) is enqueued: the last one enqueued, by anyone.
+    Enqueued(u64),
+    /// The schedule has no more ticks.
+    NoMore,
+    /// Redis could not be asked, or refused.
+    Failed,
+}
+
 impl<E: Executor> ConsumerState<E> {
     /// Keeps each periodic job's next tick enqueued, waking when the earliest enqueued tick
     /// falls due, until a shutdown.
@@ -32,9 +42,13 @@ impl<E: Executor> ConsumerState<E> {
         while !self.stopping.is_cancelled() {
             let mut wake_at = now_ms().saturating_add(millis(LOOK_AT_LEAST_EVERY));
             for periodic in &self.config.periodic {
-                if let Some(enqueued) = self.enqueue_next_tick(periodic).await {
-                    wake_at = wake_at.min(enqueued);
-                }
+                let next_look = match self.enqueue_next_tick(periodic).await {
+                    NextTick::Enqueued(tick) => tick,
+                    NextTick::NoMore => continue,
+                    // Redis refused (full, say) or is away: soon again, not a period later.
+                    NextTick::Failed => now_ms().saturating_add(millis(self.config.promote_every)),
+                };
+                wake_at = wake_at.min(next_look);
             }
             // A little after the tick, so that the next one computed is the one after.
             let wait = wake_at.saturating_sub(now_ms()) + 1 + fastrand::u64(..20);
@@ -42,14 +56,18 @@ impl<E: Executor> ConsumerState<E> {
         }
     }
 
-    /// Makes sure `periodic`'s next tick is enqueued (by this consumer, or already by
-    /// another); returns that tick, or `None` if the schedule has no more ticks or Redis
-    /// could not be asked.
-    async fn enqueue_next_tick(&self, periodic: &Periodic) -> Option<u64> {
-        let tick = periodic.schedule.next_after(now_ms())?;
-        let payload = periodic.payload.as_deref().ok()?;
+    /// Makes sure `periodic`'s next tick is enqueued, by this consumer or already by
+    /// another.
+    async fn enqueue_next_tick(&self, periodic: &Periodic) -> NextTick {
+        let Some(tick) = periodic.schedule.next_after(now_ms()) else {
+            return NextTick::NoMore;
+        };
+        // Checked at connect: a periodic job without a payload never gets here.
+        let Ok(payload) = periodic.payload.as_deref() else {
+            return NextTick::NoMore;
+        };
         let key = self.queue.periodic_job_key_ms(&periodic.name, tick);
-        let (enqueued, last): (u8, u64) = self
+        let enqueued: Option<(u8, u64)> = self
             .with_retries(|mut connection| {
                 let mut invocation = scripts::TICK.prepare_invoke();
                 invocation
@@ -63,10 +81,13 @@ impl<E: Executor> ConsumerState<E> {
                     .arg(payload);
                 async move { invocation.invoke_async(&mut connection).await }
             })
-            .await?;
+            .await;
+        let Some((enqueued, last)) = enqueued else {
+            return NextTick::Failed;
+        };
         if enqueued == 1 {
             tracing::debug!(queue = %self.queue.name(), name = %periodic.name, tick, "enqueued a periodic job's tick");
         }
-        Some(last)
+        NextTick::Enqueued(last)
     }
 }
