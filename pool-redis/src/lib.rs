@@ -98,6 +98,7 @@ pub use job::registry::Registry;
 pub use job::remote_job::{RemoteContext, RemoteJob};
 pub use job::retry_policy::{Jitter, RetryPolicy};
 pub use job::schedule::{Schedule, ScheduleError};
+pub use job::shared_data::MissingData;
 /// The error a job may fail with: any error, boxed (pool-core's, re-exported so that a
 /// crate that depends on pool-redis and a backend needs nothing else).
 pub use pool_core::BoxError;

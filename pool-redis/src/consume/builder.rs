@@ -17,6 +17,7 @@ use crate::consume::state::ConsumerState;
 use crate::consume::stats::Counters;
 use crate::error::{client, unreachable};
 use crate::job::registry::Completed;
+use crate::job::shared_data::SharedData;
 use crate::store::connection;
 use crate::store::group::{ensure_group, register};
 use crate::store::probe;
@@ -32,6 +33,7 @@ pub struct ConsumerBuilder<E> {
     executor: E,
     config: Config,
     name: Option<String>,
+    data: SharedData,
 }
 
 impl<E> std::fmt::Debug for ConsumerBuilder<E> {
@@ -43,6 +45,7 @@ impl<E> std::fmt::Debug for ConsumerBuilder<E> {
             .field("registry", &self.registry)
             .field("config", &self.config)
             .field("name", &self.name)
+            .field("data", &self.data)
             .finish_non_exhaustive()
     }
 }
@@ -63,6 +66,7 @@ impl<E: Executor + Clone> Consumer<E> {
             executor,
             config: Config::default(),
             name: None,
+            data: SharedData::default(),
         }
     }
 }
@@ -285,6 +289,16 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         self
     }
 
+    /// Gives the consumer's jobs `value` to share (one per type; a later value of the same
+    /// type replaces it): each job reaches it with
+    /// [`RemoteContext::data::<T>()`](crate::RemoteContext::data), which shows an example.
+    /// For state the application also keeps, give an `Arc<T>` or a handle that clones
+    /// cheaply (most pools and clients are one).
+    pub fn data<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.data.insert(value);
+        self
+    }
+
     /// The consumer's name in the group. Default: host, process id and a random suffix, new
     /// on every start. A name is never reused: a process that restarts must not take over
     /// the entries its previous life held (the living reclaim them).
@@ -362,6 +376,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
             client,
             commands,
             registry: self.registry,
+            data: Arc::new(self.data),
             executor: self.executor,
             config,
             pool,

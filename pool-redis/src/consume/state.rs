@@ -18,6 +18,7 @@ use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::Starts;
 use crate::consume::stats::Counters;
 use crate::job::registry::Completed;
+use crate::job::shared_data::SharedData;
 use crate::store::queue::GROUP;
 use crate::{Queue, QueueError, Registry};
 
@@ -31,6 +32,8 @@ pub(crate) struct ConsumerState<E: Executor> {
     /// Where the settling scripts remember their replies (see `scripts`).
     pub(crate) memo_key: String,
     pub(crate) registry: Registry,
+    /// What the jobs share (`ConsumerBuilder::data`).
+    pub(crate) data: Arc<SharedData>,
     pub(crate) executor: E,
     pub(crate) config: Config,
     pub(crate) pool: WorkerPool<E, Completed>,

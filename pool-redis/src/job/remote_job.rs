@@ -1,10 +1,14 @@
 //! What a remote job is: a serde payload with a stable kind name, and what it does.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use pool_core::{BoxError, CancellationToken, JobContext};
+
+use crate::job::shared_data::{MissingData, SharedData};
 
 /// A job that travels through Redis: its payload is JSON, its `KIND` names its type on the
 /// wire (keep it stable across deploys: producers and consumers of different versions meet
@@ -54,6 +58,8 @@ pub struct RemoteContext {
     pub(crate) local: JobContext,
     /// Fired when the job is cancelled by its key.
     pub(crate) cancel: CancellationToken,
+    /// What the consumer was given for its jobs to share.
+    pub(crate) data: Arc<SharedData>,
 }
 
 impl RemoteContext {
@@ -71,6 +77,70 @@ impl RemoteContext {
     /// The local pool's context: its cancellation token says the consumer is stopping.
     pub fn local(&self) -> &JobContext {
         &self.local
+    }
+
+    /// The value of type `T` the consumer was given with
+    /// [`ConsumerBuilder::data`](crate::ConsumerBuilder::data): application state every job
+    /// shares (a database pool, an HTTP client), typed, without a global.
+    ///
+    /// # Errors
+    ///
+    /// [`MissingData`], naming `T`, if the consumer was given no value of that type: with `?`
+    /// the run fails, and is retried, with that message (a consumer deployed without the
+    /// state its jobs need).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use pool_redis::{Consumer, Producer, Queue, Registry, RemoteContext, RemoteJob, RemoteOutcome};
+    /// use pool_tokio::TokioExecutor;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// /// What the jobs share: here a greeting; in a service, a database pool.
+    /// struct Greeter {
+    ///     greeting: String,
+    /// }
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct Greet(String);
+    ///
+    /// impl RemoteJob for Greet {
+    ///     const KIND: &'static str = "greet";
+    ///     type Output = String;
+    ///
+    ///     async fn run(self, ctx: RemoteContext) -> Result<String, pool_redis::BoxError> {
+    ///         let greeter = ctx.data::<Greeter>()?;
+    ///         Ok(format!("{}, {}", greeter.greeting, self.0))
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let Some(server) = pool_redis::doc_support::DocServer::start() else { return Ok(()) };
+    /// # let url = server.url();
+    /// let queue = Queue::new("greetings");
+    /// let consumer = Consumer::builder(&url, queue.clone(), Registry::new().register::<Greet>(), TokioExecutor::default())
+    ///     .data(Greeter { greeting: "Hello".into() })
+    ///     .keep_outcomes(Duration::from_secs(60))
+    ///     .connect()
+    ///     .await?;
+    /// let running = tokio::spawn({
+    ///     let consumer = consumer.clone();
+    ///     async move { consumer.run().await }
+    /// });
+    /// let producer = Producer::connect(&url, queue).await?;
+    /// let key = producer.enqueue(&Greet("Ada".into())).await?;
+    /// let outcome = producer.wait_outcome(key, Duration::from_secs(10)).await?;
+    /// assert_eq!(outcome, Some(RemoteOutcome::Completed("Hello, Ada".into())));
+    /// consumer.shutdown().await;
+    /// running.await??;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn data<T: Send + Sync + 'static>(&self) -> Result<&T, MissingData> {
+        self.data.get::<T>()
     }
 
     /// Whether the job should stop now: it was cancelled by its key

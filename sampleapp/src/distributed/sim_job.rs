@@ -2,25 +2,32 @@
 //! runtime), and fails if told to.
 
 use std::pin::Pin;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use pool_core::{BoxError, Executor};
 use pool_redis::{RemoteContext, RemoteJob};
 use serde::{Deserialize, Serialize};
 
-type Sleep = Box<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+type SleepFn = Box<dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// The consumer's runtime's sleep: a job is decoded from its payload alone, so it finds the
-/// runtime here. Set once by `work`.
-static SLEEP: OnceLock<Sleep> = OnceLock::new();
+/// runtime in the state the consumer shares with its jobs (`ConsumerBuilder::data`).
+pub struct Sleep(SleepFn);
 
-/// Makes jobs sleep on `executor`'s runtime.
-pub fn sleep_on<E: Executor + Clone>(executor: E) {
-    let _ = SLEEP.set(Box::new(move |duration| {
-        let executor = executor.clone();
-        Box::pin(async move { executor.sleep(duration).await })
-    }));
+impl std::fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sleep")
+    }
+}
+
+impl Sleep {
+    /// Sleeps on `executor`'s runtime.
+    pub fn on<E: Executor + Clone>(executor: E) -> Self {
+        Self(Box::new(move |duration| {
+            let executor = executor.clone();
+            Box::pin(async move { executor.sleep(duration).await })
+        }))
+    }
 }
 
 /// A simulated job.
@@ -36,10 +43,9 @@ impl RemoteJob for SimJob {
     const KIND: &'static str = "sampleapp-sim";
     type Output = u64;
 
-    async fn run(self, _ctx: RemoteContext) -> Result<u64, BoxError> {
-        if let Some(sleep) = SLEEP.get() {
-            sleep(Duration::from_millis(self.work_ms)).await;
-        }
+    async fn run(self, ctx: RemoteContext) -> Result<u64, BoxError> {
+        let Sleep(sleep) = ctx.data::<Sleep>()?;
+        sleep(Duration::from_millis(self.work_ms)).await;
         if self.fail {
             return Err("the job was published to fail".into());
         }

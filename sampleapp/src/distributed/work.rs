@@ -9,7 +9,7 @@ use pool_redis::{Consumer, ConsumerStats, Queue, Registry, RetryPolicy};
 use serde::Serialize;
 
 use super::WorkArgs;
-use super::sim_job::{SimJob, sleep_on};
+use super::sim_job::{SimJob, Sleep};
 use crate::runtimes::{OnAnyRuntime, block_on};
 use crate::stop::Stop;
 
@@ -69,14 +69,14 @@ async fn work<E: Executor + Clone>(
     args: &WorkArgs,
     stop: &Stop,
 ) -> Result<Worked, pool_redis::QueueError> {
-    sleep_on(executor.clone());
     let registry = Registry::new().register::<SimJob>();
     let mut builder = Consumer::builder(
         &args.queue.redis,
         Queue::new(&args.queue.queue),
         registry,
-        executor,
+        executor.clone(),
     )
+    .data(Sleep::on(executor))
     .workers(args.workers as usize)
     .visibility_timeout(args.visibility_timeout)
     .retry(

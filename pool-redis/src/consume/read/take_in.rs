@@ -88,6 +88,7 @@ impl<E: Executor> ConsumerState<E> {
             starts: self.starts.clone(),
             isolation: Arc::clone(&self.isolation),
             holdings: Arc::clone(&self.holdings),
+            data: Arc::clone(&self.data),
         };
         Some(LocalJob::new(run, start))
     }

@@ -10,6 +10,7 @@ use crate::consume::hold::holdings::Holdings;
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::{Counted, Starts};
 use crate::job::registry::{Completed, RemoteRun};
+use crate::job::shared_data::SharedData;
 use crate::{RemoteContext, RetryPolicy};
 
 /// What a local job needs to start: where its start is counted and noted, and its permit.
@@ -27,6 +28,8 @@ pub(crate) struct Start {
     pub(crate) isolation: Arc<CrashIsolation>,
     /// Where what the count found is noted, for the settlement.
     pub(crate) holdings: Arc<Holdings>,
+    /// What the consumer's jobs share.
+    pub(crate) data: Arc<SharedData>,
 }
 
 /// A decoded remote job, ready for the local pool.
@@ -117,6 +120,7 @@ impl JobProcessor for LocalJob {
                     attempt,
                     local: ctx.clone(),
                     cancel: start.cancel.clone(),
+                    data: Arc::clone(&start.data),
                 };
                 run.call(remote).await
             }
