@@ -6,14 +6,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pool_core::{CancellationToken, Executor, WorkerPool};
+use redis::aio::ConnectionManager;
 
 use crate::Schedule;
 use crate::consume::config::Periodic;
 use crate::consume::config::{Config, ConfigError};
+use crate::consume::core::ConsumerCore;
 use crate::consume::hold::slots::Slots;
+use crate::consume::queue_state::QueueState;
+use crate::consume::queues::Queues;
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::Starts;
-use crate::consume::state::ConsumerState;
 use crate::consume::stats::Counters;
 use crate::error::{client, unreachable};
 use crate::job::registry::Completed;
@@ -22,13 +25,13 @@ use crate::store::connection;
 use crate::store::group::{ensure_group, register};
 use crate::store::probe;
 use crate::store::queue::GROUP;
-use crate::{Consumer, Queue, QueueError, Registry, RetryPolicy};
+use crate::{Consumer, QueueError, Registry, RetryPolicy};
 
 /// Builds a [`Consumer`]; from [`Consumer::builder`].
 #[must_use = "a builder does nothing until `connect` is called"]
 pub struct ConsumerBuilder<E> {
     url: String,
-    queue: Queue,
+    queues: Queues,
     registry: Registry,
     executor: E,
     config: Config,
@@ -41,7 +44,7 @@ impl<E> std::fmt::Debug for ConsumerBuilder<E> {
         // The URL without its password.
         f.debug_struct("ConsumerBuilder")
             .field("url", &crate::Redacted::url(&self.url))
-            .field("queue", &self.queue)
+            .field("queues", &self.queues)
             .field("registry", &self.registry)
             .field("config", &self.config)
             .field("name", &self.name)
@@ -51,17 +54,18 @@ impl<E> std::fmt::Debug for ConsumerBuilder<E> {
 }
 
 impl<E: Executor + Clone> Consumer<E> {
-    /// A consumer of `queue` at Redis `url`, running the job types of `registry` on a local
-    /// pool on `executor`.
+    /// A consumer of `queues` (a [`Queue`], or several by weight or priority:
+    /// [`Queues`]) at Redis `url`, running the job types of `registry` on a local pool on
+    /// `executor`.
     pub fn builder(
         url: impl Into<String>,
-        queue: Queue,
+        queues: impl Into<Queues>,
         registry: Registry,
         executor: E,
     ) -> ConsumerBuilder<E> {
         ConsumerBuilder {
             url: url.into(),
-            queue,
+            queues: queues.into(),
             registry,
             executor,
             config: Config::default(),
@@ -328,16 +332,19 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
     pub async fn connect(self) -> Result<Consumer<E>, QueueError> {
         let config = self.config;
         config.check()?;
-        self.queue.check()?;
+        self.queues.check()?;
         let client = client(&self.url)?;
         let commands = connection::commands(&client).map_err(unreachable(&self.url))?;
-        ensure_group(&mut commands.clone(), &self.queue)
-            .await
-            .map_err(unreachable(&self.url))?;
+        for (queue, _) in &self.queues.queues {
+            ensure_group(&mut commands.clone(), queue)
+                .await
+                .map_err(unreachable(&self.url))?;
+        }
         let name = self.name.unwrap_or_else(default_name);
         let held_at_most = config.held_at_most();
+        let names: Vec<&str> = self.queues.names().collect();
         let pool = WorkerPool::<E, Completed>::with_executor(self.executor.clone())
-            .name(format!("{}/{name}", self.queue.name()))
+            .name(format!("{}/{name}", names.join("+")))
             .workers(config.workers)
             .queue_capacity(held_at_most.max(1))
             .shutdown_grace(config.shutdown_grace);
@@ -348,60 +355,122 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         let (pool, results) = pool
             .build_with_results(held_at_most.max(1))
             .map_err(ConfigError::Pool)?;
-        // Registers the name once the settings are known good (so `status` lists the
-        // consumer before it reads), and says whether it was new: a check and a claim in one
-        // step, so two processes started with one name cannot both pass.
-        let created = register(&mut commands.clone(), &self.queue, &name).await?;
-        if !created {
-            return Err(QueueError::NameInUse(name));
-        }
-        if let Err(refused) = probe::permissions(&mut commands.clone(), &self.queue, &name).await {
-            // It holds nothing: gone at once rather than left for the others to forget.
-            let _: redis::RedisResult<u64> = redis::cmd("XGROUP")
-                .arg("DELCONSUMER")
-                .arg(self.queue.jobs_key())
-                .arg(GROUP)
-                .arg(&name)
-                .query_async(&mut commands.clone())
-                .await;
-            return Err(refused);
-        }
+        register_everywhere(&commands, &self.queues, &name).await?;
         pool.start()?;
-        tracing::info!(queue = %self.queue.name(), consumer = %name, workers = config.workers, "consumer connected");
-        let isolation = Arc::new(CrashIsolation::new(commands.clone(), &self.queue));
-        Ok(Consumer::new(Arc::new(ConsumerState {
-            memo_key: self.queue.memo_key(&name),
-            queue: self.queue,
+        tracing::info!(queues = ?names, consumer = %name, workers = config.workers, "consumer connected");
+        let weights: Vec<u32> = self
+            .queues
+            .queues
+            .iter()
+            .map(|(_, weight)| *weight)
+            .collect();
+        let slots = Arc::new(Slots::new(held_at_most.max(1), &weights, self.queues.order));
+        let registry = Arc::new(self.registry);
+        let data = Arc::new(self.data);
+        let suspects_run_alone = Arc::default();
+        let (stopping, settled, abandoned, failed) = Default::default();
+        let fatal = Arc::default();
+        let queues = self
+            .queues
+            .queues
+            .into_iter()
+            .enumerate()
+            .map(|(index, (queue, _))| {
+                let mut config = config.clone();
+                // Periodic jobs are enqueued in the first queue.
+                if index > 0 {
+                    config.periodic.clear();
+                }
+                let isolation =
+                    CrashIsolation::new(commands.clone(), &queue, Arc::clone(&suspects_run_alone));
+                QueueState {
+                    memo_key: queue.memo_key(&name),
+                    queue,
+                    index,
+                    name: name.clone(),
+                    client: client.clone(),
+                    commands: commands.clone(),
+                    registry: Arc::clone(&registry),
+                    data: Arc::clone(&data),
+                    executor: self.executor.clone(),
+                    config,
+                    pool: pool.clone(),
+                    holdings: Arc::default(),
+                    given_up: Mutex::new(HashMap::new()),
+                    slots: Arc::clone(&slots),
+                    counters: Counters::default(),
+                    starts: Starts::new(),
+                    isolation: Arc::new(isolation),
+                    stopping: CancellationToken::clone(&stopping),
+                    settled: CancellationToken::clone(&settled),
+                    abandoned: CancellationToken::clone(&abandoned),
+                    fatal: Arc::clone(&fatal),
+                    failed: CancellationToken::clone(&failed),
+                    redis_lost: AtomicBool::new(false),
+                    // Random: a process that reuses a name never meets its predecessor's memo.
+                    calls: AtomicU64::new(uuid::Uuid::new_v4().as_u64_pair().0 >> 1),
+                    settling: async_lock::RwLock::new(()),
+                }
+            })
+            .collect();
+        Ok(Consumer::new(Arc::new(ConsumerCore {
             name,
-            client,
-            commands,
-            registry: self.registry,
-            data: Arc::new(self.data),
+            queues,
             executor: self.executor,
-            config,
             pool,
             results,
-            holdings: Arc::default(),
-            given_up: Mutex::new(HashMap::new()),
-            slots: Slots::new(held_at_most.max(1)),
-            counters: Counters::default(),
-            starts: Starts::new(),
-            isolation,
-            stopping: CancellationToken::new(),
-            reading_done: CancellationToken::new(),
-            settled: CancellationToken::new(),
+            slots,
+            past_deadline: config.past_deadline(),
+            stopping,
+            settled,
             finished: CancellationToken::new(),
-            abandoned: CancellationToken::new(),
-            fatal: Mutex::default(),
-            failed: CancellationToken::new(),
-            redis_lost: AtomicBool::new(false),
-            // Random: a process that reuses a name never meets its predecessor's memo.
-            calls: AtomicU64::new(uuid::Uuid::new_v4().as_u64_pair().0 >> 1),
+            abandoned,
+            failed,
+            fatal,
             run_started: AtomicBool::new(false),
-            settling: async_lock::RwLock::new(()),
         })))
     }
 }
+
+/// Registers `name` in every queue's group, once the settings are known good (so `status`
+/// lists the consumer before it reads), and checks that the Redis user may run every command
+/// the consumer will send there. Registering is a check and a claim in one step, so two
+/// processes started with one name cannot both pass. On a refusal, the name leaves every
+/// group it joined: it holds nothing, so it is gone at once rather than left for the others
+/// to forget.
+async fn register_everywhere(
+    commands: &ConnectionManager,
+    queues: &Queues,
+    name: &str,
+) -> Result<(), QueueError> {
+    let mut joined = Vec::new();
+    for (queue, _) in &queues.queues {
+        let registered = match register(&mut commands.clone(), queue, name).await {
+            Ok(true) => probe::permissions(&mut commands.clone(), queue, name).await,
+            Ok(false) => Err(QueueError::NameInUse(name.to_owned())),
+            Err(error) => Err(error.into()),
+        };
+        if registered.is_err() {
+            // Joined, unless the name was in use or could not be registered.
+            if !matches!(registered, Err(QueueError::NameInUse(_))) {
+                joined.push(queue);
+            }
+            for queue in joined {
+                let _: redis::RedisResult<u64> = redis::cmd("XGROUP")
+                    .arg("DELCONSUMER")
+                    .arg(queue.jobs_key())
+                    .arg(GROUP)
+                    .arg(name)
+                    .query_async(&mut commands.clone())
+                    .await;
+            }
+            return registered;
+        }
+        joined.push(queue);
+    }
+    Ok(())
+}
+
 /// A name no other process has used: host, process id, and a random suffix.
 fn default_name() -> String {
     let host = std::env::var("HOSTNAME")

@@ -170,6 +170,15 @@ pub enum ConfigError {
         /// What the encoder said.
         why: String,
     },
+    /// A consumer given no queue to serve ([`Queues`](crate::Queues) empty).
+    #[error("a consumer needs at least one queue")]
+    NoQueues,
+    /// A weighted queue of weight 0, named: it would never be served.
+    #[error("the queue {0:?} has a weight of 0: it would never be served")]
+    ZeroWeight(String),
+    /// A queue listed twice, named.
+    #[error("the queue {0:?} is listed twice")]
+    QueueTwice(String),
     /// A setting the local pool refused.
     #[error("the local pool refused its settings")]
     Pool(#[source] pool_core::BuildError),

@@ -7,33 +7,41 @@ use std::time::Duration;
 use futures_lite::future;
 use pool_core::Executor;
 
-use crate::consume::state::ConsumerState;
+use crate::consume::core::ConsumerCore;
+use crate::consume::join_all::join_all;
 use crate::{ConsumerStats, QueueError};
 
-/// A consumer of a queue: reads entries through the queue's group (as one named consumer)
-/// into a local [`WorkerPool`](pool_core::WorkerPool), acknowledges each job once it ran to
-/// success, retries failed ones, dead-letters those out of attempts, renews the lease of
-/// every entry it holds, and reclaims entries whose holder's lease lapsed. Clones share it.
+/// A consumer of a queue (or of several, by weight or priority: [`Queues`](crate::Queues)):
+/// reads entries through each queue's group (as one named consumer) into a local
+/// [`WorkerPool`](pool_core::WorkerPool), acknowledges each job once it ran to success,
+/// retries failed ones, dead-letters those out of attempts, renews the lease of every entry
+/// it holds, and reclaims entries whose holder's lease lapsed. Clones share it.
 ///
 /// Drive it with [`run`](Self::run); stop it from another task with a shutdown, which
 /// returns once `run` has settled every entry it held.
 pub struct Consumer<E: Executor> {
-    state: Arc<ConsumerState<E>>,
+    core: Arc<ConsumerCore<E>>,
 }
 
 impl<E: Executor> Consumer<E> {
-    pub(crate) fn new(state: Arc<ConsumerState<E>>) -> Self {
-        Self { state }
+    pub(crate) fn new(core: Arc<ConsumerCore<E>>) -> Self {
+        Self { core }
     }
 
-    /// The consumer's name in the group.
+    /// The consumer's name in the group (in each queue's group).
     pub fn name(&self) -> &str {
-        &self.state.name
+        &self.core.name
     }
 
-    /// Its counts so far.
+    /// Its counts so far, over every queue it serves.
     pub fn stats(&self) -> ConsumerStats {
-        self.state.counters.snapshot(self.state.holdings.len())
+        self.core.stats()
+    }
+
+    /// Its counts so far in each queue it serves, by name, in the order of its
+    /// [`Queues`](crate::Queues).
+    pub fn stats_by_queue(&self) -> Vec<(String, ConsumerStats)> {
+        self.core.stats_by_queue()
     }
 
     /// Reads, runs and settles jobs until a shutdown has settled everything it held; returns
@@ -52,13 +60,13 @@ impl<E: Executor> Consumer<E> {
     /// ACL changed under a running consumer): retrying cannot help, so the consumer stops as
     /// [`shutdown_now`](Self::shutdown_now) does.
     pub async fn run(&self) -> Result<ConsumerStats, QueueError> {
-        if self.state.run_started.swap(true, Ordering::AcqRel) {
+        if self.core.run_started.swap(true, Ordering::AcqRel) {
             // Running already (a second call), or driven by a shutdown: wait for it.
-            self.state.finished.cancelled().await;
+            self.core.finished.cancelled().await;
         } else {
             self.drive().await;
         }
-        match self.state.take_fatal() {
+        match self.core.take_fatal() {
             Some(error) => Err(error),
             None => Ok(self.stats()),
         }
@@ -67,46 +75,50 @@ impl<E: Executor> Consumer<E> {
     /// The consumer's loops, to their end. Whatever way it ends (returned, or dropped by its
     /// caller), a waiting shutdown hears of it.
     async fn drive(&self) {
-        let state = &*self.state;
-        let _finished = state.finished.clone().drop_guard();
-        let reading = async {
-            state.read_until_stopped().await;
-            state.reading_done.cancel();
-        };
+        let core = &*self.core;
+        let _finished = core.finished.clone().drop_guard();
         let settling = async {
-            state.settle_until_drained().await;
-            state.settled.cancel();
+            core.settle_until_drained().await;
+            core.settled.cancel();
         };
-        // Every job's start is counted before it runs, until every outcome is settled.
-        let counting = state
-            .starts
-            .count_until(|starts| state.count_starts(starts), &state.settled);
         // A permission refused: nothing will work, so the consumer stops by itself.
         let failing = async {
-            future::or(state.failed.cancelled(), state.settled.cancelled()).await;
-            if state.failed.is_cancelled() {
-                state.stopping.cancel();
+            future::or(core.failed.cancelled(), core.settled.cancelled()).await;
+            if core.failed.is_cancelled() {
+                core.stopping.cancel();
                 self.stop_pool(Stop::Now).await;
             }
         };
-        // Boxed: together the loops are a large future, too large for the stack of a
-        // thread that runs it in place (`block_on`) in a debug build.
-        let loops = future::zip(
-            future::zip(Box::pin(reading), Box::pin(settling)),
+        // Each queue's loops. Every job's start is counted before it runs, until every
+        // outcome is settled.
+        let queue_loops = core.queues.iter().map(|queue| async move {
+            let counting = queue
+                .starts
+                .count_until(|starts| queue.count_starts(starts), &queue.settled);
+            // Boxed: together the loops are a large future, too large for the stack of a
+            // thread that runs it in place (`block_on`) in a debug build.
             future::zip(
                 future::zip(
-                    Box::pin(state.renew_until_settled()),
-                    future::zip(
-                        Box::pin(state.promote_until_stopped()),
-                        Box::pin(state.tick_until_stopped()),
-                    ),
+                    Box::pin(queue.read_until_stopped()),
+                    Box::pin(queue.renew_until_settled()),
                 ),
-                future::zip(Box::pin(counting), Box::pin(failing)),
-            ),
+                future::zip(
+                    future::zip(
+                        Box::pin(queue.promote_until_stopped()),
+                        Box::pin(queue.tick_until_stopped()),
+                    ),
+                    Box::pin(counting),
+                ),
+            )
+            .await;
+        });
+        let loops = future::zip(
+            join_all(queue_loops),
+            future::zip(Box::pin(settling), Box::pin(failing)),
         );
         let abandoned = async {
-            state.abandoned.cancelled().await;
-            tracing::warn!(queue = %state.queue.name(), consumer = %state.name, held = state.holdings.len(), "the shutdown's deadline passed: what is held stays pending, for a reclaim");
+            core.abandoned.cancelled().await;
+            tracing::warn!(queues = ?self.queue_names(), consumer = %core.name, held = core.held(), "the shutdown's deadline passed: what is held stays pending, for a reclaim");
         };
         future::or(
             async {
@@ -115,11 +127,12 @@ impl<E: Executor> Consumer<E> {
             abandoned,
         )
         .await;
-        future::or(state.leave_group_if_idle(), state.abandoned.cancelled()).await;
+        let leaving = join_all(core.queues.iter().map(|queue| queue.leave_group_if_idle()));
+        future::or(leaving, core.abandoned.cancelled()).await;
         let stats = self.stats();
         tracing::info!(
-            queue = %state.queue.name(),
-            consumer = %state.name,
+            queues = ?self.queue_names(),
+            consumer = %core.name,
             read = stats.read,
             acknowledged = stats.acknowledged,
             retried = stats.retried,
@@ -128,6 +141,15 @@ impl<E: Executor> Consumer<E> {
             leases_lost = stats.leases_lost,
             "consumer stopped"
         );
+    }
+
+    /// The names of the queues it serves.
+    fn queue_names(&self) -> Vec<&str> {
+        self.core
+            .queues
+            .iter()
+            .map(|queue| queue.queue.name())
+            .collect()
     }
 
     /// Stops reading, lets the local pool finish every job it holds, settles them, and
@@ -173,10 +195,10 @@ impl<E: Executor> Consumer<E> {
     }
 
     async fn stop(&self, how: Stop) -> ConsumerStats {
-        let state = &*self.state;
-        state.stopping.cancel();
+        let core = &*self.core;
+        core.stopping.cancel();
         // Nobody ran the consumer: the shutdown drives it, to settle what the pool holds.
-        let drive_here = !state.run_started.swap(true, Ordering::AcqRel);
+        let drive_here = !core.run_started.swap(true, Ordering::AcqRel);
         let driving = async {
             if drive_here {
                 self.drive().await;
@@ -184,19 +206,19 @@ impl<E: Executor> Consumer<E> {
         };
         let stopping = async {
             future::zip(self.stop_pool(how), driving).await;
-            state.finished.cancelled().await;
+            core.finished.cancelled().await;
         };
         let deadline = async {
             match how {
                 Stop::Deadline(timeout) => {
-                    let deadline = timeout.saturating_add(state.config.past_deadline());
-                    state.executor.sleep(deadline).await;
+                    let deadline = timeout.saturating_add(core.past_deadline);
+                    core.executor.sleep(deadline).await;
                 }
                 Stop::Graceful | Stop::Now => future::pending().await,
             }
             // The loops see it and return at once.
-            state.abandoned.cancel();
-            state.finished.cancelled().await;
+            core.abandoned.cancel();
+            core.finished.cancelled().await;
         };
         future::or(stopping, deadline).await;
         self.stats()
@@ -206,8 +228,8 @@ impl<E: Executor> Consumer<E> {
     /// (the pool refuses a second shutdown, so its token is cancelled instead, as the pool
     /// documents): a second Ctrl-C stops now.
     async fn stop_pool(&self, how: Stop) {
-        let state = &*self.state;
-        let pool = &state.pool;
+        let core = &*self.core;
+        let pool = &core.pool;
         match how {
             Stop::Graceful => {
                 let _ = pool.shutdown().await;
@@ -220,11 +242,11 @@ impl<E: Executor> Consumer<E> {
             Stop::Deadline(timeout) => {
                 if pool.shutdown_timeout(timeout).await.is_err() {
                     let expired = async {
-                        state.executor.sleep(timeout).await;
+                        core.executor.sleep(timeout).await;
                         true
                     };
                     let finished = async {
-                        state.finished.cancelled().await;
+                        core.finished.cancelled().await;
                         false
                     };
                     if future::or(finished, expired).await {
@@ -246,7 +268,7 @@ enum Stop {
 impl<E: Executor> Clone for Consumer<E> {
     fn clone(&self) -> Self {
         Self {
-            state: Arc::clone(&self.state),
+            core: Arc::clone(&self.core),
         }
     }
 }
@@ -254,8 +276,8 @@ impl<E: Executor> Clone for Consumer<E> {
 impl<E: Executor> std::fmt::Debug for Consumer<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Consumer")
-            .field("queue", &self.state.queue.name())
-            .field("name", &self.state.name)
+            .field("queues", &self.queue_names())
+            .field("name", &self.core.name)
             .finish_non_exhaustive()
     }
 }

@@ -4,11 +4,14 @@
 pub(crate) mod builder;
 pub(crate) mod config;
 pub(crate) mod consumer;
+pub(crate) mod core;
 pub(crate) mod hold;
+pub(crate) mod join_all;
 pub(crate) mod periodic;
+pub(crate) mod queue_state;
+pub(crate) mod queues;
 pub(crate) mod read;
 pub(crate) mod run;
 pub(crate) mod settle;
-pub(crate) mod state;
 pub(crate) mod stats;
 pub(crate) mod with_retries;

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use pool_core::Executor;
 
 use crate::consume::config::Periodic;
-use crate::consume::state::ConsumerState;
+use crate::consume::queue_state::QueueState;
 use crate::consume::with_retries::millis;
 use crate::store::scripts;
 
@@ -32,7 +32,7 @@ enum NextTick {
     Failed,
 }
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// Keeps each periodic job's next tick enqueued, waking when the earliest enqueued tick
     /// falls due, until a shutdown.
     pub(crate) async fn tick_until_stopped(&self) {

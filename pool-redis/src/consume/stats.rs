@@ -50,6 +50,38 @@ pub struct ConsumerStats {
     pub held: u64,
 }
 
+/// Counts add up field by field: a consumer of several queues reports their sum, and an
+/// application running several consumers may add theirs.
+impl std::ops::Add for ConsumerStats {
+    type Output = Self;
+
+    fn add(self, other: Self) -> Self {
+        Self {
+            read: self.read + other.read,
+            reclaimed: self.reclaimed + other.reclaimed,
+            promoted: self.promoted + other.promoted,
+            retries_taken: self.retries_taken + other.retries_taken,
+            releases_taken: self.releases_taken + other.releases_taken,
+            recovered: self.recovered + other.recovered,
+            acknowledged: self.acknowledged + other.acknowledged,
+            retried: self.retried + other.retried,
+            dead_lettered: self.dead_lettered + other.dead_lettered,
+            released: self.released + other.released,
+            cancelled: self.cancelled + other.cancelled,
+            lease_renewals: self.lease_renewals + other.lease_renewals,
+            leases_lost: self.leases_lost + other.leases_lost,
+            deleted_while_pending: self.deleted_while_pending + other.deleted_while_pending,
+            held: self.held + other.held,
+        }
+    }
+}
+
+impl std::iter::Sum for ConsumerStats {
+    fn sum<I: Iterator<Item = Self>>(stats: I) -> Self {
+        stats.fold(Self::default(), std::ops::Add::add)
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub(crate) read: AtomicU64,

@@ -8,7 +8,7 @@ use pool_core::Executor;
 use redis::RedisResult;
 use redis::aio::ConnectionManager;
 
-use crate::consume::state::ConsumerState;
+use crate::consume::queue_state::QueueState;
 use crate::error::{is_no_permission, is_out_of_memory};
 use crate::store::connection::is_connection_error;
 use crate::store::group::{ensure_group, is_no_group};
@@ -22,12 +22,12 @@ const TRIES_WHILE_STOPPING: u32 = 2;
 /// The longest wait between attempts to reach Redis again.
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// Runs a command until it succeeds, on the command connection (opened again between
     /// tries when it broke). Gives up (`None`), leaving the entry pending for a reclaim after
     /// the visibility timeout, when:
     /// - Redis refuses it for another reason than the connection, three times;
-    /// - Redis refuses a permission: the consumer then stops (see [`ConsumerState::fail`]);
+    /// - Redis refuses a permission: the consumer then stops (see [`QueueState::fail`]);
     /// - the consumer is stopping and two tries failed, or an earlier command gave up so;
     /// - a shutdown's deadline passed.
     pub(crate) async fn with_retries<T, F, Fut>(&self, mut command: F) -> Option<T>

@@ -109,6 +109,11 @@ impl<Local: Copy + Eq + Hash> Holdings<Local> {
         }
     }
 
+    /// Whether local job `local` runs an entry held here.
+    pub(crate) fn runs(&self, local: Local) -> bool {
+        self.table().entry_of.contains_key(&local)
+    }
+
     /// Stops holding the entry local job `local` ran, for its settlement; `None` if it is no
     /// longer held (its lease was found lost).
     pub(crate) fn remove(&self, local: Local) -> Option<Held<Local>> {

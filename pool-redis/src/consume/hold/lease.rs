@@ -6,7 +6,7 @@ use futures_lite::future;
 use pool_core::Executor;
 use uuid::Uuid;
 
-use crate::consume::state::ConsumerState;
+use crate::consume::queue_state::QueueState;
 use crate::consume::stats::Counters;
 use crate::store::queue::GROUP;
 use crate::store::scripts;
@@ -25,7 +25,7 @@ struct Renewed {
     cancelled: Vec<String>,
 }
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// Renews every held entry's lease each third of the visibility timeout, until every
     /// outcome has been settled.
     pub(crate) async fn renew_until_settled(&self) {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use pool_core::Executor;
 use redis::Value;
 
-use crate::consume::state::ConsumerState;
+use crate::consume::queue_state::QueueState;
 use crate::consume::stats::Counters;
 use crate::store::scripts;
 
@@ -22,7 +22,7 @@ struct Promoted {
     next_due_in: Option<Duration>,
 }
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// Moves due jobs into the stream, looking again when the next is due or every
     /// `promote_every` (a producer may add one due sooner), until a shutdown.
     pub(crate) async fn promote_until_stopped(&self) {

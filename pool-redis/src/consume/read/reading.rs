@@ -8,8 +8,8 @@ use pool_core::Executor;
 use redis::aio::ConnectionManager;
 use redis::{RedisError, Value};
 
+use crate::consume::queue_state::QueueState;
 use crate::consume::settle::settlements::Caller;
-use crate::consume::state::ConsumerState;
 use crate::consume::stats::Counters;
 use crate::consume::with_retries::{Backoff, millis};
 use crate::error::is_no_permission;
@@ -27,7 +27,7 @@ enum ReadFailed {
     Redis(RedisError),
 }
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// Reads new entries while there is room for them, and reclaims lapsed ones every
     /// reclaim period, until a shutdown.
     pub(crate) async fn read_until_stopped(&self) {
@@ -45,7 +45,7 @@ impl<E: Executor> ConsumerState<E> {
         let mut stranded = false;
         loop {
             let room = self.config.read_batch;
-            let Some(mut taken) = self.slots.take(room, &self.stopping).await else {
+            let Some(mut taken) = self.slots.take(self.index, room, &self.stopping).await else {
                 break;
             };
             if self.stopping.is_cancelled() {
@@ -75,6 +75,8 @@ impl<E: Executor> ConsumerState<E> {
             match self.read(&mut reads, taken).await {
                 Ok(entries) => {
                     backoff.reset();
+                    // A short read found the queue drained: its reader asks for less.
+                    self.slots.found(self.index, entries.len() < taken);
                     self.slots.give(taken - entries.len().min(taken));
                     Counters::add(&self.counters.read, entries.len() as u64);
                     for entry in entries {

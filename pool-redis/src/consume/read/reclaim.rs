@@ -5,8 +5,8 @@
 use pool_core::Executor;
 use redis::Value;
 
+use crate::consume::queue_state::QueueState;
 use crate::consume::settle::settlements::Caller;
-use crate::consume::state::ConsumerState;
 use crate::consume::stats::Counters;
 use crate::consume::with_retries::millis;
 use crate::store::entry::Entry;
@@ -24,7 +24,7 @@ const MAX_STEPS: u32 = 16;
 const BACKOFF_PASSED: i64 = 2;
 const RELEASED: i64 = 3;
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// Reclaims entries idle past the visibility timeout into the `room` slots the caller
     /// took, following `XAUTOCLAIM`'s cursor through the pending list, and takes them in.
     /// Returns how many slots it used, and whether Redis says this consumer holds more

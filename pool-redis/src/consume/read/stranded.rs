@@ -6,13 +6,13 @@ use std::collections::HashSet;
 use pool_core::Executor;
 use redis::Value;
 
+use crate::consume::queue_state::QueueState;
 use crate::consume::settle::settlements::Caller;
-use crate::consume::state::ConsumerState;
 use crate::consume::stats::Counters;
 use crate::store::entry::Entry;
 use crate::store::queue::GROUP;
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// Takes in this consumer's pending entries that it does not hold (a read whose reply
     /// was lost delivered them to nobody who knows), up to `room` of them, with the slots
     /// taken for them. Returns how many slots it used, and whether it found them all.

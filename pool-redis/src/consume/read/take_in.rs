@@ -6,16 +6,16 @@ use std::sync::Arc;
 
 use pool_core::{CancellationToken, Executor};
 
+use crate::consume::queue_state::QueueState;
 use crate::consume::run::local_job::{LocalJob, Start};
 use crate::consume::settle::settlements::{Caller, DeadLetterReason};
-use crate::consume::state::ConsumerState;
 use crate::job::registry::KeepOutcome;
 use crate::store::entry::Entry;
 
 /// Deliveries per allowed attempt after which an entry that never started is dead-lettered.
 const RUNAWAY_DELIVERIES: u32 = 4;
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// Takes in one entry, with the slot taken for it; the slot is given back here unless the
     /// entry's local job was queued (its settlement gives it back then).
     pub(crate) async fn take_in(&self, caller: Caller, entry: Entry) {

@@ -6,6 +6,8 @@
 //! starts until it ends. Once a crash has happened, its jobs are reclaimed as suspects, and
 //! the one that crashes again dies alone.
 
+use std::sync::Arc;
+
 use async_lock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use pool_core::BoxError;
 use redis::aio::ConnectionManager;
@@ -13,10 +15,11 @@ use uuid::Uuid;
 
 use crate::{Queue, store::scripts};
 
-/// One per consumer: every run takes a permit from it.
+/// One per queue a consumer serves: every run of its jobs takes a permit from it.
 pub(crate) struct CrashIsolation {
-    /// Ordinary runs share it; a suspect holds it alone.
-    runs: RwLock<()>,
+    /// Ordinary runs share it; a suspect holds it alone. One for the whole consumer (its
+    /// queues share the process a suspect may crash).
+    runs: Arc<RwLock<()>>,
     connection: ConnectionManager,
     runs_key: String,
     errors_key: String,
@@ -29,9 +32,9 @@ pub(crate) enum RunPermit<'a> {
 }
 
 impl CrashIsolation {
-    pub(crate) fn new(connection: ConnectionManager, queue: &Queue) -> Self {
+    pub(crate) fn new(connection: ConnectionManager, queue: &Queue, runs: Arc<RwLock<()>>) -> Self {
         Self {
-            runs: RwLock::new(()),
+            runs,
             connection,
             runs_key: queue.runs_key(),
             errors_key: queue.errors_key(),

@@ -3,13 +3,13 @@
 use pool_core::Executor;
 use uuid::Uuid;
 
+use crate::consume::queue_state::QueueState;
 use crate::consume::run::starts::Counted;
-use crate::consume::state::ConsumerState;
 use crate::error::is_no_permission;
 use crate::store::queue::GROUP;
 use crate::store::scripts;
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// One round trip: what counting each start (entry id, job key, attempts allowed) in
     /// `starts` found, in its order. A permission refused stops the consumer.
     pub(crate) async fn count_starts(

@@ -4,15 +4,11 @@
 use pool_core::{Executor, JobError, JobErrorKind, JobStatus};
 
 use crate::consume::hold::holdings::Held;
+use crate::consume::queue_state::QueueState;
 use crate::consume::run::starts::Counted;
 use crate::consume::settle::settlements::{Caller, DeadLetterReason, KeptOutcome};
-use crate::consume::state::ConsumerState;
 use crate::job::registry::Completed;
 use crate::report::Chain;
-
-/// Outcomes read from the local pool at once, at most: their successes share one script
-/// call; each failure has its own.
-const SETTLE_BATCH: usize = 256;
 
 /// What becomes of a held entry whose local job did not succeed.
 enum Settlement {
@@ -25,23 +21,9 @@ enum Settlement {
     Lost,
 }
 
-impl<E: Executor> ConsumerState<E> {
-    /// Settles outcomes as the local pool reports them, until its results stream ends (the
-    /// pool has stopped, and every outcome was read).
-    pub(crate) async fn settle_until_drained(&self) {
-        while let Some(first) = self.results.recv().await {
-            let mut batch = vec![first];
-            while batch.len() < SETTLE_BATCH && !self.results.is_empty() {
-                match self.results.recv().await {
-                    Some(status) => batch.push(status),
-                    None => break,
-                }
-            }
-            self.settle(batch).await;
-        }
-    }
-
-    async fn settle(&self, statuses: Vec<JobStatus<Completed>>) {
+impl<E: Executor> QueueState<E> {
+    /// Settles the outcomes of jobs read from this queue, then gives their slots back.
+    pub(crate) async fn settle(&self, statuses: Vec<JobStatus<Completed>>) {
         let settled = statuses.len();
         let mut successes = Vec::new();
         for status in statuses {
@@ -52,7 +34,7 @@ impl<E: Executor> ConsumerState<E> {
                 }
                 Err(error) => error,
             };
-            // From leaving the holdings to settled in Redis (see `ConsumerState::settling`); one
+            // From leaving the holdings to settled in Redis (see `QueueState::settling`); one
             // entry at a time, so that a lease renewal never waits behind many round trips.
             let _alone = self.settling.write().await;
             // Not held: its lease was found lost (and counted) by a renewal.

@@ -8,7 +8,7 @@ use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
 use crate::consume::hold::holdings::Held;
-use crate::consume::state::ConsumerState;
+use crate::consume::queue_state::QueueState;
 use crate::consume::stats::Counters;
 use crate::consume::with_retries::millis;
 use crate::store::group::RELEASED_TO;
@@ -81,7 +81,7 @@ impl Found {
 /// A job's outcome, as an acknowledgement keeps it for the producer (`None`: not kept).
 pub(crate) type KeptOutcome = Option<String>;
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     /// A settling script's invocation for `caller`, its memo arguments filled in, with the
     /// script's own keys and arguments to follow.
     fn settling_call<'a>(

@@ -1,5 +1,6 @@
-//! What the parts of a running consumer share: its reader, settler, lease renewer and start
-//! counter are loops over one `ConsumerState`.
+//! A running consumer's state for one of the queues it serves: its reader, lease renewer,
+//! promoter and start counter for that queue are loops over one `QueueState`, and the
+//! consumer's settler hands it the outcomes of the jobs it read.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -7,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures_lite::future;
-use pool_core::{CancellationToken, Executor, Results, WorkerPool};
+use pool_core::{CancellationToken, Executor, WorkerPool};
 use redis::Client;
 use redis::aio::ConnectionManager;
 
@@ -22,22 +23,24 @@ use crate::job::shared_data::SharedData;
 use crate::store::queue::GROUP;
 use crate::{Queue, QueueError, Registry};
 
-/// What the parts of a running consumer share.
-pub(crate) struct ConsumerState<E: Executor> {
+/// A running consumer's state for one of its queues.
+pub(crate) struct QueueState<E: Executor> {
     pub(crate) queue: Queue,
+    /// Its place among the consumer's queues (in the slots' order).
+    pub(crate) index: usize,
     pub(crate) name: String,
     pub(crate) client: Client,
     /// The connection for every command that answers at once (reads have their own).
     pub(crate) commands: ConnectionManager,
     /// Where the settling scripts remember their replies (see `scripts`).
     pub(crate) memo_key: String,
-    pub(crate) registry: Registry,
+    pub(crate) registry: Arc<Registry>,
     /// What the jobs share (`ConsumerBuilder::data`).
     pub(crate) data: Arc<SharedData>,
     pub(crate) executor: E,
     pub(crate) config: Config,
+    /// The consumer's local pool, shared by its queues.
     pub(crate) pool: WorkerPool<E, Completed>,
-    pub(crate) results: Results<Completed>,
     /// The entries held, each with what is known of it here. Once an entry is taken in, it
     /// leaves only under the write side of `settling`. Shared with the local jobs, which
     /// note what counting their start found.
@@ -46,33 +49,30 @@ pub(crate) struct ConsumerState<E: Executor> {
     /// reach), with when: left for a reclaim, not taken for stranded ones. Forgotten after
     /// two visibility timeouts, by when anyone (this consumer too) may have reclaimed them.
     pub(crate) given_up: Mutex<HashMap<String, std::time::Instant>>,
-    pub(crate) slots: Slots,
+    /// The consumer's room, shared by its queues (this one takes as `index`).
+    pub(crate) slots: Arc<Slots>,
     pub(crate) counters: Counters,
     /// The starts waiting to be counted.
     pub(crate) starts: Starts,
     /// Where each run waits for its permit: alone for a job suspected of crashing its
     /// process.
     pub(crate) isolation: Arc<CrashIsolation>,
-    /// Set by a shutdown: stop reading and reclaiming.
+    /// Set by a shutdown: stop reading and reclaiming. (This and the tokens below are the
+    /// consumer's, shared by its queues.)
     pub(crate) stopping: CancellationToken,
-    pub(crate) reading_done: CancellationToken,
     /// Every local job's outcome has been acted on.
     pub(crate) settled: CancellationToken,
-    /// `run` has returned.
-    pub(crate) finished: CancellationToken,
     /// A shutdown's deadline passed: every loop gives up at once, and what is still held
     /// stays pending in Redis, for a reclaim after the visibility timeout.
     pub(crate) abandoned: CancellationToken,
     /// Why the consumer stopped by itself (a permission Redis refused), for `run`.
-    pub(crate) fatal: Mutex<Option<QueueError>>,
+    pub(crate) fatal: Arc<Mutex<Option<QueueError>>>,
     /// Set with `fatal`.
     pub(crate) failed: CancellationToken,
     /// A command failed for want of Redis while stopping: later ones are not tried.
     pub(crate) redis_lost: AtomicBool,
     /// Ids for the settling calls, so that a call sent again is known as the same call.
     pub(crate) calls: AtomicU64,
-    /// `run` was called, or a shutdown drives the consumer because it was not.
-    pub(crate) run_started: AtomicBool,
     /// Read side: a lease renewal round (from its copy of the held ids to its reply), or a
     /// look at what this consumer holds in Redis against what it holds here. Write side: a
     /// settlement, from taking its entries out of `held` to their settlement in Redis. So a
@@ -81,9 +81,14 @@ pub(crate) struct ConsumerState<E: Executor> {
     pub(crate) settling: async_lock::RwLock<()>,
 }
 
-impl<E: Executor> ConsumerState<E> {
+impl<E: Executor> QueueState<E> {
     pub(crate) fn given_up(&self) -> MutexGuard<'_, HashMap<String, std::time::Instant>> {
         self.given_up.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Its counts so far.
+    pub(crate) fn stats(&self) -> crate::ConsumerStats {
+        self.counters.snapshot(self.holdings.len())
     }
 
     /// Waits `period`, or less if the consumer is stopping.
@@ -97,14 +102,6 @@ impl<E: Executor> ConsumerState<E> {
         let mut fatal = self.fatal.lock().unwrap_or_else(PoisonError::into_inner);
         fatal.get_or_insert(error);
         self.failed.cancel();
-    }
-
-    /// The error the consumer stopped for, once.
-    pub(crate) fn take_fatal(&self) -> Option<QueueError> {
-        self.fatal
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
     }
 
     /// An id for a settling call, new each call (not each try). Started from a random
