@@ -259,6 +259,9 @@ impl Args {
                 "--idle-timeout needs an elastic pool: --workers MIN..MAX, like 4..64".to_owned(),
             );
         }
+        if let Some(crate::distributed::Command::Work(work)) = &self.command {
+            work.check()?;
+        }
         Ok(())
     }
 

@@ -13,15 +13,18 @@ use serde_json::Value;
 const JOBS: u64 = 3_000;
 
 fn sampleapp(url: &str, args: &[&str]) -> Command {
+    let mut command = sampleapp_on(url, args);
+    command.args(["--queue-name", "e2e"]);
+    command
+}
+
+/// The app on `url`, its queue as `args` say.
+fn sampleapp_on(url: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sampleapp"));
-    command.env_remove("RUST_LOG").args(args).args([
-        "--redis",
-        url,
-        "--queue",
-        "e2e",
-        "--log-level",
-        "warn",
-    ]);
+    command
+        .env_remove("RUST_LOG")
+        .args(args)
+        .args(["--redis", url, "--log-level", "warn"]);
     command
 }
 
@@ -247,6 +250,82 @@ fn publish_refuses_a_delay_and_a_time_together_and_a_bad_time() {
         let output = sampleapp("redis://127.0.0.1:1", args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
     }
+}
+
+#[test]
+fn work_refuses_queue_lists_that_cannot_be_served() {
+    for args in [
+        &["work", "--queues", "a=0"][..],
+        &["work", "--queues", "a=x"][..],
+        &["work", "--queues", "a=2,b", "--strict"][..],
+        &["work", "--strict"][..],
+        &["work", "--queues", "a", "--queue-name", "b"][..],
+    ] {
+        let output = sampleapp_on("redis://127.0.0.1:1", args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+    }
+}
+
+/// One worker serves two weighted queues, each published to by name, and drains both.
+#[test]
+fn one_worker_drains_weighted_queues() {
+    let Some(server) = DocServer::start() else {
+        eprintln!("SKIPPED: redis-server is not installed");
+        return;
+    };
+    let url = server.url();
+    for queue in ["urgent", "bulk"] {
+        let published = sampleapp_on(
+            &url,
+            &[
+                "publish",
+                "--queue-name",
+                queue,
+                "--count",
+                "200",
+                "--job-ms",
+                "0..1",
+            ],
+        )
+        .output()
+        .unwrap();
+        assert!(published.status.success(), "{published:?}");
+    }
+    let worker = sampleapp_on(&url, &["work", "--json", "--queues", "urgent=3,bulk=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    for queue in ["urgent", "bulk"] {
+        loop {
+            let output = sampleapp_on(
+                &url,
+                &["status", "--json", "--window", "0s", "--queue-name", queue],
+            )
+            .output()
+            .unwrap();
+            let now = json_of(&output.stdout);
+            if number(&now, "length") == 0 && number(&now, "pending") == 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{queue} did not drain: {now}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    kill(
+        Pid::from_raw(i32::try_from(worker.id()).unwrap()),
+        Signal::SIGINT,
+    )
+    .unwrap();
+    let output = worker.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let worked = json_of(&output.stdout);
+    assert_eq!(worked["queue"], "urgent,bulk", "{worked}");
+    assert_eq!(number(&worked, "acknowledged"), 400, "{worked}");
 }
 
 #[test]

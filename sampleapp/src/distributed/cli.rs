@@ -3,6 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, Subcommand};
+use pool_redis::{Queue, Queues};
 
 use crate::cli::{MillisRange, Runtime};
 
@@ -25,9 +26,9 @@ pub struct QueueArgs {
     #[arg(long, default_value = "redis://127.0.0.1:6379")]
     pub redis: String,
 
-    /// The queue's name.
+    /// The queue's name (the top level's `--queue` is the local demo's queue capacity).
     #[arg(long, default_value = "sampleapp")]
-    pub queue: String,
+    pub queue_name: String,
 
     /// Print one JSON object on stdout instead of text.
     #[arg(long)]
@@ -94,11 +95,45 @@ pub struct WorkArgs {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub max_attempts: u32,
 
+    /// Serve several queues instead of --queue-name, each with a weight, as Sidekiq writes
+    /// them: critical=6,default=3,low=1 (a name alone weighs 1). With a backlog on every
+    /// queue, each gets jobs in proportion to its weight.
+    #[arg(long, value_parser = parse_weighted_queue, value_delimiter = ',', conflicts_with = "queue_name")]
+    pub queues: Vec<(String, Option<u32>)>,
+
+    /// Serve --queues strictly in the order given: a queue's jobs only while the ones before
+    /// it are empty (weights are then not allowed).
+    #[arg(long, requires = "queues")]
+    pub strict: bool,
+
     /// Also enqueue a "heartbeat" job on this schedule, shared with every worker that asks
     /// for the same one (each tick enqueued once among them): a cron expression in UTC such
     /// as "*/10 * * * * *", or an interval such as 10s.
     #[arg(long, value_parser = crate::cli::parse_schedule)]
     pub heartbeat: Option<pool_redis::Schedule>,
+}
+
+impl WorkArgs {
+    /// The queues to serve: `--queues` in their order (or weights), else `--queue-name`.
+    pub fn queues(&self) -> Queues {
+        if self.queues.is_empty() {
+            return Queue::new(&self.queue.queue_name).into();
+        }
+        let queues = self.queues.iter();
+        if self.strict {
+            Queues::strict(queues.map(|(name, _)| Queue::new(name)))
+        } else {
+            Queues::weighted(queues.map(|(name, weight)| (Queue::new(name), weight.unwrap_or(1))))
+        }
+    }
+
+    /// What no single flag's parser can see.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        if self.strict && self.queues.iter().any(|(_, weight)| weight.is_some()) {
+            return Err("--strict serves --queues in their order: drop the weights".to_owned());
+        }
+        Ok(())
+    }
 }
 
 /// `status`'s flags.
@@ -112,4 +147,49 @@ pub struct StatusArgs {
     /// look and no throughput.
     #[arg(long, default_value = "1s", value_parser = crate::cli::parse_duration, allow_hyphen_values = true)]
     pub window: Duration,
+}
+
+/// One `NAME=WEIGHT` (or `NAME`, weighing 1) of `--queues`.
+fn parse_weighted_queue(text: &str) -> Result<(String, Option<u32>), String> {
+    let (name, weight) = match text.split_once('=') {
+        Some((name, weight)) => {
+            let weight: u32 = weight
+                .parse()
+                .map_err(|_| format!("{weight:?} is not a weight (a whole number from 1)"))?;
+            (name, Some(weight))
+        }
+        None => (text, None),
+    };
+    if name.is_empty() {
+        return Err(format!("{text:?} names no queue: write NAME=WEIGHT"));
+    }
+    if weight == Some(0) {
+        return Err(format!("{name}: a weight of 0 would never be served"));
+    }
+    Ok((name.to_owned(), weight))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_weighted_queue;
+
+    #[test]
+    fn weighted_queues_parse_and_bad_ones_say_why() {
+        assert_eq!(
+            parse_weighted_queue("critical=6"),
+            Ok(("critical".into(), Some(6)))
+        );
+        assert_eq!(parse_weighted_queue("low"), Ok(("low".into(), None)));
+        assert!(parse_weighted_queue("low=0").unwrap_err().contains("never"));
+        assert!(
+            parse_weighted_queue("low=x")
+                .unwrap_err()
+                .contains("weight")
+        );
+        assert!(
+            parse_weighted_queue("=3")
+                .unwrap_err()
+                .contains("names no queue")
+        );
+    }
 }

@@ -51,7 +51,7 @@ pub fn run(args: &PublishArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Er
 }
 
 async fn publish(args: &PublishArgs, stop: &Stop) -> Result<Published, pool_redis::QueueError> {
-    let producer = Producer::connect(&args.queue.redis, Queue::new(&args.queue.queue)).await?;
+    let producer = Producer::connect(&args.queue.redis, Queue::new(&args.queue.queue_name)).await?;
     let count = match (args.count, args.duration) {
         (Some(count), _) => count,
         (None, Some(_)) => u64::MAX,
@@ -99,7 +99,7 @@ async fn publish(args: &PublishArgs, stop: &Stop) -> Result<Published, pool_redi
     };
     Ok(Published {
         due,
-        queue: args.queue.queue.clone(),
+        queue: args.queue.queue_name.clone(),
         published,
         seconds,
         jobs_per_second: if seconds > 0.0 {

@@ -32,7 +32,7 @@ pub fn run(args: &StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let queue = Queue::new(&args.queue.queue);
+    let queue = Queue::new(&args.queue.queue_name);
     let status = runtime.block_on(look(&args.queue.redis, &queue, args.window))?;
     super::print(args.queue.json, &status, &text(&status));
     Ok(())

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures_lite::future;
 use pool_core::Executor;
-use pool_redis::{Consumer, ConsumerStats, Queue, Registry, RetryPolicy};
+use pool_redis::{Consumer, ConsumerStats, Registry, RetryPolicy};
 use serde::Serialize;
 
 use super::WorkArgs;
@@ -16,7 +16,7 @@ use crate::stop::Stop;
 /// What a consumer did, for the summary.
 #[derive(Debug, Serialize)]
 pub struct Worked {
-    /// The queue's name.
+    /// The queue's name (the names, comma-separated, of several).
     pub queue: String,
     /// The consumer's name in the group.
     pub consumer: String,
@@ -70,20 +70,16 @@ async fn work<E: Executor + Clone>(
     stop: &Stop,
 ) -> Result<Worked, pool_redis::QueueError> {
     let registry = Registry::new().register::<SimJob>();
-    let mut builder = Consumer::builder(
-        &args.queue.redis,
-        Queue::new(&args.queue.queue),
-        registry,
-        executor.clone(),
-    )
-    .data(Sleep::on(executor))
-    .workers(args.workers as usize)
-    .visibility_timeout(args.visibility_timeout)
-    .retry(
-        RetryPolicy::new(args.max_attempts)
-            .with_first_backoff(Duration::from_millis(100))
-            .with_max_backoff(args.visibility_timeout),
-    );
+    let mut builder =
+        Consumer::builder(&args.queue.redis, args.queues(), registry, executor.clone())
+            .data(Sleep::on(executor))
+            .workers(args.workers as usize)
+            .visibility_timeout(args.visibility_timeout)
+            .retry(
+                RetryPolicy::new(args.max_attempts)
+                    .with_first_backoff(Duration::from_millis(100))
+                    .with_max_backoff(args.visibility_timeout),
+            );
     if let Some(schedule) = &args.heartbeat {
         let beat = SimJob {
             work_ms: 1,
@@ -109,7 +105,7 @@ async fn work<E: Executor + Clone>(
     let (ran, stats) = future::zip(consumer.run(), stop_or_failure).await;
     ran?;
     Ok(Worked {
-        queue: args.queue.queue.clone(),
+        queue: args.queues().names().collect::<Vec<_>>().join(","),
         consumer: consumer.name().to_owned(),
         runtime: args.runtime.to_string(),
         stats,
