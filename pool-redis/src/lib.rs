@@ -88,6 +88,7 @@ mod store;
 pub use consume::builder::ConsumerBuilder;
 pub use consume::config::{ConfigError, MIN_VISIBILITY_TIMEOUT};
 pub use consume::consumer::Consumer;
+pub use consume::limit::rate_limit::RateLimit;
 pub use consume::queues::Queues;
 pub use consume::stats::ConsumerStats;
 pub use error::QueueError;

@@ -13,6 +13,7 @@ use crate::consume::config::Periodic;
 use crate::consume::config::{Config, ConfigError};
 use crate::consume::core::ConsumerCore;
 use crate::consume::hold::slots::Slots;
+use crate::consume::limit::admission::Admission;
 use crate::consume::queue_state::QueueState;
 use crate::consume::queues::Queues;
 use crate::consume::run::crash_isolation::CrashIsolation;
@@ -256,6 +257,74 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         self
     }
 
+    /// Limits jobs of type `J` to `limit` starts, across every consumer of the queue (give
+    /// every consumer the same limit: each start is checked against the one it was given).
+    /// A job over the limit does not start and uses no attempt: it waits in the delayed set
+    /// for its turn. See [`RateLimit`](crate::RateLimit) for the guarantee, and
+    /// [`concurrency_limit`](Self::concurrency_limit) for an example.
+    pub fn rate_limit<J: crate::RemoteJob>(mut self, limit: crate::RateLimit) -> Self {
+        self.config.limits.entry(J::KIND).or_default().rate = Some(limit);
+        self
+    }
+
+    /// Limits jobs of type `J` to `most` running at once, across every consumer of the
+    /// queue (give every consumer the same limit). Each running job holds a slot in Redis
+    /// under lease, renewed with its entry's: the slot of a consumer that died comes back
+    /// within one visibility timeout. A job over the limit does not start and uses no
+    /// attempt: it waits in the delayed set until a slot is given back (or one visibility
+    /// timeout at most), then tries again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use pool_redis::{Consumer, Producer, Queue, RateLimit, Registry, RemoteContext, RemoteJob};
+    /// use pool_tokio::TokioExecutor;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct ChargeCard;
+    ///
+    /// impl RemoteJob for ChargeCard {
+    ///     const KIND: &'static str = "charge-card";
+    ///     type Output = ();
+    ///
+    ///     async fn run(self, _ctx: RemoteContext) -> Result<(), pool_redis::BoxError> {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let Some(server) = pool_redis::doc_support::DocServer::start() else { return Ok(()) };
+    /// # let url = server.url();
+    /// let queue = Queue::new("payments");
+    /// let producer = Producer::connect(&url, queue.clone()).await?;
+    /// producer.enqueue_many(&[ChargeCard, ChargeCard, ChargeCard]).await?;
+    /// let consumer = Consumer::builder(&url, queue.clone(), Registry::new().register::<ChargeCard>(), TokioExecutor::default())
+    ///     // The card processor takes 100 charges a second and 5 at once, from all of us.
+    ///     .rate_limit::<ChargeCard>(RateLimit::per_second(100))
+    ///     .concurrency_limit::<ChargeCard>(5)
+    ///     .connect()
+    ///     .await?;
+    /// let running = tokio::spawn({
+    ///     let consumer = consumer.clone();
+    ///     async move { consumer.run().await }
+    /// });
+    /// while consumer.stats().acknowledged < 3 {
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    /// }
+    /// consumer.shutdown().await;
+    /// running.await??;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn concurrency_limit<J: crate::RemoteJob>(mut self, most: u32) -> Self {
+        self.config.limits.entry(J::KIND).or_default().concurrency = Some(most);
+        self
+    }
+
     /// How often, at most, the consumer looks for delayed jobs (and retries) that are due and
     /// moves them into the stream. Default 500 ms. Every consumer looks, at a random phase, so
     /// with `n` consumers a due job waits about this period divided by `n + 1` on average,
@@ -381,6 +450,21 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                 if index > 0 {
                     config.periodic.clear();
                 }
+                let admissions = config
+                    .limits
+                    .iter()
+                    .map(|(&kind, &limit)| {
+                        let admission = Admission::new(
+                            &queue,
+                            kind,
+                            limit,
+                            commands.clone(),
+                            &name,
+                            config.visibility,
+                        );
+                        (kind, Arc::new(admission))
+                    })
+                    .collect();
                 let isolation =
                     CrashIsolation::new(commands.clone(), &queue, Arc::clone(&suspects_run_alone));
                 QueueState {
@@ -396,6 +480,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                     config,
                     pool: pool.clone(),
                     holdings: Arc::default(),
+                    admissions,
                     given_up: Mutex::new(HashMap::new()),
                     slots: Arc::clone(&slots),
                     counters: Counters::default(),

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::consume::limit::admission::KindLimit;
 use crate::{RetryPolicy, Schedule};
 
 /// The shortest visibility timeout: a lease is renewed every third of it, and a renewal
@@ -35,6 +36,8 @@ pub(crate) struct Config {
     pub(crate) promote_every: Duration,
     /// The periodic jobs this consumer enqueues, each tick once among all that register it.
     pub(crate) periodic: Vec<Periodic>,
+    /// Limits on some kinds' starts, across every consumer of a queue.
+    pub(crate) limits: HashMap<&'static str, KindLimit>,
     pub(crate) outcomes_ttl: Option<Duration>,
     pub(crate) job_timeout: Option<Duration>,
     pub(crate) forget_after: Duration,
@@ -58,6 +61,7 @@ impl Default for Config {
             retry_by_kind: HashMap::new(),
             promote_every: Duration::from_millis(500),
             periodic: Vec::new(),
+            limits: HashMap::new(),
             outcomes_ttl: None,
             job_timeout: None,
             forget_after: Duration::from_secs(600),
@@ -119,6 +123,14 @@ impl Config {
                 });
             }
         }
+        for (kind, limit) in &self.limits {
+            if limit.rate.is_some_and(|rate| !rate.is_valid()) {
+                return Err(ConfigError::BadRateLimit((*kind).to_owned()));
+            }
+            if limit.concurrency == Some(0) {
+                return Err(ConfigError::ZeroConcurrency((*kind).to_owned()));
+            }
+        }
         let policies = std::iter::once(&self.retry).chain(self.retry_by_kind.values());
         if policies
             .into_iter()
@@ -170,6 +182,12 @@ pub enum ConfigError {
         /// What the encoder said.
         why: String,
     },
+    /// A rate limit of no starts, or per no time, for this kind.
+    #[error("the rate limit of {0:?} allows no starts: it needs a count and a period")]
+    BadRateLimit(String),
+    /// A concurrency limit of 0 for this kind: its jobs would never run.
+    #[error("the concurrency limit of {0:?} is 0: its jobs would never run")]
+    ZeroConcurrency(String),
     /// A consumer given no queue to serve ([`Queues`](crate::Queues) empty).
     #[error("a consumer needs at least one queue")]
     NoQueues,

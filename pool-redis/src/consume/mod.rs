@@ -7,6 +7,7 @@ pub(crate) mod consumer;
 pub(crate) mod core;
 pub(crate) mod hold;
 pub(crate) mod join_all;
+pub(crate) mod limit;
 pub(crate) mod periodic;
 pub(crate) mod queue_state;
 pub(crate) mod queues;

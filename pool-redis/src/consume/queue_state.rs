@@ -15,6 +15,7 @@ use redis::aio::ConnectionManager;
 use crate::consume::config::Config;
 use crate::consume::hold::holdings::Holdings;
 use crate::consume::hold::slots::Slots;
+use crate::consume::limit::admission::Admission;
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::Starts;
 use crate::consume::stats::Counters;
@@ -45,6 +46,8 @@ pub(crate) struct QueueState<E: Executor> {
     /// leaves only under the write side of `settling`. Shared with the local jobs, which
     /// note what counting their start found.
     pub(crate) holdings: Arc<Holdings>,
+    /// The admission of each kind with a limit.
+    pub(crate) admissions: HashMap<&'static str, Arc<Admission>>,
     /// Entries pending under this consumer whose settlement it gave up on (Redis out of
     /// reach), with when: left for a reclaim, not taken for stranded ones. Forgotten after
     /// two visibility timeouts, by when anyone (this consumer too) may have reclaimed them.

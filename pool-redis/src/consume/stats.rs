@@ -38,6 +38,9 @@ pub struct ConsumerStats {
     /// Jobs cancelled by their key ([`Producer::cancel`](crate::Producer::cancel)) that this
     /// consumer settled: not started, or stopped by the cancel.
     pub cancelled: u64,
+    /// Jobs found over their kind's rate or concurrency limit as they were about to start:
+    /// sent to wait for their turn in the delayed set, without using an attempt.
+    pub over_limit: u64,
     /// Lease renewals: one per held entry per renewal round.
     pub lease_renewals: u64,
     /// Held entries found taken by another consumer (this one's lease had lapsed, in a pause
@@ -68,6 +71,7 @@ impl std::ops::Add for ConsumerStats {
             dead_lettered: self.dead_lettered + other.dead_lettered,
             released: self.released + other.released,
             cancelled: self.cancelled + other.cancelled,
+            over_limit: self.over_limit + other.over_limit,
             lease_renewals: self.lease_renewals + other.lease_renewals,
             leases_lost: self.leases_lost + other.leases_lost,
             deleted_while_pending: self.deleted_while_pending + other.deleted_while_pending,
@@ -95,6 +99,7 @@ pub(crate) struct Counters {
     pub(crate) dead_lettered: AtomicU64,
     pub(crate) released: AtomicU64,
     pub(crate) cancelled: AtomicU64,
+    pub(crate) over_limit: AtomicU64,
     pub(crate) lease_renewals: AtomicU64,
     pub(crate) leases_lost: AtomicU64,
     pub(crate) deleted_while_pending: AtomicU64,
@@ -119,6 +124,7 @@ impl Counters {
             dead_lettered: at(&self.dead_lettered),
             released: at(&self.released),
             cancelled: at(&self.cancelled),
+            over_limit: at(&self.over_limit),
             lease_renewals: at(&self.lease_renewals),
             leases_lost: at(&self.leases_lost),
             deleted_while_pending: at(&self.deleted_while_pending),

@@ -1,9 +1,11 @@
-//! The queue as Redis holds it: key names, connections, the scripts that change it, the
+//! The queue as Redis holds it: key names, connections, the scripts that change it (and
+//! those that gate starts by a kind's limits), the
 //! group and its consumers' names, and the fields of its entries.
 
 pub(crate) mod connection;
 pub(crate) mod entry;
 pub(crate) mod group;
+pub(crate) mod limit_scripts;
 pub(crate) mod probe;
 pub(crate) mod queue;
 pub(crate) mod scripts;

@@ -134,4 +134,22 @@ impl Queue {
     pub(crate) fn memo_key(&self, consumer: &str) -> String {
         format!("{{{}}}:memo:{consumer}", self.name)
     }
+
+    /// Each rate-limited kind's bucket (GCRA: when its next start is due, Unix ms) and the
+    /// last turn handed to a job over its limit, by kind.
+    pub(crate) fn rate_limits_key(&self) -> String {
+        format!("{{{}}}:limit:rate", self.name)
+    }
+
+    /// The running jobs of a kind with a concurrency limit, each scored by the end of its
+    /// lease (Unix ms): a slot whose holder died comes free when it passes.
+    pub(crate) fn running_key(&self, kind: &str) -> String {
+        format!("{{{}}}:limit:running:{kind}", self.name)
+    }
+
+    /// The jobs of a kind with a concurrency limit that wait in the delayed set for a slot,
+    /// by job key, scored by when they began to wait: a slot that comes free sends the first.
+    pub(crate) fn slot_waiters_key(&self, kind: &str) -> String {
+        format!("{{{}}}:limit:waiting:{kind}", self.name)
+    }
 }

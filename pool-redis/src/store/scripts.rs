@@ -22,7 +22,7 @@ const ALLOW_OOM: &str = "#!lua flags=allow-oom\n";
 
 /// The owner check every settling script starts with, for entry `id`: `nil` unless
 /// `consumer` holds it, else the entry's delivery count.
-const HOLDER: &str = r"
+pub(crate) const HOLDER: &str = r"
 local function deliveries_if_held(stream, group, id, consumer)
   local pending = redis.call('XPENDING', stream, group, id, id, 1)
   if #pending == 1 and pending[1][2] == consumer then return pending[1][4] end
@@ -47,7 +47,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return reply
 ";
 
-fn script(body: &str) -> Script {
+pub(crate) fn script(body: &str) -> Script {
     Script::new(&format!("{ALLOW_OOM}{body}"))
 }
 
@@ -133,7 +133,7 @@ end
 
 /// Now, in Unix milliseconds, by Redis's clock: every consumer and producer compares due
 /// times against the one clock, whatever their own say.
-const NOW_MS: &str = r"
+pub(crate) const NOW_MS: &str = r"
 local function now_ms()
   local time = redis.call('TIME')
   return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

@@ -43,6 +43,9 @@ pub struct Probe {
     pub gate: Option<String>,
     /// Fails every attempt until the test opens this gate.
     pub fail_until_gate: Option<String>,
+    /// Counts itself among the probes running under this name while it runs (see
+    /// [`most_running`]).
+    pub running: Option<String>,
 }
 
 impl Probe {
@@ -60,6 +63,7 @@ impl RemoteJob for Probe {
 
     async fn run(self, ctx: RemoteContext) -> Result<u32, BoxError> {
         record(&self.test, ctx.job_key(), ctx.attempt());
+        let _running = self.running.as_deref().map(Running::enter);
         if let Some(gate) = &self.gate {
             let _ = gate_of(gate).1.recv().await;
         }
@@ -108,6 +112,43 @@ pub fn starts(test: &str) -> Vec<Start> {
         .as_ref()
         .and_then(|starts| starts.get(test).cloned())
         .unwrap_or_default()
+}
+
+/// How many probes run now under each name, and the most that ever ran at once.
+static RUNNING: Mutex<Option<HashMap<String, (usize, usize)>>> = Mutex::new(None);
+
+/// A probe counted as running until dropped.
+struct Running(String);
+
+impl Running {
+    fn enter(name: &str) -> Self {
+        let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+        let (now, most) = running
+            .get_or_insert_with(HashMap::new)
+            .entry(name.to_owned())
+            .or_default();
+        *now += 1;
+        *most = (*most).max(*now);
+        Self(name.to_owned())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((now, _)) = running.get_or_insert_with(HashMap::new).get_mut(&self.0) {
+            *now -= 1;
+        }
+    }
+}
+
+/// The most probes that ran at once under `name`, and how many run now.
+pub fn most_running(name: &str) -> (usize, usize) {
+    let running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+    running
+        .as_ref()
+        .and_then(|running| running.get(name).copied())
+        .map_or((0, 0), |(now, most)| (most, now))
 }
 
 /// The gates probes wait at, by name: open once the sender is closed.

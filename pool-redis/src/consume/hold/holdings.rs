@@ -4,12 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pool_core::{CancellationToken, JobId};
 use uuid::Uuid;
 
 use crate::RetryPolicy;
+use crate::consume::limit::admission::Admission;
 use crate::consume::run::starts::Counted;
 
 /// What this consumer knows of one entry it holds.
@@ -28,6 +30,9 @@ pub(crate) struct Held<Local = JobId> {
     /// What counting its start found; `None` until then, and for a run that never got a
     /// count (stopped while it waited its turn, or the count failed).
     pub(crate) start: Option<Counted>,
+    /// The slot its run holds under its kind's concurrency limit, to give back once it is
+    /// settled.
+    pub(crate) slot: Option<(Arc<Admission>, String)>,
 }
 
 impl<Local> Held<Local> {
@@ -94,6 +99,7 @@ impl<Local: Copy + Eq + Hash> Holdings<Local> {
             cancel,
             local,
             start: None,
+            slot: None,
         };
         table.by_entry.insert(entry_id, held);
         Ok(())
@@ -112,6 +118,33 @@ impl<Local: Copy + Eq + Hash> Holdings<Local> {
     /// Whether local job `local` runs an entry held here.
     pub(crate) fn runs(&self, local: Local) -> bool {
         self.table().entry_of.contains_key(&local)
+    }
+
+    /// Notes that local job `local`'s run holds `slot` under `admission`'s concurrency limit.
+    pub(crate) fn took_slot(&self, local: Local, admission: Arc<Admission>, slot: String) {
+        let mut table = self.table();
+        let Table { by_entry, entry_of } = &mut *table;
+        if let Some(held) = entry_of.get(&local).and_then(|id| by_entry.get_mut(id)) {
+            held.slot = Some((admission, slot));
+        }
+    }
+
+    /// The slots the runs of held entries hold, by the admission of their kind.
+    pub(crate) fn slots(&self) -> Vec<(Arc<Admission>, Vec<String>)> {
+        let table = self.table();
+        let mut by_kind: HashMap<&'static str, (Arc<Admission>, Vec<String>)> = HashMap::new();
+        for (admission, slot) in table
+            .by_entry
+            .values()
+            .filter_map(|held| held.slot.as_ref())
+        {
+            by_kind
+                .entry(admission.kind())
+                .or_insert_with(|| (Arc::clone(admission), Vec::new()))
+                .1
+                .push(slot.clone());
+        }
+        by_kind.into_values().collect()
     }
 
     /// Stops holding the entry local job `local` ran, for its settlement; `None` if it is no

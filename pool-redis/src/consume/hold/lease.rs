@@ -55,6 +55,10 @@ impl<E: Executor> QueueState<E> {
                     renewed.cancelled.extend(chunk.cancelled);
                 }
             }
+            // The slots running jobs hold under their kinds' concurrency limits.
+            for (admission, slots) in self.holdings.slots() {
+                admission.renew(&slots).await;
+            }
             // Jobs cancelled by their key: their runs see it, and end as they choose.
             let fired = self.holdings.cancel_entries(&renewed.cancelled);
             if fired > 0 {

@@ -89,6 +89,7 @@ impl<E: Executor> QueueState<E> {
             isolation: Arc::clone(&self.isolation),
             holdings: Arc::clone(&self.holdings),
             data: Arc::clone(&self.data),
+            admission: self.admissions.get(job.kind.as_str()).cloned(),
         };
         Some(LocalJob::new(run, start))
     }

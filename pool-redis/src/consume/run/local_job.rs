@@ -7,6 +7,7 @@ use pool_core::{BoxError, CancellationToken, Cancelled, JobContext, JobProcessor
 use uuid::Uuid;
 
 use crate::consume::hold::holdings::Holdings;
+use crate::consume::limit::admission::{Admission, Admitted};
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::{Counted, Starts};
 use crate::job::registry::{Completed, RemoteRun};
@@ -30,6 +31,8 @@ pub(crate) struct Start {
     pub(crate) holdings: Arc<Holdings>,
     /// What the consumer's jobs share.
     pub(crate) data: Arc<SharedData>,
+    /// Its kind's limits, if it has any: asked before its start is counted.
+    pub(crate) admission: Option<Arc<Admission>>,
 }
 
 /// A decoded remote job, ready for the local pool.
@@ -70,6 +73,12 @@ impl LocalJob {
 #[error("not started: another consumer took the entry")]
 pub(crate) struct LeaseLost;
 
+/// A held job found, as it was about to start, over its kind's limit (it waits for its
+/// turn in the delayed set), taken by another consumer, or deleted: it does not start here.
+#[derive(Debug, thiserror::Error)]
+#[error("not started: {0:?}")]
+pub(crate) struct NotStarted(Counted);
+
 /// A held job that has run `max_attempts` times already, each run ending with its process
 /// (it never reported an outcome): it is dead-lettered instead of run again.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +116,24 @@ impl JobProcessor for LocalJob {
             return Err(Cancelled.into());
         };
         let _permit = permit?;
+        if let Some(admission) = &start.admission {
+            let admitted = admission.admit(&start.entry_id, start.job_key).await?;
+            let not_started = match admitted {
+                Admitted::Yes { slot: None } => None,
+                Admitted::Yes { slot: Some(slot) } => {
+                    let admission = Arc::clone(admission);
+                    start.holdings.took_slot(ctx.job_id(), admission, slot);
+                    None
+                }
+                Admitted::Waits => Some(Counted::OverLimit),
+                Admitted::NotHeld => Some(Counted::NotHeld),
+                Admitted::Deleted => Some(Counted::Deleted),
+            };
+            if let Some(found) = not_started {
+                start.holdings.started(ctx.job_id(), found);
+                return Err(NotStarted(found).into());
+            }
+        }
         let max_attempts = start.retry.max_attempts();
         let counted = start
             .starts
@@ -127,6 +154,7 @@ impl JobProcessor for LocalJob {
             Counted::Cancelled => Err(Cancelled.into()),
             Counted::OutOfAttempts(runs) => Err(OutOfAttempts { runs }.into()),
             Counted::NotHeld => Err(LeaseLost.into()),
+            Counted::OverLimit | Counted::Deleted => Err(NotStarted(counted).into()),
         }
     }
 }

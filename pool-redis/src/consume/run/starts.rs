@@ -36,6 +36,12 @@ pub(crate) enum Counted {
     NotHeld,
     /// It was asked to be cancelled: it does not start.
     Cancelled,
+    /// Over its kind's limit (found before its start was counted): moved to the delayed
+    /// set to wait for its turn, without using an attempt.
+    OverLimit,
+    /// Deleted from the stream while pending (found before its start was counted): there
+    /// is nothing to run.
+    Deleted,
 }
 
 /// The starts waiting to be counted. Clones share them.

@@ -7,6 +7,7 @@ use crate::consume::hold::holdings::Held;
 use crate::consume::queue_state::QueueState;
 use crate::consume::run::starts::Counted;
 use crate::consume::settle::settlements::{Caller, DeadLetterReason, KeptOutcome};
+use crate::consume::stats::Counters;
 use crate::job::registry::Completed;
 use crate::report::Chain;
 
@@ -19,6 +20,11 @@ enum Settlement {
     Cancelled,
     /// Its lease was found lost as it was about to start: not run here.
     Lost,
+    /// It was over its kind's limit as it was about to start: the admission moved it to
+    /// the delayed set, to wait for its turn.
+    OverLimit,
+    /// It was found deleted from the stream as it was about to start (and acknowledged).
+    Deleted,
 }
 
 impl<E: Executor> QueueState<E> {
@@ -50,7 +56,10 @@ impl<E: Executor> QueueState<E> {
                 Settlement::Release => self.release(Caller::Settler, &held.entry_id).await,
                 Settlement::Cancelled => self.settle_cancelled(&held).await,
                 Settlement::Lost => self.lease_lost(&held.entry_id),
+                Settlement::OverLimit => Counters::add(&self.counters.over_limit, 1),
+                Settlement::Deleted => Counters::add(&self.counters.deleted_while_pending, 1),
             }
+            free_slot(&held).await;
         }
         if !successes.is_empty() {
             let _alone = self.settling.write().await;
@@ -59,6 +68,9 @@ impl<E: Executor> QueueState<E> {
                 .filter_map(|(local, kept)| Some((self.holdings.remove(local)?, kept)))
                 .collect();
             self.acknowledge(&acknowledged).await;
+            for (held, _) in &acknowledged {
+                free_slot(held).await;
+            }
         }
         self.slots.give(settled);
     }
@@ -69,6 +81,8 @@ impl<E: Executor> QueueState<E> {
         let max_attempts = held.retry.max_attempts();
         match (held.start, error.kind()) {
             (Some(Counted::NotHeld), _) => Settlement::Lost,
+            (Some(Counted::OverLimit), _) => Settlement::OverLimit,
+            (Some(Counted::Deleted), _) => Settlement::Deleted,
             // Cancelled by its key before it started, or while it ran (whatever it then
             // returned, short of a success): it is not retried.
             (Some(Counted::Cancelled), _) => Settlement::Cancelled,
@@ -93,5 +107,14 @@ impl<E: Executor> QueueState<E> {
             }
             _ => Settlement::Retry(Chain(error).to_string()),
         }
+    }
+}
+
+/// Gives back the slot a settled entry's run held under its kind's concurrency limit (after
+/// the settlement: a slot given back first could start a waiter while this one still runs
+/// in Redis's eyes, which is harmless, but not the order the limit promises).
+async fn free_slot(held: &Held) {
+    if let Some((admission, slot)) = &held.slot {
+        admission.free_slot(slot).await;
     }
 }

@@ -1,0 +1,163 @@
+//! Whether a job of a limited kind may start now: asked of Redis as the job is about to
+//! start, before its attempt is counted, so that a job over its limit waits for its turn
+//! without using an attempt. Also gives back and renews the slots running jobs hold.
+
+use std::time::Duration;
+
+use pool_core::BoxError;
+use redis::aio::ConnectionManager;
+use uuid::Uuid;
+
+use crate::Queue;
+use crate::consume::limit::rate_limit::RateLimit;
+use crate::consume::with_retries::millis;
+use crate::store::limit_scripts;
+use crate::store::queue::GROUP;
+
+/// The limits of one kind of job, across every consumer of the queue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KindLimit {
+    pub(crate) rate: Option<RateLimit>,
+    /// The most jobs of the kind running at once.
+    pub(crate) concurrency: Option<u32>,
+}
+
+/// What the admission found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Admitted {
+    /// It may start; holding this slot if its kind has a concurrency limit.
+    Yes { slot: Option<String> },
+    /// Over a limit: moved to the delayed set, due then (Unix ms).
+    Waits,
+    /// Another consumer holds the entry now.
+    NotHeld,
+    /// Deleted from the stream while pending (acknowledged: nothing to run).
+    Deleted,
+}
+
+/// The admission of one kind's jobs in one queue, for one consumer.
+pub(crate) struct Admission {
+    kind: &'static str,
+    limit: KindLimit,
+    connection: ConnectionManager,
+    consumer: String,
+    lease: Duration,
+    jobs: String,
+    rate: String,
+    running: String,
+    waiters: String,
+    delayed: String,
+    delayed_jobs: String,
+}
+
+impl std::fmt::Debug for Admission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admission")
+            .field("kind", &self.kind)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Admission {
+    pub(crate) fn new(
+        queue: &Queue,
+        kind: &'static str,
+        limit: KindLimit,
+        connection: ConnectionManager,
+        consumer: &str,
+        lease: Duration,
+    ) -> Self {
+        Self {
+            kind,
+            limit,
+            connection,
+            consumer: consumer.to_owned(),
+            lease,
+            jobs: queue.jobs_key(),
+            rate: queue.rate_limits_key(),
+            running: queue.running_key(kind),
+            waiters: queue.slot_waiters_key(kind),
+            delayed: queue.delayed_key(),
+            delayed_jobs: queue.delayed_jobs_key(),
+        }
+    }
+
+    pub(crate) fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// Asks whether the job of entry `entry_id` may start now, taking its token and slot if
+    /// so, or sending it to wait for its turn if not.
+    pub(crate) async fn admit(&self, entry_id: &str, job_key: Uuid) -> Result<Admitted, BoxError> {
+        let (interval, tolerance) = self
+            .limit
+            .rate
+            .map_or((0.0, 0.0), |rate| rate.script_args());
+        let most = self.limit.concurrency.unwrap_or(0);
+        let member = format!("{}/{entry_id}", self.consumer);
+        let mut invocation = limit_scripts::ADMIT.prepare_invoke();
+        invocation
+            .key(&self.jobs)
+            .key(&self.rate)
+            .key(&self.running)
+            .key(&self.waiters)
+            .key(&self.delayed)
+            .key(&self.delayed_jobs)
+            .arg(GROUP)
+            .arg(&self.consumer)
+            .arg(entry_id)
+            .arg(job_key.to_string())
+            .arg(self.kind)
+            .arg(interval)
+            .arg(tolerance)
+            .arg(most)
+            .arg(millis(self.lease))
+            .arg(&member);
+        let (verdict, _due): (i64, i64) = invocation
+            .invoke_async(&mut self.connection.clone())
+            .await?;
+        Ok(match verdict {
+            1 => Admitted::Yes {
+                slot: (most > 0).then_some(member),
+            },
+            2 => Admitted::Waits,
+            3 => Admitted::Deleted,
+            _ => Admitted::NotHeld,
+        })
+    }
+
+    /// Gives `slot` back, and sends the kind's first waiting jobs to the stream for the
+    /// slots free now. A failure is only logged: the slot's lease ends by itself.
+    pub(crate) async fn free_slot(&self, slot: &str) {
+        let mut invocation = limit_scripts::FREE_SLOT.prepare_invoke();
+        invocation
+            .key(&self.running)
+            .key(&self.waiters)
+            .key(&self.delayed)
+            .key(&self.delayed_jobs)
+            .key(&self.jobs)
+            .arg(slot)
+            .arg(self.limit.concurrency.unwrap_or(0));
+        let freed: redis::RedisResult<u64> =
+            invocation.invoke_async(&mut self.connection.clone()).await;
+        if let Err(error) = freed {
+            tracing::warn!(kind = self.kind, %error, "could not give a slot back: it comes free when its lease ends");
+        }
+    }
+
+    /// Renews the leases of `slots`, held by running jobs. A failure is only logged: the
+    /// next round tries again, well within the lease.
+    pub(crate) async fn renew(&self, slots: &[String]) {
+        let mut invocation = limit_scripts::RENEW_SLOTS.prepare_invoke();
+        invocation.key(&self.running).arg(millis(self.lease));
+        for slot in slots {
+            invocation.arg(slot);
+        }
+        let renewed: redis::RedisResult<u64> =
+            invocation.invoke_async(&mut self.connection.clone()).await;
+        if let Err(error) = renewed {
+            tracing::warn!(kind = self.kind, %error, "could not renew running jobs' slots");
+        }
+    }
+}
