@@ -106,6 +106,16 @@ pub struct WorkArgs {
     #[arg(long, requires = "queues")]
     pub strict: bool,
 
+    /// Limit the simulated jobs to this many starts per period across every worker that
+    /// asks for the same limit, e.g. 50/s or 600/1m: jobs over it wait for their turn.
+    #[arg(long, value_parser = parse_rate_limit)]
+    pub rate_limit: Option<pool_redis::RateLimit>,
+
+    /// Limit the simulated jobs to this many running at once across every worker that asks
+    /// for the same limit.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency_limit: Option<u32>,
+
     /// Also enqueue a "heartbeat" job on this schedule, shared with every worker that asks
     /// for the same one (each tick enqueued once among them): a cron expression in UTC such
     /// as "*/10 * * * * *", or an interval such as 10s.
@@ -149,6 +159,28 @@ pub struct StatusArgs {
     pub window: Duration,
 }
 
+/// `COUNT/PERIOD` of `--rate-limit`: 50/s, 600/1m, 5/10s.
+fn parse_rate_limit(text: &str) -> Result<pool_redis::RateLimit, String> {
+    let (count, period) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not COUNT/PERIOD, like 50/s"))?;
+    let count: u32 = count
+        .parse()
+        .ok()
+        .filter(|count| *count > 0)
+        .ok_or_else(|| format!("{count:?} is not a count of starts (a whole number from 1)"))?;
+    let period = match period {
+        "s" => std::time::Duration::from_secs(1),
+        "m" => std::time::Duration::from_secs(60),
+        "h" => std::time::Duration::from_secs(3600),
+        period => crate::cli::parse_duration(period)?,
+    };
+    if period.is_zero() {
+        return Err("a rate limit's period must be longer than zero".to_owned());
+    }
+    Ok(pool_redis::RateLimit::new(count, period))
+}
+
 /// One `NAME=WEIGHT` (or `NAME`, weighing 1) of `--queues`.
 fn parse_weighted_queue(text: &str) -> Result<(String, Option<u32>), String> {
     let (name, weight) = match text.split_once('=') {
@@ -172,6 +204,17 @@ fn parse_weighted_queue(text: &str) -> Result<(String, Option<u32>), String> {
 #[cfg(test)]
 mod tests {
     use super::parse_weighted_queue;
+
+    #[test]
+    fn rate_limits_parse_and_bad_ones_say_why() {
+        use super::parse_rate_limit;
+        let limit = parse_rate_limit("50/s").unwrap();
+        assert_eq!((limit.count(), limit.period().as_secs()), (50, 1));
+        assert_eq!(parse_rate_limit("600/1m").unwrap().period().as_secs(), 60);
+        assert!(parse_rate_limit("50").unwrap_err().contains("COUNT/PERIOD"));
+        assert!(parse_rate_limit("0/s").unwrap_err().contains("count"));
+        assert!(parse_rate_limit("5/0s").unwrap_err().contains("zero"));
+    }
 
     #[test]
     fn weighted_queues_parse_and_bad_ones_say_why() {

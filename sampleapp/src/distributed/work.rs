@@ -36,7 +36,7 @@ pub struct Worked {
 pub fn run(args: &WorkArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Error>> {
     let worked = block_on(args.runtime, Work { args, stop })??;
     let text = format!(
-        "consumer {} on {}: read {}, acknowledged {}, retried {}, dead-lettered {}, reclaimed {}, released {}",
+        "consumer {} on {}: read {}, acknowledged {}, retried {}, dead-lettered {}, reclaimed {}, released {}, over a limit {}",
         worked.consumer,
         worked.runtime,
         worked.stats.read,
@@ -44,7 +44,8 @@ pub fn run(args: &WorkArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Error
         worked.stats.retried,
         worked.stats.dead_lettered,
         worked.stats.reclaimed,
-        worked.stats.released
+        worked.stats.released,
+        worked.stats.over_limit
     );
     super::print(args.queue.json, &worked, &text);
     Ok(())
@@ -80,6 +81,12 @@ async fn work<E: Executor + Clone>(
                     .with_first_backoff(Duration::from_millis(100))
                     .with_max_backoff(args.visibility_timeout),
             );
+    if let Some(limit) = args.rate_limit {
+        builder = builder.rate_limit::<SimJob>(limit);
+    }
+    if let Some(most) = args.concurrency_limit {
+        builder = builder.concurrency_limit::<SimJob>(most);
+    }
     if let Some(schedule) = &args.heartbeat {
         let beat = SimJob {
             work_ms: 1,
