@@ -55,7 +55,7 @@ impl<E> std::fmt::Debug for ConsumerBuilder<E> {
 }
 
 impl<E: Executor + Clone> Consumer<E> {
-    /// A consumer of `queues` (a [`Queue`], or several by weight or priority:
+    /// A consumer of `queues` (a [`Queue`](crate::Queue), or several by weight or priority:
     /// [`Queues`]) at Redis `url`, running the job types of `registry` on a local pool on
     /// `executor`.
     pub fn builder(
@@ -182,7 +182,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
     /// Registers a periodic job: `job` is enqueued at each tick of `schedule`, under `name`.
     /// Every consumer that registers the same name and schedule shares it: each tick is
     /// enqueued exactly once among them (the last tick enqueued is kept in Redis per name,
-    /// and the tick's job key is the same for all: [`Queue::periodic_job_key`]), whichever
+    /// and the tick's job key is the same for all: [`Queue::periodic_job_key`](crate::Queue::periodic_job_key)), whichever
     /// of them are running, so restarting any or all of them neither repeats nor skips a
     /// tick while one runs.
     ///
