@@ -95,6 +95,7 @@ pub use error::QueueError;
 pub use inspect::dead_letter::{DeadLetter, escaped};
 pub use inspect::dead_letters::DeadLetters;
 pub use inspect::queue_stats::{ConsumerInfo, QueueStats, queue_stats};
+pub use job::middleware::{Finished, Middleware, Next};
 pub use job::outcome::RemoteOutcome;
 pub use job::registry::Registry;
 pub use job::remote_job::{RemoteContext, RemoteJob};
@@ -104,6 +105,8 @@ pub use job::shared_data::MissingData;
 /// The error a job may fail with: any error, boxed (pool-core's, re-exported so that a
 /// crate that depends on pool-redis and a backend needs nothing else).
 pub use pool_core::BoxError;
+/// For implementing [`Middleware`] (pool-core's, re-exported).
+pub use pool_core::async_trait;
 pub use produce::cancel::{CANCEL_REMEMBERED, CANCELLED_OUTCOME_KEPT, Cancel};
 pub use produce::producer::Producer;
 pub use produce::unique::{Enqueued, Uniqueness};

@@ -20,6 +20,7 @@ use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::Starts;
 use crate::consume::stats::Counters;
 use crate::error::{client, unreachable};
+use crate::job::middleware::Middleware;
 use crate::job::registry::Completed;
 use crate::job::shared_data::SharedData;
 use crate::store::connection;
@@ -38,6 +39,7 @@ pub struct ConsumerBuilder<E> {
     config: Config,
     name: Option<String>,
     data: SharedData,
+    middleware: Vec<Arc<dyn Middleware>>,
 }
 
 impl<E> std::fmt::Debug for ConsumerBuilder<E> {
@@ -50,6 +52,7 @@ impl<E> std::fmt::Debug for ConsumerBuilder<E> {
             .field("config", &self.config)
             .field("name", &self.name)
             .field("data", &self.data)
+            .field("middleware", &self.middleware.len())
             .finish_non_exhaustive()
     }
 }
@@ -72,6 +75,7 @@ impl<E: Executor + Clone> Consumer<E> {
             config: Config::default(),
             name: None,
             data: SharedData::default(),
+            middleware: Vec::new(),
         }
     }
 }
@@ -372,6 +376,13 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         self
     }
 
+    /// Runs `middleware` around every job of the consumer (see [`Middleware`], which shows
+    /// an example); each call adds one, inside those given before.
+    pub fn middleware(mut self, middleware: impl Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
     /// The consumer's name in the group. Default: host, process id and a random suffix, new
     /// on every start. A name is never reused: a process that restarts must not take over
     /// the entries its previous life held (the living reclaim them).
@@ -436,6 +447,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         let slots = Arc::new(Slots::new(held_at_most.max(1), &weights, self.queues.order));
         let registry = Arc::new(self.registry);
         let data = Arc::new(self.data);
+        let middleware: Arc<[Arc<dyn Middleware>]> = self.middleware.into();
         let suspects_run_alone = Arc::default();
         let (stopping, settled, abandoned, failed) = Default::default();
         let fatal = Arc::default();
@@ -467,6 +479,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                     .collect();
                 let isolation =
                     CrashIsolation::new(commands.clone(), &queue, Arc::clone(&suspects_run_alone));
+                let queue_name = queue.name().into();
                 QueueState {
                     memo_key: queue.memo_key(&name),
                     queue,
@@ -476,6 +489,8 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                     commands: commands.clone(),
                     registry: Arc::clone(&registry),
                     data: Arc::clone(&data),
+                    middleware: Arc::clone(&middleware),
+                    queue_name,
                     executor: self.executor.clone(),
                     config,
                     pool: pool.clone(),

@@ -19,6 +19,7 @@ use crate::consume::limit::admission::Admission;
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::Starts;
 use crate::consume::stats::Counters;
+use crate::job::middleware::Middleware;
 use crate::job::registry::Completed;
 use crate::job::shared_data::SharedData;
 use crate::store::queue::GROUP;
@@ -36,6 +37,10 @@ pub(crate) struct QueueState<E: Executor> {
     /// Where the settling scripts remember their replies (see `scripts`).
     pub(crate) memo_key: String,
     pub(crate) registry: Arc<Registry>,
+    /// The consumer's middleware, outermost first.
+    pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
+    /// The queue's name, for each job's context.
+    pub(crate) queue_name: Arc<str>,
     /// What the jobs share (`ConsumerBuilder::data`).
     pub(crate) data: Arc<SharedData>,
     pub(crate) executor: E,

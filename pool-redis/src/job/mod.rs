@@ -2,6 +2,7 @@
 //! entries with, the outcome a producer may read, how failed runs are retried, and the state
 //! a consumer's jobs share.
 
+pub(crate) mod middleware;
 pub(crate) mod outcome;
 pub(crate) mod registry;
 pub(crate) mod remote_job;

@@ -54,6 +54,10 @@ pub trait RemoteJob: Serialize + DeserializeOwned + Send + 'static {
 #[derive(Clone, Debug)]
 pub struct RemoteContext {
     pub(crate) key: Uuid,
+    /// The job's [`RemoteJob::KIND`].
+    pub(crate) kind: &'static str,
+    /// The queue it was read from.
+    pub(crate) queue: Arc<str>,
     pub(crate) attempt: u32,
     pub(crate) local: JobContext,
     /// Fired when the job is cancelled by its key.
@@ -66,6 +70,16 @@ impl RemoteContext {
     /// The key the producer gave the job: the same on every delivery, for idempotency.
     pub fn job_key(&self) -> Uuid {
         self.key
+    }
+
+    /// The job's kind ([`RemoteJob::KIND`]): for middleware, which sees every kind.
+    pub fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// The name of the queue the job was read from.
+    pub fn queue(&self) -> &str {
+        &self.queue
     }
 
     /// Which run this is: 1 the first time. Counted in Redis before the run starts, so a run

@@ -90,6 +90,8 @@ impl<E: Executor> QueueState<E> {
             holdings: Arc::clone(&self.holdings),
             data: Arc::clone(&self.data),
             admission: self.admissions.get(job.kind.as_str()).cloned(),
+            middleware: Arc::clone(&self.middleware),
+            queue: Arc::clone(&self.queue_name),
         };
         Some(LocalJob::new(run, start))
     }

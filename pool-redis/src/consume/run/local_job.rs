@@ -10,6 +10,7 @@ use crate::consume::hold::holdings::Holdings;
 use crate::consume::limit::admission::{Admission, Admitted};
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::{Counted, Starts};
+use crate::job::middleware::{Middleware, Next};
 use crate::job::registry::{Completed, RemoteRun};
 use crate::job::shared_data::SharedData;
 use crate::{RemoteContext, RetryPolicy};
@@ -33,6 +34,9 @@ pub(crate) struct Start {
     pub(crate) data: Arc<SharedData>,
     /// Its kind's limits, if it has any: asked before its start is counted.
     pub(crate) admission: Option<Arc<Admission>>,
+    /// The consumer's middleware, outermost first, and its queue's name.
+    pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
+    pub(crate) queue: Arc<str>,
 }
 
 /// A decoded remote job, ready for the local pool.
@@ -144,12 +148,15 @@ impl JobProcessor for LocalJob {
             Counted::Attempt(attempt) => {
                 let remote = RemoteContext {
                     key: start.job_key,
+                    kind: self.kind,
+                    queue: Arc::clone(&start.queue),
                     attempt,
                     local: ctx.clone(),
                     cancel: start.cancel.clone(),
                     data: Arc::clone(&start.data),
                 };
-                run.call(remote).await
+                let finished = Next::new(&start.middleware, &remote, run).run().await?;
+                Ok(finished.0)
             }
             Counted::Cancelled => Err(Cancelled.into()),
             Counted::OutOfAttempts(runs) => Err(OutOfAttempts { runs }.into()),
