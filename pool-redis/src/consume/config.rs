@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::consume::limit::admission::KindLimit;
+use crate::consume::limit::kind_limit::KindLimit;
 use crate::{RetryPolicy, Schedule};
 
 /// The shortest visibility timeout: a lease is renewed every third of it, and a renewal

@@ -9,18 +9,9 @@ use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
 use crate::Queue;
-use crate::consume::limit::rate_limit::RateLimit;
-use crate::consume::with_retries::millis;
+use crate::consume::limit::kind_limit::KindLimit;
 use crate::store::limit_scripts;
 use crate::store::queue::GROUP;
-
-/// The limits of one kind of job, across every consumer of the queue.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct KindLimit {
-    pub(crate) rate: Option<RateLimit>,
-    /// The most jobs of the kind running at once.
-    pub(crate) concurrency: Option<u32>,
-}
 
 /// What the admission found.
 #[derive(Debug, PartialEq, Eq)]
@@ -41,7 +32,8 @@ pub(crate) struct Admission {
     limit: KindLimit,
     connection: ConnectionManager,
     consumer: String,
-    lease: Duration,
+    /// A slot's lease: the visibility timeout, in ms.
+    lease_ms: u64,
     jobs: String,
     rate: String,
     running: String,
@@ -73,7 +65,7 @@ impl Admission {
             limit,
             connection,
             consumer: consumer.to_owned(),
-            lease,
+            lease_ms: u64::try_from(lease.as_millis()).unwrap_or(u64::MAX),
             jobs: queue.jobs_key(),
             rate: queue.rate_limits_key(),
             running: queue.running_key(kind),
@@ -112,7 +104,7 @@ impl Admission {
             .arg(interval)
             .arg(tolerance)
             .arg(most)
-            .arg(millis(self.lease))
+            .arg(self.lease_ms)
             .arg(&member);
         let (verdict, _due): (i64, i64) = invocation
             .invoke_async(&mut self.connection.clone())
@@ -150,7 +142,7 @@ impl Admission {
     /// next round tries again, well within the lease.
     pub(crate) async fn renew(&self, slots: &[String]) {
         let mut invocation = limit_scripts::RENEW_SLOTS.prepare_invoke();
-        invocation.key(&self.running).arg(millis(self.lease));
+        invocation.key(&self.running).arg(self.lease_ms);
         for slot in slots {
             invocation.arg(slot);
         }

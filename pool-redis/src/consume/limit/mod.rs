@@ -2,4 +2,5 @@
 //! of a queue, asked of Redis as each job is about to start.
 
 pub(crate) mod admission;
+pub(crate) mod kind_limit;
 pub(crate) mod rate_limit;
