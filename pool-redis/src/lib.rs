@@ -97,6 +97,7 @@ pub use inspect::dead_letters::DeadLetters;
 pub use inspect::queue_stats::{ConsumerInfo, QueueStats, queue_stats};
 pub use job::middleware::{Finished, Middleware, Next};
 pub use job::outcome::RemoteOutcome;
+pub use job::progress::{PROGRESS_KEPT, Progress, ProgressWatch};
 pub use job::registry::Registry;
 pub use job::remote_job::{RemoteContext, RemoteJob};
 pub use job::retry_policy::{Jitter, RetryPolicy};

@@ -21,6 +21,7 @@ use crate::consume::run::starts::Starts;
 use crate::consume::stats::Counters;
 use crate::error::{client, unreachable};
 use crate::job::middleware::Middleware;
+use crate::job::progress::{PROGRESS_KEPT, ProgressSink};
 use crate::job::registry::Completed;
 use crate::job::shared_data::SharedData;
 use crate::store::connection;
@@ -480,6 +481,12 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                 let isolation =
                     CrashIsolation::new(commands.clone(), &queue, Arc::clone(&suspects_run_alone));
                 let queue_name = queue.name().into();
+                let kept = config.outcomes_ttl.unwrap_or(PROGRESS_KEPT);
+                let progress = Arc::new(ProgressSink {
+                    connection: commands.clone(),
+                    prefix: queue.progress_prefix(),
+                    kept_ms: u64::try_from(kept.as_millis()).unwrap_or(u64::MAX),
+                });
                 QueueState {
                     memo_key: queue.memo_key(&name),
                     queue,
@@ -491,6 +498,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                     data: Arc::clone(&data),
                     middleware: Arc::clone(&middleware),
                     queue_name,
+                    progress,
                     executor: self.executor.clone(),
                     config,
                     pool: pool.clone(),

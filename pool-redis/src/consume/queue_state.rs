@@ -20,6 +20,7 @@ use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::Starts;
 use crate::consume::stats::Counters;
 use crate::job::middleware::Middleware;
+use crate::job::progress::ProgressSink;
 use crate::job::registry::Completed;
 use crate::job::shared_data::SharedData;
 use crate::store::queue::GROUP;
@@ -41,6 +42,8 @@ pub(crate) struct QueueState<E: Executor> {
     pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
     /// The queue's name, for each job's context.
     pub(crate) queue_name: Arc<str>,
+    /// Where its jobs' progress reports go.
+    pub(crate) progress: Arc<ProgressSink>,
     /// What the jobs share (`ConsumerBuilder::data`).
     pub(crate) data: Arc<SharedData>,
     pub(crate) executor: E,

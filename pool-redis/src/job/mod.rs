@@ -4,6 +4,7 @@
 
 pub(crate) mod middleware;
 pub(crate) mod outcome;
+pub(crate) mod progress;
 pub(crate) mod registry;
 pub(crate) mod remote_job;
 pub(crate) mod retry_policy;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use pool_core::{BoxError, CancellationToken, JobContext};
 
+use crate::job::progress::ProgressSink;
 use crate::job::shared_data::{MissingData, SharedData};
 
 /// A job that travels through Redis: its payload is JSON, its `KIND` names its type on the
@@ -64,6 +65,8 @@ pub struct RemoteContext {
     pub(crate) cancel: CancellationToken,
     /// What the consumer was given for its jobs to share.
     pub(crate) data: Arc<SharedData>,
+    /// Where its progress reports go.
+    pub(crate) progress: Arc<ProgressSink>,
 }
 
 impl RemoteContext {
@@ -155,6 +158,75 @@ impl RemoteContext {
     /// ```
     pub fn data<T: Send + Sync + 'static>(&self) -> Result<&T, MissingData> {
         self.data.get::<T>()
+    }
+
+    /// Reports the job's progress (a number, or small JSON: a percentage, a stage, counts),
+    /// for a producer watching its key ([`Producer::watch_progress`](crate::Producer::watch_progress),
+    /// which reads every report in order) or reading the latest
+    /// ([`Producer::progress`](crate::Producer::progress)). The last 100 reports are kept,
+    /// for as long as the consumer keeps outcomes after the last one
+    /// ([`keep_outcomes`](crate::ConsumerBuilder::keep_outcomes)), or
+    /// [`PROGRESS_KEPT`](crate::PROGRESS_KEPT) if it keeps none. One round trip.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueError`](crate::QueueError) if `value` cannot be encoded or Redis cannot be
+    /// reached: the job may go on without reporting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use pool_redis::{Consumer, Producer, Queue, Registry, RemoteContext, RemoteJob};
+    /// use pool_tokio::TokioExecutor;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct Import { rows: u32 }
+    ///
+    /// impl RemoteJob for Import {
+    ///     const KIND: &'static str = "import";
+    ///     type Output = ();
+    ///
+    ///     async fn run(self, ctx: RemoteContext) -> Result<(), pool_redis::BoxError> {
+    ///         for done in (0..=self.rows).step_by(50) {
+    ///             ctx.progress(serde_json::json!({ "rows": done, "of": self.rows })).await?;
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let Some(server) = pool_redis::doc_support::DocServer::start() else { return Ok(()) };
+    /// # let url = server.url();
+    /// let queue = Queue::new("imports");
+    /// let producer = Producer::connect(&url, queue.clone()).await?;
+    /// let key = producer.enqueue(&Import { rows: 200 }).await?;
+    /// let mut watch = producer.watch_progress(key)?;
+    /// let consumer = Consumer::builder(&url, queue, Registry::new().register::<Import>(), TokioExecutor::default())
+    ///     .connect()
+    ///     .await?;
+    /// let running = tokio::spawn({
+    ///     let consumer = consumer.clone();
+    ///     async move { consumer.run().await }
+    /// });
+    /// let mut seen = Vec::new();
+    /// while seen.last() != Some(&200) {
+    ///     for report in watch.next(Duration::from_secs(10)).await? {
+    ///         seen.push(report.value["rows"].as_u64().unwrap());
+    ///     }
+    /// }
+    /// assert_eq!(seen, [0, 50, 100, 150, 200]);
+    /// consumer.shutdown().await;
+    /// running.await??;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn progress(&self, value: impl Serialize) -> Result<(), crate::QueueError> {
+        let value = serde_json::to_string(&value)?;
+        self.progress.report(self.key, &value).await
     }
 
     /// Whether the job should stop now: it was cancelled by its key

@@ -7,6 +7,7 @@ use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
 use crate::error::{client, unreachable};
+use crate::job::progress::{self, Progress, ProgressWatch};
 use crate::store::connection;
 use crate::store::entry::{KEY, KIND, PAYLOAD};
 use crate::store::group::ensure_group;
@@ -157,6 +158,37 @@ impl Producer {
                 source: Box::new(error.into()),
             }),
         }
+    }
+
+    /// Watches job `key`'s progress reports ([`RemoteContext::progress`](crate::RemoteContext::progress)):
+    /// each [`next`](ProgressWatch::next) returns the reports since the last, in order,
+    /// from the first one kept. On a connection of its own, opened by the first read.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueError`] if the connection cannot be set up.
+    pub fn watch_progress(&self, key: Uuid) -> Result<ProgressWatch, QueueError> {
+        Ok(progress::watch(
+            &self.client,
+            self.queue.progress_key(&key),
+        )?)
+    }
+
+    /// Job `key`'s latest progress report, if it made one (and it is still kept).
+    ///
+    /// # Errors
+    ///
+    /// [`QueueError`] if Redis cannot be reached, or the report is not JSON.
+    pub async fn progress(&self, key: Uuid) -> Result<Option<Progress>, QueueError> {
+        let reply: redis::Value = redis::cmd("XREVRANGE")
+            .arg(self.queue.progress_key(&key))
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .query_async(&mut self.connection.clone())
+            .await?;
+        Ok(progress::parse_entries(&reply)?.pop())
     }
 
     /// Waits up to `timeout` for the outcome of the job `key`, if the consumers keep outcomes

@@ -130,6 +130,16 @@ impl Queue {
         format!("{{{}}}:parked", self.name)
     }
 
+    /// Job `job_key`'s progress reports, in order (a short stream).
+    pub fn progress_key(&self, job_key: &uuid::Uuid) -> String {
+        format!("{}{job_key}", self.progress_prefix())
+    }
+
+    /// What every job's progress key starts with.
+    pub(crate) fn progress_prefix(&self) -> String {
+        format!("{{{}}}:progress:", self.name)
+    }
+
     /// Where a consumer's settling scripts remember their last replies.
     pub(crate) fn memo_key(&self, consumer: &str) -> String {
         format!("{{{}}}:memo:{consumer}", self.name)

@@ -46,6 +46,8 @@ pub struct Probe {
     /// Counts itself among the probes running under this name while it runs (see
     /// [`most_running`]).
     pub running: Option<String>,
+    /// Reports its progress this many times, 1 up to it, before it ends.
+    pub progress_steps: u32,
 }
 
 impl Probe {
@@ -64,6 +66,9 @@ impl RemoteJob for Probe {
     async fn run(self, ctx: RemoteContext) -> Result<u32, BoxError> {
         record(&self.test, ctx.job_key(), ctx.attempt());
         let _running = self.running.as_deref().map(Running::enter);
+        for step in 1..=self.progress_steps {
+            ctx.progress(step).await?;
+        }
         if let Some(gate) = &self.gate {
             let _ = gate_of(gate).1.recv().await;
         }

@@ -92,6 +92,7 @@ impl<E: Executor> QueueState<E> {
             admission: self.admissions.get(job.kind.as_str()).cloned(),
             middleware: Arc::clone(&self.middleware),
             queue: Arc::clone(&self.queue_name),
+            progress: Arc::clone(&self.progress),
         };
         Some(LocalJob::new(run, start))
     }

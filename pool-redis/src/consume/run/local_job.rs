@@ -11,6 +11,7 @@ use crate::consume::limit::admission::{Admission, Admitted};
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::{Counted, Starts};
 use crate::job::middleware::{Middleware, Next};
+use crate::job::progress::ProgressSink;
 use crate::job::registry::{Completed, RemoteRun};
 use crate::job::shared_data::SharedData;
 use crate::{RemoteContext, RetryPolicy};
@@ -37,6 +38,8 @@ pub(crate) struct Start {
     /// The consumer's middleware, outermost first, and its queue's name.
     pub(crate) middleware: Arc<[Arc<dyn Middleware>]>,
     pub(crate) queue: Arc<str>,
+    /// Where its progress reports go.
+    pub(crate) progress: Arc<ProgressSink>,
 }
 
 /// A decoded remote job, ready for the local pool.
@@ -154,6 +157,7 @@ impl JobProcessor for LocalJob {
                     local: ctx.clone(),
                     cancel: start.cancel.clone(),
                     data: Arc::clone(&start.data),
+                    progress: Arc::clone(&start.progress),
                 };
                 let finished = Next::new(&start.middleware, &remote, run).run().await?;
                 Ok(finished.0)
