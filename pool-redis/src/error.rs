@@ -101,8 +101,13 @@ pub(crate) fn is_out_of_memory(error: &RedisError) -> bool {
 
 /// Whether the Redis user may not run the command (ACL).
 pub(crate) fn is_no_permission(error: &RedisError) -> bool {
-    error.code() == Some("NOPERM") || error.to_string().contains("NOPERM")
+    let text = error.to_string();
+    // A command an ACL denies inside a script is not `NOPERM` (as a key is) but this.
+    error.code() == Some("NOPERM") || text.contains("NOPERM") || text.contains(COMMAND_DENIED)
 }
+
+/// What Redis 7 says of a command a script may not run for its user's ACL.
+pub(crate) const COMMAND_DENIED: &str = "can't run this command or subcommand";
 
 /// Opens a client for `url`, typed.
 pub(crate) fn client(url: &str) -> Result<redis::Client, QueueError> {

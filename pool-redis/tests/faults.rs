@@ -294,6 +294,35 @@ pub async fn limited_users_are_refused_with_what_they_lack<H: Harness>() {
     );
     assert!(!format!("{refused} {refused:?}").contains("secret-pw"));
 
+    // A user that may not pop from a sorted set: enough for a consumer without limits,
+    // refused for one with a concurrency limit (its slots' waiters are popped).
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("no-pop")
+        .arg("on")
+        .arg(">no-pop-pw")
+        .arg("~*")
+        .arg("+@all")
+        .arg("-zpopmin")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let no_pop = format!("redis://no-pop:no-pop-pw@127.0.0.1:{port}");
+    let refused = consumer::<H>(&no_pop, &queue)
+        .concurrency_limit::<Probe>(1)
+        .connect()
+        .await
+        .unwrap_err();
+    let QueueError::NoPermission { denied } = &refused else {
+        panic!("{refused:?}");
+    };
+    assert!(
+        denied.iter().any(|why| why.contains("ZPOPMIN")),
+        "{denied:?}"
+    );
+    let unlimited = consumer::<H>(&no_pop, &queue).connect().await.unwrap();
+    unlimited.shutdown().await;
+
     let _: () = redis::cmd("ACL")
         .arg("SETUSER")
         .arg("app")

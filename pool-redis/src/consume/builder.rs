@@ -436,7 +436,8 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         let (pool, results) = pool
             .build_with_results(held_at_most.max(1))
             .map_err(ConfigError::Pool)?;
-        register_everywhere(&commands, &self.queues, &name).await?;
+        let limited_kinds: Vec<&str> = config.limits.keys().copied().collect();
+        register_everywhere(&commands, &self.queues, &name, &limited_kinds).await?;
         pool.start()?;
         tracing::info!(queues = ?names, consumer = %name, workers = config.workers, "consumer connected");
         let weights: Vec<u32> = self
@@ -550,11 +551,12 @@ async fn register_everywhere(
     commands: &ConnectionManager,
     queues: &Queues,
     name: &str,
+    limited_kinds: &[&str],
 ) -> Result<(), QueueError> {
     let mut joined = Vec::new();
     for (queue, _) in &queues.queues {
         let registered = match register(&mut commands.clone(), queue, name).await {
-            Ok(true) => probe::permissions(&mut commands.clone(), queue, name).await,
+            Ok(true) => probe::permissions(&mut commands.clone(), queue, name, limited_kinds).await,
             Ok(false) => Err(QueueError::NameInUse(name.to_owned())),
             Err(error) => Err(error.into()),
         };

@@ -14,8 +14,9 @@ pub(crate) async fn permissions(
     connection: &mut ConnectionManager,
     queue: &Queue,
     consumer: &str,
+    limited_kinds: &[&str],
 ) -> Result<(), QueueError> {
-    let keys = [
+    let mut keys = vec![
         (queue.jobs_key(), "jobs"),
         (queue.dead_key(), "dead"),
         (queue.errors_key(), "hash"),
@@ -30,7 +31,16 @@ pub(crate) async fn permissions(
         (queue.periodic_key(), "hash"),
         (queue.unique_key("\0probe"), "string"),
         (queue.result_key(&uuid::Uuid::nil()), "list"),
+        (queue.progress_key(&uuid::Uuid::nil()), "progress"),
     ];
+    // The limits' keys, for the kinds that have them.
+    if !limited_kinds.is_empty() {
+        keys.push((queue.rate_limits_key(), "hash"));
+    }
+    for kind in limited_kinds {
+        keys.push((queue.running_key(kind), "slots"));
+        keys.push((queue.slot_waiters_key(kind), "slots"));
+    }
     let mut denied = Vec::new();
     for (key, role) in keys {
         let mut invocation = scripts::PROBE.prepare_invoke();

@@ -628,7 +628,9 @@ local refused = {}
 local key, role = KEYS[1], ARGV[1]
 local function try(...)
   local ok = redis.pcall(...)
-  if type(ok) == 'table' and ok.err and string.find(ok.err, 'NOPERM', 1, true) then
+  -- A key denied is NOPERM; a command denied, inside a script, is this.
+  if type(ok) == 'table' and ok.err and (string.find(ok.err, 'NOPERM', 1, true)
+      or string.find(ok.err, 'can\'t run this command', 1, true)) then
     table.insert(refused, (...) .. ' on ' .. key .. ': ' .. ok.err)
   end
   return ok
@@ -652,6 +654,16 @@ elseif role == 'dead' then
   try('XADD', key, '0-0', 'probe', '1')
   try('XRANGE', key, '-', '+', 'COUNT', 1)
   try('XLEN', key)
+elseif role == 'progress' then
+  try('XADD', key, 'MAXLEN', '~', 100, '0-0', 'value', '0')
+  try('XREVRANGE', key, '+', '-', 'COUNT', 1)
+  try('PEXPIRE', key, 3600000)
+elseif role == 'slots' then
+  try('ZADD', key, 'XX', 0, '\0probe')
+  try('ZREMRANGEBYSCORE', key, '-inf', '(-inf')
+  try('ZCARD', key)
+  try('ZPOPMIN', key, 0)
+  try('ZREM', key, '\0probe')
 elseif role == 'string' then
   try('GET', key)
   try('DEL', key)
