@@ -84,6 +84,7 @@ mod produce;
 mod redact;
 mod report;
 mod store;
+mod trace;
 
 pub use consume::builder::ConsumerBuilder;
 pub use consume::config::{ConfigError, MIN_VISIBILITY_TIMEOUT};

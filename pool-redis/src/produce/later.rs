@@ -154,7 +154,8 @@ impl Producer {
             .key(self.queue.delayed_key())
             .key(self.queue.delayed_jobs_key())
             .arg(mode)
-            .arg(u64::try_from(millis).unwrap_or(u64::MAX));
+            .arg(u64::try_from(millis).unwrap_or(u64::MAX))
+            .arg(crate::trace::current_traceparent().unwrap_or_default());
         let mut keys = Vec::with_capacity(jobs.len());
         for job in jobs {
             let key = Uuid::new_v4();

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::error::{client, unreachable};
 use crate::job::progress::{self, Progress, ProgressWatch};
 use crate::store::connection;
-use crate::store::entry::{KEY, KIND, PAYLOAD};
+use crate::store::entry::{KEY, KIND, PAYLOAD, TRACEPARENT};
 use crate::store::group::ensure_group;
 use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
 
@@ -119,6 +119,7 @@ impl Producer {
         let mut pipe = redis::pipe();
         let mut keys = Vec::with_capacity(jobs.len());
         let stream = self.queue.jobs_key();
+        let traceparent = crate::trace::current_traceparent();
         for job in jobs {
             let key = Uuid::new_v4();
             let payload = serde_json::to_string(job)?;
@@ -131,6 +132,9 @@ impl Producer {
                 .arg(key.to_string())
                 .arg(PAYLOAD)
                 .arg(payload);
+            if let Some(traceparent) = &traceparent {
+                pipe.arg(TRACEPARENT).arg(traceparent);
+            }
             keys.push(key);
         }
         // Each entry's own reply: Redis may refuse some (out of memory) after taking others.

@@ -113,7 +113,8 @@ impl Producer {
             .arg(lock_ms)
             .arg(J::KIND)
             .arg(key.to_string())
-            .arg(serde_json::to_string(job)?);
+            .arg(serde_json::to_string(job)?)
+            .arg(crate::trace::current_traceparent().unwrap_or_default());
         let (new, holder): (u8, String) = invocation
             .invoke_async(&mut self.connection.clone())
             .await?;

@@ -7,6 +7,8 @@ use uuid::Uuid;
 pub(crate) const KIND: &str = "kind";
 pub(crate) const KEY: &str = "key";
 pub(crate) const PAYLOAD: &str = "payload";
+/// The producer's span context (W3C), when it had one: optional, never required.
+pub(crate) const TRACEPARENT: &str = "traceparent";
 
 /// A field's name and value, as bytes: Redis keeps any.
 pub(crate) type Field = (Vec<u8>, Vec<u8>);
@@ -111,10 +113,15 @@ impl Entry {
         let key = utf8(KEY)?;
         let key = Uuid::parse_str(&key)
             .map_err(|_| format!("malformed entry: the key {key:?} is not a UUID"))?;
+        // A bad one only loses the trace: the job runs.
+        let traceparent = self
+            .field(TRACEPARENT)
+            .and_then(|value| String::from_utf8(value.to_vec()).ok());
         Ok(Job {
             kind,
             key,
             payload: utf8(PAYLOAD)?,
+            traceparent,
         })
     }
 }
@@ -125,6 +132,8 @@ pub(crate) struct Job {
     pub(crate) kind: String,
     pub(crate) key: Uuid,
     pub(crate) payload: String,
+    /// The producer's span context, if it sent one.
+    pub(crate) traceparent: Option<String>,
 }
 
 pub(crate) fn bytes(value: &Value) -> Option<Vec<u8>> {

@@ -176,16 +176,21 @@ end
 
 /// Puts jobs in the delayed set, each due at a time: now (by Redis's clock) plus a delay,
 /// or a given instant. Refused as a whole when Redis is out of memory (no `allow-oom`).
-/// KEYS: delayed, delayed jobs. ARGV: `in` or `at`, the delay or the instant in ms, then
-/// triples of kind, job key, payload. Returns when they are due, in Unix ms.
+/// KEYS: delayed, delayed jobs. ARGV: `in` or `at`, the delay or the instant in ms, the
+/// producer's `traceparent` (empty: none), then triples of kind, job key, payload. Returns
+/// when they are due, in Unix ms.
 pub(crate) static ENQUEUE_LATER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "#!lua\n{NOW_MS}{}",
         r"
 local due = tonumber(ARGV[2])
 if ARGV[1] == 'in' then due = now_ms() + due end
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   local fields = {'kind', ARGV[i], 'key', ARGV[i + 1], 'payload', ARGV[i + 2]}
+  if ARGV[3] ~= '' then
+    table.insert(fields, 'traceparent')
+    table.insert(fields, ARGV[3])
+  end
   redis.call('HSET', KEYS[2], ARGV[i + 1], cmsgpack.pack({0, fields}))
   redis.call('ZADD', KEYS[1], due, ARGV[i + 1])
 end
@@ -198,8 +203,8 @@ return due
 /// key, for a time or until the job finishes) and adds the entry, in one step, so that of
 /// producers racing for one key exactly one enqueues. Refused when Redis is out of memory
 /// (no `allow-oom`). KEYS: jobs, unique locks by job key, the lock. ARGV: lock ms (0: until
-/// the job finishes), kind, job key, payload. Returns 1 and the job key, or 0 and the key
-/// of the job that holds the lock.
+/// the job finishes), kind, job key, payload, the producer's `traceparent` (empty: none).
+/// Returns 1 and the job key, or 0 and the key of the job that holds the lock.
 pub(crate) static ENQUEUE_UNIQUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"#!lua
@@ -211,7 +216,11 @@ else
   redis.call('SET', KEYS[3], ARGV[3])
   redis.call('HSET', KEYS[2], ARGV[3], KEYS[3])
 end
-redis.call('XADD', KEYS[1], '*', 'kind', ARGV[2], 'key', ARGV[3], 'payload', ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('XADD', KEYS[1], '*', 'kind', ARGV[2], 'key', ARGV[3], 'payload', ARGV[4], 'traceparent', ARGV[5])
+else
+  redis.call('XADD', KEYS[1], '*', 'kind', ARGV[2], 'key', ARGV[3], 'payload', ARGV[4])
+end
 return {1, ARGV[3]}
 ",
     )

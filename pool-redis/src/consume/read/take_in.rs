@@ -93,6 +93,7 @@ impl<E: Executor> QueueState<E> {
             middleware: Arc::clone(&self.middleware),
             queue: Arc::clone(&self.queue_name),
             progress: Arc::clone(&self.progress),
+            traceparent: job.traceparent,
         };
         Some(LocalJob::new(run, start))
     }

@@ -14,7 +14,9 @@ use crate::job::middleware::{Middleware, Next};
 use crate::job::progress::ProgressSink;
 use crate::job::registry::{Completed, RemoteRun};
 use crate::job::shared_data::SharedData;
+use crate::trace::JobSpan;
 use crate::{RemoteContext, RetryPolicy};
+use tracing::Instrument;
 
 /// What a local job needs to start: where its start is counted and noted, and its permit.
 pub(crate) struct Start {
@@ -40,6 +42,8 @@ pub(crate) struct Start {
     pub(crate) queue: Arc<str>,
     /// Where its progress reports go.
     pub(crate) progress: Arc<ProgressSink>,
+    /// The producer's span context, if it sent one: the run's span continues its trace.
+    pub(crate) traceparent: Option<String>,
 }
 
 /// A decoded remote job, ready for the local pool.
@@ -159,7 +163,19 @@ impl JobProcessor for LocalJob {
                     data: Arc::clone(&start.data),
                     progress: Arc::clone(&start.progress),
                 };
-                let finished = Next::new(&start.middleware, &remote, run).run().await?;
+                let span = JobSpan {
+                    queue: &start.queue,
+                    kind: self.kind,
+                    key: start.job_key,
+                    attempt,
+                    waited_ms: waited_ms(&start.entry_id),
+                    traceparent: start.traceparent.as_deref(),
+                }
+                .span();
+                let finished = Next::new(&start.middleware, &remote, run)
+                    .run()
+                    .instrument(span)
+                    .await?;
                 Ok(finished.0)
             }
             Counted::Cancelled => Err(Cancelled.into()),
@@ -168,4 +184,18 @@ impl JobProcessor for LocalJob {
             Counted::OverLimit | Counted::Deleted => Err(NotStarted(counted).into()),
         }
     }
+}
+
+/// How long entry `entry_id` has been in the stream: its id starts with the Unix ms it was
+/// added at (by Redis's clock, which on one host is this one).
+fn waited_ms(entry_id: &str) -> u64 {
+    let added: u64 = entry_id
+        .split('-')
+        .next()
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |now| u64::try_from(now.as_millis()).unwrap_or(u64::MAX));
+    now.saturating_sub(added)
 }
