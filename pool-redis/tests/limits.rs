@@ -4,11 +4,14 @@
 
 mod support;
 
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_lite::future;
 use pool_core::testkit::Harness;
-use pool_redis::{ConfigError, ConsumerBuilder, Queue, QueueError, RateLimit, queue_stats};
+use pool_redis::{BoxError, ConfigError, Consumer, ConsumerBuilder, Queue, QueueError, RateLimit};
+use pool_redis::{Registry, RemoteContext, RemoteJob, queue_stats};
+use serde::{Deserialize, Serialize};
 use support::{Probe, Setup, drained, eventually, most_running, open_gate, probe_consumer, ran};
 use support::{runs, starts};
 
@@ -167,6 +170,76 @@ pub async fn a_dead_consumers_slots_come_back<H: Harness>() {
     assert_eq!((now.length, now.delayed, now.pending), (0, 0, 0));
 }
 
+/// Another kind, that counts its runs.
+#[derive(Serialize, Deserialize)]
+struct Quick(String);
+
+static QUICK_RUNS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+impl RemoteJob for Quick {
+    const KIND: &'static str = "quick";
+    type Output = ();
+
+    async fn run(self, _ctx: RemoteContext) -> Result<(), BoxError> {
+        QUICK_RUNS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(self.0);
+        Ok(())
+    }
+}
+
+fn quick_runs(test: &str) -> usize {
+    let runs = QUICK_RUNS.lock().unwrap_or_else(PoisonError::into_inner);
+    runs.iter().filter(|run| *run == test).count()
+}
+
+/// A consumer of 4 workers with a local limit of 1 on the probes: three probes held at a
+/// gate run one at a time (the others wait on their workers), and another kind's jobs run
+/// meanwhile on the worker left.
+pub async fn a_local_limit_holds_in_its_consumer_and_other_kinds_run<H: Harness>() {
+    let Some(setup) = Setup::start::<H>("local-limit").await else {
+        return;
+    };
+    let (url, queue, test) = setup.names();
+    let gate = format!("{test}/gate");
+    let gated: Vec<Probe> = (0..3)
+        .map(|_| Probe {
+            gate: Some(gate.clone()),
+            running: Some(test.clone()),
+            ..Probe::new(&test)
+        })
+        .collect();
+    setup.producer.enqueue_many(&gated).await.unwrap();
+    let quick: Vec<Quick> = (0..5).map(|_| Quick(test.clone())).collect();
+    setup.producer.enqueue_many(&quick).await.unwrap();
+    let consumer = Consumer::builder(
+        &url,
+        queue.clone(),
+        Registry::new().register::<Probe>().register::<Quick>(),
+        H::executor(),
+    )
+    .workers(4)
+    .local_concurrency_limit::<Probe>(1)
+    .connect()
+    .await
+    .unwrap();
+    let body = async {
+        eventually("a probe to start", || async { !starts(&test).is_empty() }).await;
+        eventually("the other kind's jobs to run", || async {
+            quick_runs(&test) == 5
+        })
+        .await;
+        assert_eq!(starts(&test).len(), 1, "one probe at a time");
+        open_gate(&gate);
+        eventually("every job to run", || drained(&url, &queue)).await;
+        consumer.shutdown().await
+    };
+    let (_, stats) = future::zip(ran(&consumer), body).await;
+    assert_eq!(stats.acknowledged, 8);
+    assert_eq!(most_running(&test), (1, 0));
+}
+
 /// Limits that cannot work are refused before anything is sent.
 pub async fn bad_limits_are_typed_errors<H: Harness>() {
     let queue = Queue::new("never");
@@ -187,11 +260,20 @@ pub async fn bad_limits_are_typed_errors<H: Harness>() {
     assert!(
         matches!(refused, QueueError::Config(ConfigError::ZeroConcurrency(kind)) if kind == "probe")
     );
+    let refused = consumer::<H>(url, &queue)
+        .local_concurrency_limit::<Probe>(0)
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, QueueError::Config(ConfigError::ZeroConcurrency(kind)) if kind == "probe")
+    );
 }
 
 on_every_runtime!(
     a_rate_limit_holds_in_every_window,
     a_concurrency_limit_is_never_exceeded,
     a_dead_consumers_slots_come_back,
+    a_local_limit_holds_in_its_consumer_and_other_kinds_run,
     bad_limits_are_typed_errors,
 );

@@ -330,6 +330,17 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         self
     }
 
+    /// Limits jobs of type `J` to `most` running at once in this consumer (whatever other
+    /// consumers run): for work that would overload this machine (a CPU-bound transcode,
+    /// a local resource). A job over the limit waits for its turn on the worker it was
+    /// given, so other kinds run on the remaining workers; give the kind more workers than
+    /// its limit, or a queue of its own, if its backlog may fill them. For a limit across
+    /// every consumer, see [`concurrency_limit`](Self::concurrency_limit).
+    pub fn local_concurrency_limit<J: crate::RemoteJob>(mut self, most: u32) -> Self {
+        self.config.local_limits.insert(J::KIND, most);
+        self
+    }
+
     /// How often, at most, the consumer looks for delayed jobs (and retries) that are due and
     /// moves them into the stream. Default 500 ms. Every consumer looks, at a random phase, so
     /// with `n` consumers a due job waits about this period divided by `n + 1` on average,
@@ -450,6 +461,16 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         let registry = Arc::new(self.registry);
         let data = Arc::new(self.data);
         let middleware: Arc<[Arc<dyn Middleware>]> = self.middleware.into();
+        let local_limits: Arc<HashMap<_, _>> = Arc::new(
+            config
+                .local_limits
+                .iter()
+                .map(|(&kind, &most)| {
+                    let places = usize::try_from(most).unwrap_or(usize::MAX);
+                    (kind, Arc::new(async_lock::Semaphore::new(places)))
+                })
+                .collect(),
+        );
         let suspects_run_alone = Arc::default();
         let (stopping, settled, abandoned, failed) = Default::default();
         let fatal = Arc::default();
@@ -505,6 +526,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                     pool: pool.clone(),
                     holdings: Arc::default(),
                     admissions,
+                    local_limits: Arc::clone(&local_limits),
                     given_up: Mutex::new(HashMap::new()),
                     slots: Arc::clone(&slots),
                     counters: Counters::default(),

@@ -38,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) periodic: Vec<Periodic>,
     /// Limits on some kinds' starts, across every consumer of a queue.
     pub(crate) limits: HashMap<&'static str, KindLimit>,
+    /// The most jobs of some kinds running at once in this consumer.
+    pub(crate) local_limits: HashMap<&'static str, u32>,
     pub(crate) outcomes_ttl: Option<Duration>,
     pub(crate) job_timeout: Option<Duration>,
     pub(crate) forget_after: Duration,
@@ -62,6 +64,7 @@ impl Default for Config {
             promote_every: Duration::from_millis(500),
             periodic: Vec::new(),
             limits: HashMap::new(),
+            local_limits: HashMap::new(),
             outcomes_ttl: None,
             job_timeout: None,
             forget_after: Duration::from_secs(600),
@@ -130,6 +133,9 @@ impl Config {
             if limit.concurrency == Some(0) {
                 return Err(ConfigError::ZeroConcurrency((*kind).to_owned()));
             }
+        }
+        if let Some((kind, _)) = self.local_limits.iter().find(|(_, most)| **most == 0) {
+            return Err(ConfigError::ZeroConcurrency((*kind).to_owned()));
         }
         let policies = std::iter::once(&self.retry).chain(self.retry_by_kind.values());
         if policies

@@ -54,6 +54,9 @@ pub(crate) struct QueueState<E: Executor> {
     /// leaves only under the write side of `settling`. Shared with the local jobs, which
     /// note what counting their start found.
     pub(crate) holdings: Arc<Holdings>,
+    /// The places of each kind with a local concurrency limit: the consumer's, shared by
+    /// its queues.
+    pub(crate) local_limits: Arc<HashMap<&'static str, Arc<async_lock::Semaphore>>>,
     /// The admission of each kind with a limit.
     pub(crate) admissions: HashMap<&'static str, Arc<Admission>>,
     /// Entries pending under this consumer whose settlement it gave up on (Redis out of

@@ -94,6 +94,7 @@ impl<E: Executor> QueueState<E> {
             queue: Arc::clone(&self.queue_name),
             progress: Arc::clone(&self.progress),
             traceparent: job.traceparent,
+            local_limit: self.local_limits.get(job.kind.as_str()).cloned(),
         };
         Some(LocalJob::new(run, start))
     }

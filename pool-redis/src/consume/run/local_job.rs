@@ -44,6 +44,8 @@ pub(crate) struct Start {
     pub(crate) progress: Arc<ProgressSink>,
     /// The producer's span context, if it sent one: the run's span continues its trace.
     pub(crate) traceparent: Option<String>,
+    /// Its kind's places in this consumer, if the kind has a local concurrency limit.
+    pub(crate) local_limit: Option<Arc<async_lock::Semaphore>>,
 }
 
 /// A decoded remote job, ready for the local pool.
@@ -109,6 +111,21 @@ impl JobProcessor for LocalJob {
     async fn process(&mut self, ctx: &JobContext) -> Result<Completed, BoxError> {
         let run = self.run.take().ok_or("a remote job runs once")?;
         let start = &self.start;
+        // Its kind's local limit: it waits, on its worker, for one of the kind's places in
+        // this consumer. A stop meanwhile gives it back uncharged (it never started).
+        let local_turn = async {
+            match &start.local_limit {
+                Some(places) => Some(Some(places.acquire_arc().await)),
+                None => Some(None),
+            }
+        };
+        let stopped = async {
+            ctx.cancelled().await;
+            None
+        };
+        let Some(_local_turn) = futures_lite::future::or(stopped, local_turn).await else {
+            return Err(Cancelled.into());
+        };
         // A stop while it waits for its turn (behind a suspect, or for one): it never
         // started, so it is given back uncharged.
         let permit = async {
