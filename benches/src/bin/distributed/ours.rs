@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pool_core::BoxError;
-use pool_redis::{Consumer, Producer, Queue, Registry, RemoteContext, RemoteJob};
+use pool_redis::{Consumer, Producer, Queue, Queues, RateLimit, Registry, RemoteContext, RemoteJob};
 use pool_tokio::TokioExecutor;
 use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
@@ -61,14 +61,43 @@ impl RemoteJob for BenchJob {
     }
 }
 
+/// What a consumer adds to the plain one, to measure what it costs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Variant {
+    Plain,
+    /// Serves the queue's three weighted parts (`WEIGHTED`).
+    Weighted,
+    /// A rate limit on the job's kind, too high to bind.
+    RateLimited,
+    /// A concurrency limit on the job's kind, too high to bind.
+    ConcurrencyLimited,
+}
+
+/// The weighted variant's queues: the queue's name with these suffixes, and their weights.
+pub(crate) const WEIGHTED: [(&str, u32); 3] = [("-critical", 6), ("-default", 3), ("-low", 1)];
+
 /// Runs a consumer until the process is killed.
-pub(crate) async fn consume(spec: &ConsumerSpec) {
-    let consumer = Consumer::builder(
+pub(crate) async fn consume(spec: &ConsumerSpec, variant: Variant) {
+    let queues = match variant {
+        Variant::Weighted => Queues::weighted(
+            WEIGHTED.map(|(suffix, weight)| (Queue::new(format!("{}{suffix}", spec.queue)), weight)),
+        ),
+        _ => Queue::new(&spec.queue).into(),
+    };
+    let builder = Consumer::builder(
         &spec.url,
-        Queue::new(&spec.queue),
+        queues,
         Registry::new().register::<BenchJob>(),
         TokioExecutor::default(),
-    )
+    );
+    let builder = match variant {
+        Variant::RateLimited => {
+            builder.rate_limit::<BenchJob>(RateLimit::per_second(u32::MAX))
+        }
+        Variant::ConcurrencyLimited => builder.concurrency_limit::<BenchJob>(u32::MAX),
+        Variant::Plain | Variant::Weighted => builder,
+    };
+    let consumer = builder
     .workers(spec.workers)
     // Room for a whole read batch besides the running jobs: a read never asks for more
     // than the room it has.
@@ -109,6 +138,32 @@ pub(crate) async fn produce(
             None => producer.enqueue_many(jobs).await,
         }
         .expect("Redis takes the jobs");
+        sent += count;
+    }
+}
+
+/// Enqueues `jobs` jobs of `work_ms` over the weighted variant's three queues, a batch to
+/// each in turn (so each has a backlog).
+pub(crate) async fn produce_weighted(url: &str, queue: &str, jobs: usize, work_ms: u64) {
+    let mut producers = Vec::new();
+    for (suffix, _) in WEIGHTED {
+        let producer = Producer::connect(url, Queue::new(format!("{queue}{suffix}")))
+            .await
+            .expect("the producer connects");
+        producers.push(producer);
+    }
+    announce_ready();
+    let batch = vec![BenchJob { work_ms, due_ms: 0 }; PRODUCER_BATCH];
+    let mut sent = 0;
+    for producer in producers.iter().cycle() {
+        if sent >= jobs {
+            break;
+        }
+        let count = PRODUCER_BATCH.min(jobs - sent);
+        producer
+            .enqueue_many(&batch[..count])
+            .await
+            .expect("Redis takes the jobs");
         sent += count;
     }
 }

@@ -17,17 +17,36 @@ pub(crate) enum System {
     /// `pool-redis`, every job enqueued with a delay of zero: through the delayed set, moved
     /// into the stream by the consumers. The cost of a delayed job against an immediate one.
     OursDelayed,
+    /// `pool-redis`, the jobs spread over three queues weighted 6, 3 and 1 that each
+    /// consumer serves: the cost of weighted reads (a read per queue) against one queue.
+    OursWeighted,
+    /// `pool-redis` with a rate limit on the job's kind too high to bind: the cost of the
+    /// admission (a script call per start) against none.
+    OursRateLimited,
+    /// `pool-redis` with a concurrency limit on the job's kind too high to bind: the cost of
+    /// taking and giving back a slot per job.
+    OursConcurrencyLimited,
     /// apalis 1.0 with apalis-redis 1.0.
     Apalis,
 }
 
 impl System {
-    pub(crate) const ALL: [Self; 3] = [Self::Ours, Self::OursDelayed, Self::Apalis];
+    pub(crate) const ALL: [Self; 6] = [
+        Self::Ours,
+        Self::OursDelayed,
+        Self::OursWeighted,
+        Self::OursRateLimited,
+        Self::OursConcurrencyLimited,
+        Self::Apalis,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Ours => "pool-redis",
             Self::OursDelayed => "pool-redis-delayed",
+            Self::OursWeighted => "pool-redis-weighted",
+            Self::OursRateLimited => "pool-redis-rate-limited",
+            Self::OursConcurrencyLimited => "pool-redis-concurrency-limited",
             Self::Apalis => "apalis-redis",
         }
     }
@@ -39,7 +58,12 @@ impl System {
     /// Consumes until the process is killed.
     pub(crate) async fn consume(self, spec: &ConsumerSpec) {
         match self {
-            Self::Ours | Self::OursDelayed => ours::consume(spec).await,
+            Self::Ours | Self::OursDelayed => ours::consume(spec, ours::Variant::Plain).await,
+            Self::OursWeighted => ours::consume(spec, ours::Variant::Weighted).await,
+            Self::OursRateLimited => ours::consume(spec, ours::Variant::RateLimited).await,
+            Self::OursConcurrencyLimited => {
+                ours::consume(spec, ours::Variant::ConcurrencyLimited).await;
+            }
             Self::Apalis => apalis_peer::consume(spec).await,
         }
     }
@@ -47,7 +71,10 @@ impl System {
     /// Enqueues `jobs` jobs that work `work_ms` each.
     pub(crate) async fn produce(self, url: &str, queue: &str, jobs: usize, work_ms: u64) {
         match self {
-            Self::Ours => ours::produce(url, queue, jobs, work_ms, None).await,
+            Self::Ours | Self::OursRateLimited | Self::OursConcurrencyLimited => {
+                ours::produce(url, queue, jobs, work_ms, None).await;
+            }
+            Self::OursWeighted => ours::produce_weighted(url, queue, jobs, work_ms).await,
             Self::OursDelayed => {
                 ours::produce(url, queue, jobs, work_ms, Some(Duration::ZERO)).await;
             }
@@ -58,7 +85,14 @@ impl System {
     /// Jobs finished and recorded as such in Redis.
     pub(crate) fn completed(self, connection: &mut redis::Connection, queue: &str) -> u64 {
         match self {
-            Self::Ours | Self::OursDelayed => ours::completed(connection, queue),
+            Self::OursWeighted => ours::WEIGHTED
+                .iter()
+                .map(|(suffix, _)| ours::completed(connection, &format!("{queue}{suffix}")))
+                .sum(),
+            Self::Ours
+            | Self::OursDelayed
+            | Self::OursRateLimited
+            | Self::OursConcurrencyLimited => ours::completed(connection, queue),
             Self::Apalis => apalis_peer::completed(connection, queue),
         }
     }
@@ -66,7 +100,11 @@ impl System {
     /// The command `completed` sends.
     pub(crate) fn poll_command(self) -> &'static str {
         match self {
-            Self::Ours | Self::OursDelayed => ours::POLL_COMMAND,
+            Self::Ours
+            | Self::OursDelayed
+            | Self::OursWeighted
+            | Self::OursRateLimited
+            | Self::OursConcurrencyLimited => ours::POLL_COMMAND,
             Self::Apalis => apalis_peer::POLL_COMMAND,
         }
     }
