@@ -66,17 +66,17 @@ return {1, 0}
     ))
 });
 
-/// Gives a slot back and sends the kind's first waiters, as many as there are free slots
+/// Gives slots back and sends the kind's first waiters, as many as there are free slots
 /// now, from the delayed set into the stream (only jobs still waiting there for a limit).
-/// KEYS: running, waiters, delayed, delayed jobs, jobs. ARGV: slot member, most running.
-/// Returns how many waiters it sent.
-pub(crate) static FREE_SLOT: LazyLock<Script> = LazyLock::new(|| {
+/// KEYS: running, waiters, delayed, delayed jobs, jobs. ARGV: most running, then the slot
+/// members. Returns how many waiters it sent.
+pub(crate) static FREE_SLOTS: LazyLock<Script> = LazyLock::new(|| {
     script(&format!(
         "{NOW_MS}{}",
         r"
-redis.call('ZREM', KEYS[1], ARGV[1])
+for i = 2, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms())
-local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
+local free = tonumber(ARGV[1]) - redis.call('ZCARD', KEYS[1])
 local sent = 0
 while sent < free do
   local first = redis.call('ZPOPMIN', KEYS[2])

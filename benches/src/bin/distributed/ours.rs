@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pool_core::BoxError;
-use pool_redis::{Consumer, Producer, Queue, Queues, RateLimit, Registry, RemoteContext, RemoteJob};
+use pool_redis::{
+    Consumer, Producer, Queue, Queues, RateLimit, Registry, RemoteContext, RemoteJob,
+};
 use pool_tokio::TokioExecutor;
 use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
@@ -80,7 +82,8 @@ pub(crate) const WEIGHTED: [(&str, u32); 3] = [("-critical", 6), ("-default", 3)
 pub(crate) async fn consume(spec: &ConsumerSpec, variant: Variant) {
     let queues = match variant {
         Variant::Weighted => Queues::weighted(
-            WEIGHTED.map(|(suffix, weight)| (Queue::new(format!("{}{suffix}", spec.queue)), weight)),
+            WEIGHTED
+                .map(|(suffix, weight)| (Queue::new(format!("{}{suffix}", spec.queue)), weight)),
         ),
         _ => Queue::new(&spec.queue).into(),
     };
@@ -91,21 +94,19 @@ pub(crate) async fn consume(spec: &ConsumerSpec, variant: Variant) {
         TokioExecutor::default(),
     );
     let builder = match variant {
-        Variant::RateLimited => {
-            builder.rate_limit::<BenchJob>(RateLimit::per_second(u32::MAX))
-        }
+        Variant::RateLimited => builder.rate_limit::<BenchJob>(RateLimit::per_second(u32::MAX)),
         Variant::ConcurrencyLimited => builder.concurrency_limit::<BenchJob>(u32::MAX),
         Variant::Plain | Variant::Weighted => builder,
     };
     let consumer = builder
-    .workers(spec.workers)
-    // Room for a whole read batch besides the running jobs: a read never asks for more
-    // than the room it has.
-    .prefetch(spec.workers.max(spec.batch))
-    .read_batch(spec.batch)
-    .connect()
-    .await
-    .expect("the consumer connects");
+        .workers(spec.workers)
+        // Room for a whole read batch besides the running jobs: a read never asks for more
+        // than the room it has.
+        .prefetch(spec.workers.max(spec.batch))
+        .read_batch(spec.batch)
+        .connect()
+        .await
+        .expect("the consumer connects");
     let client = redis::Client::open(spec.url.as_str()).expect("a Redis URL");
     let recorder = client
         .get_multiplexed_async_connection()

@@ -160,15 +160,28 @@ impl Slots {
         self.distribute(&mut table);
     }
 
-    /// Grants every free slot to a queue that may have it, in the consumer's order.
+    /// Grants every free slot to a queue that may have it, in the consumer's order: one by
+    /// one, then each queue's in one go (a wake-up per queue, not per slot).
     fn distribute(&self, table: &mut Table) {
+        if let [only] = table.queues.as_mut_slice() {
+            if only.eligible() && table.free > 0 {
+                only.granted += table.free;
+                self.granted[0].add_permits(std::mem::take(&mut table.free));
+            }
+            return;
+        }
+        let before: Vec<usize> = table.queues.iter().map(|demand| demand.granted).collect();
         while table.free > 0 {
             let Some(queue) = self.next_queue(&mut table.queues) else {
-                return;
+                break;
             };
             table.free -= 1;
             table.queues[queue].granted += 1;
-            self.granted[queue].add_permits(1);
+        }
+        for ((semaphore, demand), before) in self.granted.iter().zip(&table.queues).zip(before) {
+            if demand.granted > before {
+                semaphore.add_permits(demand.granted - before);
+            }
         }
     }
 

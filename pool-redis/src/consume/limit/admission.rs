@@ -119,18 +119,21 @@ impl Admission {
         })
     }
 
-    /// Gives `slot` back, and sends the kind's first waiting jobs to the stream for the
-    /// slots free now. A failure is only logged: the slot's lease ends by itself.
-    pub(crate) async fn free_slot(&self, slot: &str) {
-        let mut invocation = limit_scripts::FREE_SLOT.prepare_invoke();
+    /// Gives `slots` back, and sends the kind's first waiting jobs to the stream for the
+    /// slots free now: one call. A failure is only logged: the slots' leases end by
+    /// themselves.
+    pub(crate) async fn free_slots(&self, slots: &[String]) {
+        let mut invocation = limit_scripts::FREE_SLOTS.prepare_invoke();
         invocation
             .key(&self.running)
             .key(&self.waiters)
             .key(&self.delayed)
             .key(&self.delayed_jobs)
             .key(&self.jobs)
-            .arg(slot)
             .arg(self.limit.concurrency.unwrap_or(0));
+        for slot in slots {
+            invocation.arg(slot);
+        }
         let freed: redis::RedisResult<u64> =
             invocation.invoke_async(&mut self.connection.clone()).await;
         if let Err(error) = freed {

@@ -5,6 +5,9 @@ use pool_core::{Executor, JobError, JobErrorKind, JobStatus};
 
 use crate::consume::hold::holdings::Held;
 use crate::consume::queue_state::QueueState;
+use std::sync::Arc;
+
+use crate::consume::limit::admission::Admission;
 use crate::consume::run::starts::Counted;
 use crate::consume::settle::settlements::{Caller, DeadLetterReason, KeptOutcome};
 use crate::consume::stats::Counters;
@@ -32,6 +35,9 @@ impl<E: Executor> QueueState<E> {
     pub(crate) async fn settle(&self, statuses: Vec<JobStatus<Completed>>) {
         let settled = statuses.len();
         let mut successes = Vec::new();
+        // The slots the settled runs held under their kinds' concurrency limits: given back
+        // once all are settled, in one call per kind.
+        let mut slots = FreedSlots::default();
         for status in statuses {
             let error = match status.outcome {
                 Ok(completed) => {
@@ -59,7 +65,7 @@ impl<E: Executor> QueueState<E> {
                 Settlement::OverLimit => Counters::add(&self.counters.over_limit, 1),
                 Settlement::Deleted => Counters::add(&self.counters.deleted_while_pending, 1),
             }
-            free_slot(&held).await;
+            slots.add(held);
         }
         if !successes.is_empty() {
             let _alone = self.settling.write().await;
@@ -68,10 +74,11 @@ impl<E: Executor> QueueState<E> {
                 .filter_map(|(local, kept)| Some((self.holdings.remove(local)?, kept)))
                 .collect();
             self.acknowledge(&acknowledged).await;
-            for (held, _) in &acknowledged {
-                free_slot(held).await;
+            for (held, _) in acknowledged {
+                slots.add(held);
             }
         }
+        slots.give_back().await;
         self.slots.give(settled);
     }
 
@@ -110,11 +117,30 @@ impl<E: Executor> QueueState<E> {
     }
 }
 
-/// Gives back the slot a settled entry's run held under its kind's concurrency limit (after
-/// the settlement: a slot given back first could start a waiter while this one still runs
-/// in Redis's eyes, which is harmless, but not the order the limit promises).
-async fn free_slot(held: &Held) {
-    if let Some((admission, slot)) = &held.slot {
-        admission.free_slot(slot).await;
+/// The slots settled runs held under their kinds' concurrency limits, by kind, given back
+/// after their settlements (a slot given back first could start a waiter while its holder
+/// still looked unsettled).
+#[derive(Default)]
+struct FreedSlots(Vec<(Arc<Admission>, Vec<String>)>);
+
+impl FreedSlots {
+    fn add(&mut self, held: Held) {
+        let Some((admission, slot)) = held.slot else {
+            return;
+        };
+        match self
+            .0
+            .iter_mut()
+            .find(|(kind, _)| Arc::ptr_eq(kind, &admission))
+        {
+            Some((_, slots)) => slots.push(slot),
+            None => self.0.push((admission, vec![slot])),
+        }
+    }
+
+    async fn give_back(self) {
+        for (admission, slots) in self.0 {
+            admission.free_slots(&slots).await;
+        }
     }
 }
