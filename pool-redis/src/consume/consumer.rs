@@ -95,6 +95,14 @@ impl<E: Executor> Consumer<E> {
             let counting = queue
                 .starts
                 .count_until(|starts| queue.count_starts(starts), &queue.settled);
+            // The limited kinds' starts are admitted in batches too, until every outcome is
+            // settled.
+            let admitting = join_all(
+                queue
+                    .admissions
+                    .values()
+                    .map(|admission| admission.admit_until(&queue.settled)),
+            );
             // Boxed: together the loops are a large future, too large for the stack of a
             // thread that runs it in place (`block_on`) in a debug build.
             future::zip(
@@ -107,7 +115,7 @@ impl<E: Executor> Consumer<E> {
                         Box::pin(queue.promote_until_stopped()),
                         Box::pin(queue.tick_until_stopped()),
                     ),
-                    Box::pin(counting),
+                    future::zip(Box::pin(counting), Box::pin(admitting)),
                 ),
             )
             .await;

@@ -1,6 +1,7 @@
 //! A consumer: reads entries into a local pool, holds them under lease while they wait and
 //! run, and settles each by its outcome.
 
+pub(crate) mod batched;
 pub(crate) mod builder;
 pub(crate) mod config;
 pub(crate) mod consumer;

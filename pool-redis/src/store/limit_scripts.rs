@@ -8,9 +8,10 @@ use redis::Script;
 
 use crate::store::scripts::{HOLDER, NOW_MS, script};
 
-/// Lets a held entry's job start if its kind's limits allow, taking a token and a slot; or
-/// else moves the entry out of the stream into the delayed set (its fields byte for byte,
-/// marked 2: waiting for a limit), due when its turn comes, without charging an attempt.
+/// Lets held entries' jobs of one kind start if the kind's limits allow, taking a token and
+/// a slot for each; or else moves an entry out of the stream into the delayed set (its
+/// fields byte for byte, marked 2: waiting for a limit), due when its turn comes, without
+/// charging an attempt. One call for a batch of entries, in order.
 ///
 /// The rate is GCRA: the kind's bucket holds when its next start is due (`tat`); a start may
 /// be up to the tolerance ahead of it, and moves it one interval on. A job over the rate is
@@ -19,49 +20,53 @@ use crate::store::scripts::{HOLDER, NOW_MS, script};
 /// lease later at the latest (a dead holder's slot has expired by then).
 ///
 /// KEYS: jobs, rate buckets, running, waiters, delayed, delayed jobs. ARGV: group, consumer,
-/// entry id, job key, kind, interval ms (0: no rate), tolerance ms, most running (0: no
-/// concurrency limit), lease ms, slot member. Returns the verdict and a number: 1 may start;
-/// 0 not held here; 2 waits, due then (Unix ms); 3 deleted from the stream while pending
-/// (acknowledged: nothing to run).
+/// kind, interval ms (0: no rate), tolerance ms, most running (0: no concurrency limit),
+/// lease ms, then pairs of entry id and job key. Returns a verdict per entry: 1 may start
+/// (its slot, if any, is the consumer's name, a slash and the entry id); 0 not held here;
+/// 2 waits for its turn; 3 deleted from the stream while pending (acknowledged: nothing to
+/// run).
 pub(crate) static ADMIT: LazyLock<Script> = LazyLock::new(|| {
     script(&format!(
         "{HOLDER}{NOW_MS}{}",
         r"
-if not deliveries_if_held(KEYS[1], ARGV[1], ARGV[3], ARGV[2]) then return {0, 0} end
 local now = now_ms()
-local interval, tolerance, most = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local lease = tonumber(ARGV[9])
-local due, tat = nil, 0
-if most > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  if redis.call('ZCARD', KEYS[3]) >= most then
+local interval, tolerance, most = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local lease = tonumber(ARGV[7])
+if most > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now) end
+local verdicts = {}
+local function admit(id, job_key)
+  if not deliveries_if_held(KEYS[1], ARGV[1], id, ARGV[2]) then return 0 end
+  local due, tat = nil, 0
+  if most > 0 and redis.call('ZCARD', KEYS[3]) >= most then
     due = now + lease
-    redis.call('ZADD', KEYS[4], 'NX', now, ARGV[4])
+    redis.call('ZADD', KEYS[4], 'NX', now, job_key)
   end
-end
-if not due and interval > 0 then
-  tat = math.max(tonumber(redis.call('HGET', KEYS[2], ARGV[5]) or '0'), now)
-  if tat - now > tolerance then
-    local turn = math.max(tonumber(redis.call('HGET', KEYS[2], ARGV[5] .. ':turn') or '0') + interval, tat - tolerance)
-    redis.call('HSET', KEYS[2], ARGV[5] .. ':turn', turn)
-    due = math.ceil(turn)
+  if not due and interval > 0 then
+    tat = math.max(tonumber(redis.call('HGET', KEYS[2], ARGV[3]) or '0'), now)
+    if tat - now > tolerance then
+      local turn = math.max(tonumber(redis.call('HGET', KEYS[2], ARGV[3] .. ':turn') or '0') + interval, tat - tolerance)
+      redis.call('HSET', KEYS[2], ARGV[3] .. ':turn', turn)
+      due = math.ceil(turn)
+    end
   end
+  if due then
+    local found = redis.call('XRANGE', KEYS[1], id, id)
+    redis.call('XACK', KEYS[1], ARGV[1], id)
+    if #found == 0 then return 3 end
+    redis.call('HSET', KEYS[6], job_key, cmsgpack.pack({2, found[1][2]}))
+    redis.call('ZADD', KEYS[5], due, job_key)
+    redis.call('XDEL', KEYS[1], id)
+    return 2
+  end
+  if interval > 0 then redis.call('HSET', KEYS[2], ARGV[3], tat + interval) end
+  if most > 0 then
+    redis.call('ZADD', KEYS[3], now + lease, ARGV[2] .. '/' .. id)
+    redis.call('ZREM', KEYS[4], job_key)
+  end
+  return 1
 end
-if due then
-  local found = redis.call('XRANGE', KEYS[1], ARGV[3], ARGV[3])
-  redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
-  if #found == 0 then return {3, 0} end
-  redis.call('HSET', KEYS[6], ARGV[4], cmsgpack.pack({2, found[1][2]}))
-  redis.call('ZADD', KEYS[5], due, ARGV[4])
-  redis.call('XDEL', KEYS[1], ARGV[3])
-  return {2, due}
-end
-if interval > 0 then redis.call('HSET', KEYS[2], ARGV[5], tat + interval) end
-if most > 0 then
-  redis.call('ZADD', KEYS[3], now + lease, ARGV[10])
-  redis.call('ZREM', KEYS[4], ARGV[4])
-end
-return {1, 0}
+for i = 8, #ARGV, 2 do table.insert(verdicts, admit(ARGV[i], ARGV[i + 1])) end
+return verdicts
 "
     ))
 });

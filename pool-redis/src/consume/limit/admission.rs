@@ -4,27 +4,31 @@
 
 use std::time::Duration;
 
-use pool_core::BoxError;
+use pool_core::{BoxError, CancellationToken};
 use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
 use crate::Queue;
+use crate::consume::batched::Batched;
 use crate::consume::limit::kind_limit::KindLimit;
 use crate::store::limit_scripts;
 use crate::store::queue::GROUP;
 
 /// What the admission found.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Admitted {
     /// It may start; holding this slot if its kind has a concurrency limit.
     Yes { slot: Option<String> },
-    /// Over a limit: moved to the delayed set, due then (Unix ms).
+    /// Over a limit: moved to the delayed set, to wait for its turn.
     Waits,
     /// Another consumer holds the entry now.
     NotHeld,
     /// Deleted from the stream while pending (acknowledged: nothing to run).
     Deleted,
 }
+
+/// The most starts one admission call takes.
+const MOST_PER_CALL: usize = 256;
 
 /// The admission of one kind's jobs in one queue, for one consumer.
 pub(crate) struct Admission {
@@ -34,6 +38,8 @@ pub(crate) struct Admission {
     consumer: String,
     /// A slot's lease: the visibility timeout, in ms.
     lease_ms: u64,
+    /// The starts waiting to be admitted.
+    asked: Batched<(String, Uuid), Admitted>,
     jobs: String,
     rate: String,
     running: String,
@@ -66,6 +72,7 @@ impl Admission {
             connection,
             consumer: consumer.to_owned(),
             lease_ms: u64::try_from(lease.as_millis()).unwrap_or(u64::MAX),
+            asked: Batched::new("the consumer stopped admitting starts"),
             jobs: queue.jobs_key(),
             rate: queue.rate_limits_key(),
             running: queue.running_key(kind),
@@ -80,14 +87,26 @@ impl Admission {
     }
 
     /// Asks whether the job of entry `entry_id` may start now, taking its token and slot if
-    /// so, or sending it to wait for its turn if not.
+    /// so, or sending it to wait for its turn if not: in the next batch of this kind's
+    /// admissions (see `admit_until`).
     pub(crate) async fn admit(&self, entry_id: &str, job_key: Uuid) -> Result<Admitted, BoxError> {
+        self.asked.ask((entry_id.to_owned(), job_key)).await
+    }
+
+    /// Admits the starts asked for, in batches of one script call each, until `stop` fires.
+    pub(crate) async fn admit_until(&self, stop: &CancellationToken) {
+        self.asked
+            .answer_until(MOST_PER_CALL, |asked| self.admit_batch(asked), stop)
+            .await;
+    }
+
+    /// One round trip: the admission of each start (entry id, job key), in order.
+    async fn admit_batch(&self, asked: Vec<(String, Uuid)>) -> Result<Vec<Admitted>, String> {
         let (interval, tolerance) = self
             .limit
             .rate
             .map_or((0.0, 0.0), |rate| rate.script_args());
         let most = self.limit.concurrency.unwrap_or(0);
-        let member = format!("{}/{entry_id}", self.consumer);
         let mut invocation = limit_scripts::ADMIT.prepare_invoke();
         invocation
             .key(&self.jobs)
@@ -98,25 +117,37 @@ impl Admission {
             .key(&self.delayed_jobs)
             .arg(GROUP)
             .arg(&self.consumer)
-            .arg(entry_id)
-            .arg(job_key.to_string())
             .arg(self.kind)
             .arg(interval)
             .arg(tolerance)
             .arg(most)
-            .arg(self.lease_ms)
-            .arg(&member);
-        let (verdict, _due): (i64, i64) = invocation
+            .arg(self.lease_ms);
+        for (entry_id, job_key) in &asked {
+            invocation.arg(entry_id).arg(job_key.to_string());
+        }
+        let verdicts: Vec<i64> = invocation
             .invoke_async(&mut self.connection.clone())
-            .await?;
-        Ok(match verdict {
-            1 => Admitted::Yes {
-                slot: (most > 0).then_some(member),
-            },
-            2 => Admitted::Waits,
-            3 => Admitted::Deleted,
-            _ => Admitted::NotHeld,
-        })
+            .await
+            .map_err(|error| error.to_string())?;
+        if verdicts.len() != asked.len() {
+            return Err(format!(
+                "ADMIT gave {} verdicts for {} starts",
+                verdicts.len(),
+                asked.len()
+            ));
+        }
+        Ok(asked
+            .iter()
+            .zip(verdicts)
+            .map(|((entry_id, _), verdict)| match verdict {
+                1 => Admitted::Yes {
+                    slot: (most > 0).then(|| format!("{}/{entry_id}", self.consumer)),
+                },
+                2 => Admitted::Waits,
+                3 => Admitted::Deleted,
+                _ => Admitted::NotHeld,
+            })
+            .collect())
     }
 
     /// Gives `slots` back, and sends the kind's first waiting jobs to the stream for the
