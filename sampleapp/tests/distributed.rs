@@ -393,3 +393,49 @@ fn a_bad_heartbeat_is_refused() {
     .unwrap();
     assert_eq!(output.status.code(), Some(2), "{output:?}");
 }
+
+/// A long job reports its progress, and `status --job KEY` shows the latest report.
+#[test]
+fn status_shows_a_running_jobs_progress() {
+    let Some(server) = DocServer::start() else {
+        eprintln!("SKIPPED: redis-server is not installed");
+        return;
+    };
+    let url = server.url();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let key = runtime.block_on(async {
+        let queue = pool_redis::Queue::new("e2e");
+        let producer = pool_redis::Producer::connect(&url, queue).await.unwrap();
+        let long = sampleapp::distributed::sim_job::SimJob {
+            work_ms: 3_000,
+            fail: false,
+        };
+        producer.enqueue(&long).await.unwrap()
+    });
+    let mut worker = worker(&url, "tokio");
+    let started = Instant::now();
+    let progress = loop {
+        let output = sampleapp(&url, &["status", "--json", "--job", &key.to_string()])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let job = json_of(&output.stdout);
+        if let Some(worked) = job["progress"]["worked_ms"].as_u64() {
+            break (worked, job["progress"]["of_ms"].as_u64());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no progress shown: {job}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        progress.0 >= 100 && progress.1 == Some(3_000),
+        "{progress:?}"
+    );
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+}

@@ -153,6 +153,11 @@ pub struct StatusArgs {
     #[command(flatten)]
     pub queue: QueueArgs,
 
+    /// Show one job instead, by its key: its latest progress report (a simulated job of
+    /// 100 ms or more reports every 100 ms of work).
+    #[arg(long)]
+    pub job: Option<uuid::Uuid>,
+
     /// The window the throughput is measured over (two looks this far apart); 0s for one
     /// look and no throughput.
     #[arg(long, default_value = "1s", value_parser = crate::cli::parse_duration, allow_hyphen_values = true)]

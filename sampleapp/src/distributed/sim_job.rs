@@ -30,6 +30,9 @@ impl Sleep {
     }
 }
 
+/// How often a long simulated job reports its progress, in ms of work.
+const PROGRESS_EVERY_MS: u64 = 100;
+
 /// A simulated job.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SimJob {
@@ -45,7 +48,18 @@ impl RemoteJob for SimJob {
 
     async fn run(self, ctx: RemoteContext) -> Result<u64, BoxError> {
         let Sleep(sleep) = ctx.data::<Sleep>()?;
-        sleep(Duration::from_millis(self.work_ms)).await;
+        // A long job says how far it got every 100 ms (`status --job KEY` shows it).
+        let mut worked = 0;
+        while self.work_ms - worked >= PROGRESS_EVERY_MS {
+            sleep(Duration::from_millis(PROGRESS_EVERY_MS)).await;
+            worked += PROGRESS_EVERY_MS;
+            let report = serde_json::json!({ "worked_ms": worked, "of_ms": self.work_ms });
+            // Progress is for people watching: a job goes on without it.
+            if let Err(error) = ctx.progress(report).await {
+                tracing::debug!(%error, "could not report progress");
+            }
+        }
+        sleep(Duration::from_millis(self.work_ms - worked)).await;
         if self.fail {
             return Err("the job was published to fail".into());
         }

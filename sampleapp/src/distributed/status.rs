@@ -33,9 +33,36 @@ pub fn run(args: &StatusArgs) -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
     let queue = Queue::new(&args.queue.queue_name);
+    if let Some(key) = args.job {
+        let job = runtime.block_on(look_at_job(&args.queue.redis, queue, key))?;
+        let text = match &job.progress {
+            Some(progress) => format!("job {key}: progress {progress}"),
+            None => format!("job {key}: no progress reported (or no longer kept)"),
+        };
+        super::print(args.queue.json, &job, &text);
+        return Ok(());
+    }
     let status = runtime.block_on(look(&args.queue.redis, &queue, args.window))?;
     super::print(args.queue.json, &status, &text(&status));
     Ok(())
+}
+
+/// One job, by its key.
+#[derive(Debug, Serialize)]
+pub struct JobStatus {
+    /// The job's key.
+    pub key: String,
+    /// Its latest progress report, if it made one and it is still kept.
+    pub progress: Option<serde_json::Value>,
+}
+
+async fn look_at_job(url: &str, queue: Queue, key: uuid::Uuid) -> Result<JobStatus, QueueError> {
+    let producer = pool_redis::Producer::connect(url, queue).await?;
+    let progress = producer.progress(key).await?.map(|report| report.value);
+    Ok(JobStatus {
+        key: key.to_string(),
+        progress,
+    })
 }
 
 /// One look at the queue, or two `window` apart for the rate of acknowledgements between
