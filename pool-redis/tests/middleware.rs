@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use futures_lite::future;
 use pool_core::testkit::Harness;
-use pool_redis::{BoxError, Finished, Middleware, Next, RemoteContext, RetryPolicy, async_trait};
+use pool_redis::{BoxError, Finished, Middleware, Next, RemoteContext, RemoteOutcome};
+use pool_redis::{RetryPolicy, async_trait};
 use support::{Probe, Setup, drained, eventually, probe_consumer, ran, runs};
 
 /// What the layers saw, in order.
@@ -80,6 +81,7 @@ pub async fn layers_wrap_each_job_in_order<H: Harness>() {
         .workers(1)
         .data(Greeting("hello"))
         .retry(RetryPolicy::new(3).with_first_backoff(Duration::from_millis(20)))
+        .keep_outcomes(Duration::from_secs(60))
         .promote_every(Duration::from_millis(20))
         .middleware(Layer {
             name: "outer",
@@ -112,11 +114,20 @@ pub async fn layers_wrap_each_job_in_order<H: Harness>() {
                 "outer after",
             ]
         );
-        setup.producer.enqueue(&poison).await.unwrap();
+        let forgiven = setup.producer.enqueue(&poison).await.unwrap();
         eventually("the poison job to be forgiven", || async {
             runs(&test).len() == 3 && drained(&url, &queue).await
         })
         .await;
+        let outcome = setup
+            .producer
+            .wait_outcome(forgiven, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            Some(RemoteOutcome::Completed(serde_json::Value::Null))
+        );
         consumer.shutdown().await
     };
     let (_, stats) = future::zip(ran(&consumer), body).await;

@@ -169,7 +169,9 @@ impl<E: Executor> QueueState<E> {
                     invocation
                         .arg(&held.entry_id)
                         .arg(held.job_key.to_string())
-                        .arg(outcome.as_deref().unwrap_or_default());
+                        // A success with no output kept (a middleware's
+                        // `Finished::without_output`) completes with null.
+                        .arg(outcome.as_deref().unwrap_or(r#"{"Completed":null}"#));
                 }
             })
             .await;
