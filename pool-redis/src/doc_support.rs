@@ -54,7 +54,7 @@ impl DocServer {
         Self::start_at(Address::Loopback(free_port()), durable)
     }
 
-    fn start_at(address: Address, durable: bool) -> Option<Self> {
+    fn start_at(mut address: Address, durable: bool) -> Option<Self> {
         if Command::new("redis-server")
             .arg("--version")
             .output()
@@ -72,18 +72,30 @@ impl DocServer {
             );
             return None;
         }
-        let dir =
-            std::env::temp_dir().join(format!("pool-redis-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).ok()?;
-        let child = spawn(&dir, address, durable);
-        let server = Self {
-            child,
-            dir,
-            address,
-            durable,
-        };
-        server.wait_until_it_answers();
-        Some(server)
+        // A free port may be handed to two servers started at once (the OS gives it out
+        // again once the probe's listener is dropped): the second cannot bind it, and the
+        // first would answer for both. So a server counts as started only once it answers
+        // with its own process id, and one that lost its port starts again on another.
+        for _ in 0..10 {
+            let dir =
+                std::env::temp_dir().join(format!("pool-redis-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir).ok()?;
+            let child = spawn(&dir, address, durable);
+            let mut server = Self {
+                child,
+                dir,
+                address,
+                durable,
+            };
+            if server.wait_until_it_answers() {
+                return Some(server);
+            }
+            drop(server);
+            if let Address::Loopback(_) = address {
+                address = Address::Loopback(free_port());
+            }
+        }
+        panic!("redis-server did not start in 10 tries");
     }
 
     /// Its URL.
@@ -105,7 +117,11 @@ impl DocServer {
     pub fn restart(&mut self) {
         self.stop();
         self.child = spawn(&self.dir, self.address, self.durable);
-        self.wait_until_it_answers();
+        assert!(
+            self.wait_until_it_answers(),
+            "redis-server could not start again at {}: another process took its address",
+            self.url()
+        );
     }
 
     fn stop(&mut self) {
@@ -118,11 +134,16 @@ impl DocServer {
         self.dir.join("redis.sock")
     }
 
-    /// Until it answers `PING`: a socket's file, or a port, exists a moment before the
-    /// server takes commands.
-    fn wait_until_it_answers(&self) {
+    /// Until this server answers at its address (a socket's file, or a port, exists a
+    /// moment before the server takes commands): true, or false if it exited first (its
+    /// port was taken).
+    fn wait_until_it_answers(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.answers() {
+        let pid = self.child.id();
+        while !self.answers_as(pid) {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return false;
+            }
             assert!(
                 Instant::now() < deadline,
                 "redis-server did not answer at {} within 10 s",
@@ -130,16 +151,22 @@ impl DocServer {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+        true
     }
 
-    fn answers(&self) -> bool {
+    /// Whether the server at its address answers, and is process `pid`.
+    fn answers_as(&self, pid: u32) -> bool {
         let timeout = Some(Duration::from_millis(500));
         match self.address {
             #[cfg(unix)]
-            Address::UnixSocket => UnixStream::connect(self.socket())
-                .is_ok_and(|stream| stream.set_read_timeout(timeout).is_ok() && pong(stream)),
-            Address::Loopback(port) => TcpStream::connect(("127.0.0.1", port))
-                .is_ok_and(|stream| stream.set_read_timeout(timeout).is_ok() && pong(stream)),
+            Address::UnixSocket => UnixStream::connect(self.socket()).is_ok_and(|stream| {
+                stream.set_read_timeout(timeout).is_ok() && is_process(stream, pid)
+            }),
+            Address::Loopback(port) => {
+                TcpStream::connect(("127.0.0.1", port)).is_ok_and(|stream| {
+                    stream.set_read_timeout(timeout).is_ok() && is_process(stream, pid)
+                })
+            }
         }
     }
 }
@@ -184,11 +211,49 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// Whether the server at the other end of `stream` answers `PING` (the stream has a read
-/// timeout, so a server that takes connections but not commands yet is a no).
-fn pong(mut stream: impl Read + Write) -> bool {
-    let mut reply = [0_u8; 7];
-    stream.write_all(b"PING\r\n").is_ok()
-        && stream.read_exact(&mut reply).is_ok()
-        && &reply == b"+PONG\r\n"
+/// Whether the server at the other end of `stream` answers, as process `pid` (`INFO
+/// server` says which it is; the stream has a read timeout, so a server that takes
+/// connections but not commands yet is a no).
+fn is_process(mut stream: impl Read + Write, pid: u32) -> bool {
+    if stream.write_all(b"INFO server\r\n").is_err() {
+        return false;
+    }
+    let mut reply = Vec::new();
+    let mut chunk = [0_u8; 4096];
+    while reply.len() < 64 * 1024 {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return false,
+            Ok(read) => reply.extend_from_slice(&chunk[..read]),
+        }
+        let text = String::from_utf8_lossy(&reply);
+        // The whole line, once it has come.
+        let line = text
+            .split_once("process_id:")
+            .and_then(|(_, rest)| rest.split_once("\r\n"));
+        if let Some((id, _)) = line {
+            return id == pid.to_string();
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Address, DocServer};
+
+    /// A server asked for a port another server holds starts on another port, instead of
+    /// passing the other one off as itself.
+    #[test]
+    fn a_taken_port_is_not_shared() {
+        let Some(first) = DocServer::start_on_loopback(false) else {
+            return;
+        };
+        let Address::Loopback(port) = first.address else {
+            unreachable!("a loopback server");
+        };
+        let second = DocServer::start_at(Address::Loopback(port), false).unwrap();
+        assert_ne!(first.url(), second.url());
+        assert!(second.answers_as(second.pid()));
+        assert!(!second.answers_as(first.pid()));
+    }
 }
