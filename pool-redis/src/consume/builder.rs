@@ -471,6 +471,11 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                 })
                 .collect(),
         );
+        let description =
+            crate::consume::presence::Description::of::<E>(config.workers, config.visibility / 3);
+        let description: Arc<str> = serde_json::to_string(&description)
+            .unwrap_or_else(|_| "{}".to_owned())
+            .into();
         let suspects_run_alone = Arc::default();
         let (stopping, settled, abandoned, failed) = Default::default();
         let fatal = Arc::default();
@@ -514,6 +519,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                     queue,
                     index,
                     name: name.clone(),
+                    description: Arc::clone(&description),
                     client: client.clone(),
                     commands: commands.clone(),
                     registry: Arc::clone(&registry),
@@ -605,12 +611,7 @@ async fn register_everywhere(
 
 /// A name no other process has used: host, process id, and a random suffix.
 fn default_name() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|host| host.trim().to_owned())
-        .filter(|host| !host.is_empty())
-        .unwrap_or_else(|| "host".to_owned());
+    let host = crate::consume::presence::host_name();
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     format!("{host}-{}-{}", std::process::id(), &suffix[..8])
 }

@@ -33,6 +33,12 @@ impl<E: Executor> Consumer<E> {
         &self.core.name
     }
 
+    /// The local pool its jobs run on.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn local_pool(&self) -> &pool_core::WorkerPool<E, crate::job::registry::Completed> {
+        &self.core.pool
+    }
+
     /// Its counts so far, over every queue it serves.
     pub fn stats(&self) -> ConsumerStats {
         self.core.stats()

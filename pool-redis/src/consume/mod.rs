@@ -9,7 +9,10 @@ pub(crate) mod core;
 pub(crate) mod hold;
 pub(crate) mod join_all;
 pub(crate) mod limit;
+#[cfg(feature = "metrics")]
+pub(crate) mod metrics;
 pub(crate) mod periodic;
+pub(crate) mod presence;
 pub(crate) mod queue_state;
 pub(crate) mod queues;
 pub(crate) mod read;

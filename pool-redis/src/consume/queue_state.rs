@@ -32,6 +32,8 @@ pub(crate) struct QueueState<E: Executor> {
     /// Its place among the consumer's queues (in the slots' order).
     pub(crate) index: usize,
     pub(crate) name: String,
+    /// What it says about itself in its heartbeat (JSON: see `presence`).
+    pub(crate) description: Arc<str>,
     pub(crate) client: Client,
     /// The connection for every command that answers at once (reads have their own).
     pub(crate) commands: ConnectionManager,
@@ -138,6 +140,7 @@ impl<E: Executor> QueueState<E> {
         invocation
             .key(self.queue.jobs_key())
             .key(&self.memo_key)
+            .key(self.queue.presence_key())
             .arg(GROUP)
             .arg(&self.name)
             .arg(0);

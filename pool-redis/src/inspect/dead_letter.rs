@@ -1,5 +1,7 @@
 //! A dead letter: a job that will not run again unless re-queued, as its entry was written.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use crate::store::entry::{Entry, Field, KEY, KIND, PAYLOAD};
 
 /// A job that will not run again unless re-queued: why, and what it was.
@@ -7,7 +9,7 @@ use crate::store::entry::{Entry, Field, KEY, KIND, PAYLOAD};
 /// The dead letter keeps the job's entry as it was written, field by field and byte for
 /// byte, so that an operator can see (and repair) even an entry that could not be read:
 /// `kind`, `key` and `payload` show those fields as text, escaped where they are not UTF-8.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DeadLetter {
     /// The dead-letter stream's entry id (for [`DeadLetters::requeue`](crate::DeadLetters::requeue)).
@@ -22,8 +24,11 @@ pub struct DeadLetter {
     pub attempts: u32,
     /// The last error, or why it could not run at all.
     pub error: String,
-    /// Every field of the job's entry, as written.
+    /// Every field of the job's entry, as written (as text, escaped where not UTF-8, in JSON).
+    #[serde(serialize_with = "fields_as_text")]
     pub fields: Vec<(Vec<u8>, Vec<u8>)>,
+    /// When it became a dead letter (by Redis's clock: its entry id's time).
+    pub dead_since: SystemTime,
 }
 
 /// The first two fields of a dead letter: the rest are the job's entry as it was.
@@ -61,7 +66,9 @@ impl DeadLetter {
                 .map(|(_, value)| escaped(value))
                 .unwrap_or_default()
         };
+        let ms = entry.id.split('-').next().and_then(|ms| ms.parse().ok());
         Self {
+            dead_since: UNIX_EPOCH + Duration::from_millis(ms.unwrap_or(0)),
             id: entry.id,
             kind: job_text(KIND),
             key: job_text(KEY),
@@ -71,6 +78,15 @@ impl DeadLetter {
             fields,
         }
     }
+}
+
+/// Fields as pairs of text, for JSON: bytes would be arrays of numbers.
+fn fields_as_text<S: serde::Serializer>(fields: &[Field], to: S) -> Result<S::Ok, S::Error> {
+    to.collect_seq(
+        fields
+            .iter()
+            .map(|(name, value)| (escaped(name), escaped(value))),
+    )
 }
 
 /// `value` as text: as it is if UTF-8, else with every byte outside printable ASCII escaped

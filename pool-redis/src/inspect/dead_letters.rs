@@ -6,7 +6,15 @@ use redis::{RedisResult, Value};
 use crate::error::{client, unreachable};
 use crate::store::connection::{self, is_connection_error};
 use crate::store::entry::Entry;
-use crate::{DeadLetter, Queue, QueueError, store::scripts};
+use crate::store::operator_scripts::{REQUEUE, REQUEUE_RANGE};
+use crate::{DeadLetter, Queue, QueueError};
+
+/// Dead letters re-queued per script call by [`DeadLetters::requeue_all`]: small enough
+/// that Redis is never held for long.
+const REQUEUE_PAGE: usize = 100;
+
+/// Dead letters read per round trip while looking for a job's key.
+const SCAN_PAGE: usize = 500;
 
 /// A queue's dead letters: jobs that failed every attempt, or could not run at all.
 ///
@@ -43,19 +51,98 @@ impl DeadLetters {
         Ok(Self { queue, connection })
     }
 
+    /// The dead letters of `queue`, on a connection of someone else's (an inspector's).
+    pub(crate) fn on(connection: ConnectionManager, queue: Queue) -> Self {
+        Self { queue, connection }
+    }
+
     /// Up to `count` dead letters, oldest first.
     ///
     /// # Errors
     ///
     /// If Redis fails (twice, when the first failure was a broken connection).
     pub async fn list(&self, count: usize) -> Result<Vec<DeadLetter>, QueueError> {
+        self.range("XRANGE", "-", "+", count).await
+    }
+
+    /// Up to `count` dead letters, newest first: what an operator looks at first.
+    ///
+    /// # Errors
+    ///
+    /// If Redis fails (twice, when the first failure was a broken connection).
+    pub async fn newest(&self, count: usize) -> Result<Vec<DeadLetter>, QueueError> {
+        self.range("XREVRANGE", "+", "-", count).await
+    }
+
+    /// How many dead letters there are.
+    ///
+    /// # Errors
+    ///
+    /// If Redis fails (twice, when the first failure was a broken connection).
+    pub async fn count(&self) -> Result<u64, QueueError> {
+        let reply = self
+            .again_if_broken(|| {
+                let mut command = redis::cmd("XLEN");
+                command.arg(self.queue.dead_key());
+                command
+            })
+            .await?;
+        Ok(match reply {
+            Value::Int(count) => u64::try_from(count).unwrap_or(0),
+            _ => 0,
+        })
+    }
+
+    /// The dead letter `id`, if there is one.
+    ///
+    /// # Errors
+    ///
+    /// If Redis fails (twice, when the first failure was a broken connection).
+    pub async fn get(&self, id: &str) -> Result<Option<DeadLetter>, QueueError> {
+        Ok(self.range("XRANGE", id, id, 1).await?.pop())
+    }
+
+    /// The newest dead letter of the job `key`, if there is one. Dead letters are not
+    /// indexed by key: this reads them all, newest first, a page at a time.
+    ///
+    /// # Errors
+    ///
+    /// If Redis fails (twice, when the first failure was a broken connection).
+    pub async fn find(&self, key: &uuid::Uuid) -> Result<Option<DeadLetter>, QueueError> {
+        let key = key.to_string();
+        let mut before = "+".to_owned();
+        loop {
+            let page = self.range("XREVRANGE", &before, "-", SCAN_PAGE).await?;
+            let Some(last) = page.last() else {
+                return Ok(None);
+            };
+            before = format!("({}", last.id);
+            let full = page.len() == SCAN_PAGE;
+            if let Some(letter) = page.into_iter().find(|letter| letter.key == key) {
+                return Ok(Some(letter));
+            }
+            if !full {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// The dead letters between `from` and `to` (stream ids, `-` and `+` for the ends), up
+    /// to `count`, by `XRANGE` or `XREVRANGE` (which takes them from the other end).
+    async fn range(
+        &self,
+        command: &str,
+        from: &str,
+        to: &str,
+        count: usize,
+    ) -> Result<Vec<DeadLetter>, QueueError> {
         let reply: Value = self
             .again_if_broken(|| {
-                let mut command = redis::cmd("XRANGE");
+                let mut command = redis::cmd(command);
                 command
                     .arg(self.queue.dead_key())
-                    .arg("-")
-                    .arg("+")
+                    .arg(from)
+                    .arg(to)
                     .arg("COUNT")
                     .arg(count);
                 command
@@ -87,17 +174,94 @@ impl DeadLetters {
     ///
     /// If Redis fails.
     pub async fn requeue(&self, id: &str) -> Result<bool, QueueError> {
-        let mut invocation = scripts::REQUEUE.prepare_invoke();
+        let mut invocation = REQUEUE.prepare_invoke();
         invocation
             .key(self.queue.dead_key())
             .key(self.queue.jobs_key())
             .key(self.queue.cancels_key())
-            .arg(id)
-            .arg(self.queue.result_prefix());
+            .arg(self.queue.result_prefix())
+            .arg(id);
         let requeued: Option<String> = invocation
             .invoke_async(&mut self.connection.clone())
             .await?;
         Ok(requeued.is_some())
+    }
+
+    /// Re-queues every dead letter there is when it starts (not those that die while it
+    /// runs, so that it ends even while jobs keep failing), a hundred per script call, oldest
+    /// first; returns how many. A letter that holds no job fields (nothing to run) stays.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future stops between calls: the letters re-queued so far are re-queued,
+    /// the others stay dead letters, none is both.
+    ///
+    /// # Errors
+    ///
+    /// If Redis fails; the letters re-queued before it did stay re-queued.
+    pub async fn requeue_all(&self) -> Result<u64, QueueError> {
+        let Some(last) = self.range("XREVRANGE", "+", "-", 1).await?.pop() else {
+            return Ok(0);
+        };
+        let (mut requeued, mut cursor) = (0, "-".to_owned());
+        loop {
+            let mut invocation = REQUEUE_RANGE.prepare_invoke();
+            invocation
+                .key(self.queue.dead_key())
+                .key(self.queue.jobs_key())
+                .key(self.queue.cancels_key())
+                .arg(self.queue.result_prefix())
+                .arg(&cursor)
+                .arg(&last.id)
+                .arg(REQUEUE_PAGE);
+            let (page, next): (u64, String) = invocation
+                .invoke_async(&mut self.connection.clone())
+                .await?;
+            requeued += page;
+            if next.is_empty() {
+                return Ok(requeued);
+            }
+            cursor = next;
+        }
+    }
+
+    /// Deletes the dead letter `id`: the job is gone for good. Returns false if there was no
+    /// such letter.
+    ///
+    /// # Errors
+    ///
+    /// If Redis fails.
+    pub async fn delete(&self, id: &str) -> Result<bool, QueueError> {
+        let deleted: u64 = redis::cmd("XDEL")
+            .arg(self.queue.dead_key())
+            .arg(id)
+            .query_async(&mut self.connection.clone())
+            .await?;
+        Ok(deleted == 1)
+    }
+
+    /// Deletes every dead letter there is when it starts, in one command (letters that die
+    /// meanwhile stay); returns how many.
+    ///
+    /// # Errors
+    ///
+    /// If Redis fails.
+    pub async fn delete_all(&self) -> Result<u64, QueueError> {
+        let Some(last) = self.range("XREVRANGE", "+", "-", 1).await?.pop() else {
+            return Ok(0);
+        };
+        // Every entry below the id just after the last one: the last included.
+        let (ms, seq) = last.id.split_once('-').unwrap_or((&last.id, "0"));
+        let above = match seq.parse::<u64>() {
+            Ok(seq) if seq < u64::MAX => format!("{ms}-{}", seq + 1),
+            _ => format!("{}-0", ms.parse::<u64>().unwrap_or(0).saturating_add(1)),
+        };
+        Ok(redis::cmd("XTRIM")
+            .arg(self.queue.dead_key())
+            .arg("MINID")
+            .arg(above)
+            .query_async(&mut self.connection.clone())
+            .await?)
     }
 
     /// Sends a read-only command; once more if the connection had broken (the manager has

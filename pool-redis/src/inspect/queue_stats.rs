@@ -11,7 +11,7 @@ use crate::error::{client, unreachable};
 use crate::store::connection;
 use crate::store::group::{RELEASED_TO, RETRYING_AT};
 use crate::store::queue::GROUP;
-use crate::{Queue, QueueError, store::scripts};
+use crate::{ConsumerPresence, Queue, QueueError, store::scripts};
 
 /// What `queue` holds now, at Redis `url`: one snapshot, read in one script, so its numbers
 /// add up (`length` = `undelivered` + `pending` when nothing was deleted while pending, and
@@ -38,10 +38,11 @@ type Snapshot = (
     u64,
     u64,
     i64,
-    Vec<(String, u64, u64)>,
+    Vec<(String, u64, u64, String)>,
     u64,
     u64,
     i64,
+    u64,
     u64,
 );
 
@@ -56,6 +57,7 @@ pub(crate) async fn snapshot(
         .key(queue.dead_key())
         .key(queue.totals_key())
         .key(queue.delayed_key())
+        .key(queue.presence_key())
         .arg(GROUP);
     let (
         length,
@@ -69,13 +71,14 @@ pub(crate) async fn snapshot(
         delayed_retries,
         next_due,
         cancelled,
+        now_ms,
     ): Snapshot = invocation.invoke_async(connection).await?;
     // The placeholders that hold parked entries are no consumers: counted apart.
     let parked = |name: &str| {
         consumers
             .iter()
             .find(|(holder, ..)| holder == name)
-            .map_or(0, |(_, pending, _)| *pending)
+            .map_or(0, |(_, pending, ..)| *pending)
     };
     // Retries wait in the delayed set; a consumer of an earlier version parked them in the
     // stream, under `(retrying)`.
@@ -94,10 +97,11 @@ pub(crate) async fn snapshot(
         undelivered: u64::try_from(lag).unwrap_or(length.saturating_sub(pending)),
         consumers: consumers
             .into_iter()
-            .map(|(name, pending, idle_ms)| ConsumerInfo {
+            .map(|(name, pending, idle_ms, presence)| ConsumerInfo {
                 name,
                 pending,
                 idle_ms,
+                presence: ConsumerPresence::parse(&presence, now_ms),
             })
             .collect(),
         dead_letters,
@@ -108,6 +112,7 @@ pub(crate) async fn snapshot(
         acknowledged_total: acknowledged,
         dead_lettered_total: dead_lettered,
         cancelled_total: cancelled,
+        taken_at: UNIX_EPOCH + Duration::from_millis(now_ms),
     })
 }
 
@@ -120,7 +125,7 @@ pub(crate) async fn consumers(
 }
 
 /// What a queue holds now, from [`queue_stats`](crate::queue_stats).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueueStats {
     /// Entries in the job stream: waiting, or held by a consumer.
@@ -150,6 +155,9 @@ pub struct QueueStats {
     /// Jobs cancelled by their key since the queue was created: removed while they waited
     /// for their time, or settled as cancelled by a consumer.
     pub cancelled_total: u64,
+    /// When the snapshot was taken, by Redis's clock (the one consumers' heartbeats and
+    /// `next_due` are read by).
+    pub taken_at: SystemTime,
 }
 
 /// One consumer of a queue's group.
@@ -162,4 +170,17 @@ pub struct ConsumerInfo {
     pub pending: u64,
     /// Milliseconds since it last read or claimed.
     pub idle_ms: u64,
+    /// What it last said about itself (host, process, runtime, when Redis last heard from
+    /// it); `None` for a consumer of an earlier version, or one that has not run yet.
+    pub presence: Option<ConsumerPresence>,
+}
+
+impl ConsumerInfo {
+    /// Whether it looks dead: it missed its last three heartbeats. A consumer without a
+    /// heartbeat cannot be judged: `false`.
+    pub fn looks_dead(&self) -> bool {
+        self.presence
+            .as_ref()
+            .is_some_and(ConsumerPresence::looks_dead)
+    }
 }

@@ -19,7 +19,7 @@ const KEPT: usize = 100;
 pub const PROGRESS_KEPT: Duration = Duration::from_secs(3600);
 
 /// One report of a job's progress.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Progress {
     /// What the job reported.
     pub value: serde_json::Value,

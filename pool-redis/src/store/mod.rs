@@ -6,6 +6,7 @@ pub(crate) mod connection;
 pub(crate) mod entry;
 pub(crate) mod group;
 pub(crate) mod limit_scripts;
+pub(crate) mod operator_scripts;
 pub(crate) mod probe;
 pub(crate) mod queue;
 pub(crate) mod scripts;

@@ -24,6 +24,7 @@ pub(crate) async fn permissions(
         (queue.totals_key(), "hash"),
         (queue.memo_key(consumer), "memo"),
         (queue.parked_key(), "hash"),
+        (queue.presence_key(), "hash"),
         (queue.delayed_key(), "zset"),
         (queue.delayed_jobs_key(), "hash"),
         (queue.unique_of_key(), "hash"),

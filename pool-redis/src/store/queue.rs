@@ -140,6 +140,12 @@ impl Queue {
         format!("{{{}}}:progress:", self.name)
     }
 
+    /// What each consumer says about itself (host, process, runtime, when it started and was
+    /// last seen), by consumer name: its heartbeat, for operators.
+    pub(crate) fn presence_key(&self) -> String {
+        format!("{{{}}}:consumers", self.name)
+    }
+
     /// Where a consumer's settling scripts remember their last replies.
     pub(crate) fn memo_key(&self, consumer: &str) -> String {
         format!("{{{}}}:memo:{consumer}", self.name)

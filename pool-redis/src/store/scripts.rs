@@ -530,8 +530,8 @@ return found
 });
 
 /// Removes a consumer from the group if it still holds nothing and is still idle past the
-/// threshold, with its memo. KEYS: jobs, the consumer's memo. ARGV: group, consumer, idle
-/// ms. Returns 1 if removed.
+/// threshold, with its memo and its presence. KEYS: jobs, the consumer's memo, presence.
+/// ARGV: group, consumer, idle ms. Returns 1 if removed.
 pub(crate) static FORGET: LazyLock<Script> = LazyLock::new(|| {
     script(
         r"
@@ -542,6 +542,7 @@ for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
     if fields['pending'] == 0 and fields['idle'] >= tonumber(ARGV[3]) then
       redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
       redis.call('DEL', KEYS[2])
+      redis.call('HDEL', KEYS[3], ARGV[2])
       return 1
     end
     return 0
@@ -552,50 +553,14 @@ return 0
     )
 });
 
-/// Moves a dead letter back to the job stream, as a new entry with the job's fields as they
-/// were, its deliveries counted from zero, and drops the outcome kept for its last run (so
-/// that a wait for its outcome sees the new run's) and any cancel asked for. KEYS: dead,
-/// jobs, cancels. ARGV: dead letter id, outcome key prefix. Returns the new entry's id, or false.
-pub(crate) static REQUEUE: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
-local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
-if #found == 0 then return false end
-local fields = found[1][2]
-local job = {}
-if fields[1] == 'attempts' and fields[3] == 'error' then
-  for i = 5, #fields do table.insert(job, fields[i]) end
-else
-  -- Written before the meta fields came first: they are found by name.
-  for i = 1, #fields, 2 do
-    if fields[i] ~= 'attempts' and fields[i] ~= 'error' then
-      table.insert(job, fields[i])
-      table.insert(job, fields[i + 1])
-    end
-  end
-end
-if #job == 0 then return false end
-local id = redis.call('XADD', KEYS[2], '*', unpack(job))
-redis.call('XDEL', KEYS[1], ARGV[1])
--- The outcome kept from before is no longer the job's: its next run writes the new one;
--- and a cancel asked for before is not asked of the new run.
-for i = 1, #job, 2 do
-  if job[i] == 'key' then
-    redis.call('DEL', ARGV[2] .. job[i + 1])
-    redis.call('ZREM', KEYS[3], job[i + 1])
-  end
-end
-return id
-",
-    )
-});
-
 /// A queue's state in one snapshot: stream length, dead letters, totals, pending count,
 /// undelivered count (`lag`, or -1 if Redis does not know it), the consumers (name,
-/// pending, idle ms), the delayed jobs, how many of them are retries, when the next is due
-/// (Unix ms, or -1), and the cancelled total. KEYS: jobs, dead, totals, delayed. ARGV: group.
+/// pending, idle ms, presence as written or empty), the delayed jobs, how many of them are
+/// retries, when the next is due (Unix ms, or -1), the cancelled total, and Redis's now (Unix
+/// ms). KEYS: jobs, dead, totals, delayed, presence. ARGV: group.
 pub(crate) static SNAPSHOT: LazyLock<Script> = LazyLock::new(|| {
-    script(
+    script(&format!(
+        "{NOW_MS}{}",
         r"
 local length = redis.call('XLEN', KEYS[1])
 local dead = redis.call('XLEN', KEYS[2])
@@ -613,15 +578,16 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
       for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
         local c = {}
         for i = 1, #consumer, 2 do c[consumer[i]] = consumer[i + 1] end
-        table.insert(consumers, {c['name'], c['pending'], c['idle']})
+        table.insert(consumers, {c['name'], c['pending'], c['idle'],
+          redis.call('HGET', KEYS[5], c['name']) or ''})
       end
     end
   end
 end
 return {length, dead, tonumber(totals[1] or '0'), tonumber(totals[2] or '0'), pending, lag, consumers,
-  delayed, tonumber(totals[3] or '0'), tonumber(next[2] or '-1'), tonumber(totals[4] or '0')}
-",
-    )
+  delayed, tonumber(totals[3] or '0'), tonumber(next[2] or '-1'), tonumber(totals[4] or '0'), now_ms()}
+"
+    ))
 });
 
 /// Tries, changing nothing, every command a consumer sends on one of its keys, so that a

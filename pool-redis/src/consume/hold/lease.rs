@@ -27,10 +27,12 @@ struct Renewed {
 
 impl<E: Executor> QueueState<E> {
     /// Renews every held entry's lease each third of the visibility timeout, until every
-    /// outcome has been settled.
+    /// outcome has been settled; announces the consumer (its heartbeat) each round.
     pub(crate) async fn renew_until_settled(&self) {
         let period = self.config.visibility / 3;
         loop {
+            // The heartbeat rides on the renewals' period: one small script a round.
+            self.announce().await;
             let settled = async {
                 self.settled.cancelled().await;
                 true

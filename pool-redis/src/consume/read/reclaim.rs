@@ -125,6 +125,7 @@ impl<E: Executor> QueueState<E> {
             invocation
                 .key(self.queue.jobs_key())
                 .key(self.queue.memo_key(&consumer.name))
+                .key(self.queue.presence_key())
                 .arg(GROUP)
                 .arg(&consumer.name)
                 .arg(gone_after);

@@ -180,20 +180,30 @@ impl JobProcessor for LocalJob {
                     data: Arc::clone(&start.data),
                     progress: Arc::clone(&start.progress),
                 };
+                let waited_ms = waited_ms(&start.entry_id);
                 let span = JobSpan {
                     queue: &start.queue,
                     kind: self.kind,
                     key: start.job_key,
                     attempt,
-                    waited_ms: waited_ms(&start.entry_id),
+                    waited_ms,
                     traceparent: start.traceparent.as_deref(),
                 }
                 .span();
+                #[cfg(feature = "metrics")]
+                let started = std::time::Instant::now();
                 let finished = Next::new(&start.middleware, &remote, run)
                     .run()
                     .instrument(span)
-                    .await?;
-                Ok(finished.0)
+                    .await;
+                #[cfg(feature = "metrics")]
+                crate::consume::metrics::job_ran(
+                    &start.queue,
+                    self.kind,
+                    std::time::Duration::from_millis(waited_ms),
+                    started.elapsed(),
+                );
+                Ok(finished?.0)
             }
             Counted::Cancelled => Err(Cancelled.into()),
             Counted::OutOfAttempts(runs) => Err(OutOfAttempts { runs }.into()),
