@@ -47,7 +47,7 @@ pub async fn run<E: Executor + Clone>(
             .min_workers(args.workers.min)
             .idle_timeout(args.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT));
     }
-    if let Some(queue) = args.queue {
+    if let Some(queue) = args.capacity {
         builder = builder.queue_capacity(queue as usize);
     }
     if let Some(jobs) = args.jobs {
@@ -58,7 +58,7 @@ pub async fn run<E: Executor + Clone>(
     }
     // A pool is a handle: its clones share it, as `Arc` would.
     let pool = builder.build()?;
-    let progress = Progress::show({
+    let progress = Progress::of_pool({
         let pool = pool.clone();
         move || pool.stats()
     });
@@ -92,9 +92,7 @@ pub async fn run<E: Executor + Clone>(
         .await
         .expect("the app shuts its pool down once");
     let wall = started.elapsed();
-    if let Some(progress) = progress {
-        progress.finish();
-    }
+    progress.finish();
     let reason = stop.reason().map_or("pool closed", StopReason::as_str);
     Ok(Summary::new(
         runtime.to_owned(),

@@ -32,9 +32,13 @@ pub struct Args {
     #[arg(long, value_parser = parse_timeout, allow_hyphen_values = true)]
     pub idle_timeout: Option<Duration>,
 
-    /// How many jobs may wait in the queue [default: 100 per worker].
+    /// How many jobs may wait in the pool's queue [default: 100 per worker].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
-    pub queue: Option<u32>,
+    pub capacity: Option<u32>,
+
+    /// Not a flag of the local demo: it says where the queue flags are.
+    #[arg(long, hide = true, value_parser = no_queue_flag_here)]
+    pub queue: Option<String>,
 
     /// Stop publishing after this long, e.g. 3s, 500ms, 1m; 0s publishes nothing [default: 3s,
     /// or no limit with --jobs].
@@ -183,6 +187,15 @@ pub(crate) fn parse_range(text: &str) -> Result<MillisRange, String> {
 
 /// Flags that take a value accept a leading `-`, so that a negative value reaches its parser
 /// and gets a message that says what is wrong, not "unexpected argument".
+/// `--queue` belongs to the subcommands; at the top level it was once the capacity.
+fn no_queue_flag_here(_: &str) -> Result<String, String> {
+    Err(
+        "--queue names a Redis queue, after a subcommand (sampleapp work --queue NAME); \
+         the local demo's queue capacity is --capacity"
+            .to_owned(),
+    )
+}
+
 fn not_negative(text: &str) -> Result<(), String> {
     if text.starts_with('-') {
         Err(format!(

@@ -215,7 +215,14 @@ fn the_duration_bounds_publishing_on_every_runtime() {
 
         let output = sampleapp()
             .args(["--runtime", runtime, "--duration", "20ms", "--json"])
-            .args(["--workers", "2", "--queue", "1000000", "--job-ms", "0..0"])
+            .args([
+                "--workers",
+                "2",
+                "--capacity",
+                "1000000",
+                "--job-ms",
+                "0..0",
+            ])
             .output()
             .unwrap();
         assert!(output.status.success(), "{runtime}: {output:?}");
@@ -330,7 +337,7 @@ fn one_sigint_after_the_duration_drains_on_every_runtime() {
             "100ms",
             "--workers",
             "2",
-            "--queue",
+            "--capacity",
             "20",
             "--job-ms",
             "200..200",
@@ -372,7 +379,7 @@ fn second_sigint_stops_now_and_hands_jobs_back_on_every_runtime() {
             "60s",
             "--workers",
             "2",
-            "--queue",
+            "--capacity",
             "50",
             "--job-ms",
             "2000..2000",

@@ -14,7 +14,7 @@ const JOBS: u64 = 3_000;
 
 fn sampleapp(url: &str, args: &[&str]) -> Command {
     let mut command = sampleapp_on(url, args);
-    command.args(["--queue-name", "e2e"]);
+    command.args(["--queue", "e2e"]);
     command
 }
 
@@ -259,7 +259,7 @@ fn work_refuses_queue_lists_that_cannot_be_served() {
         &["work", "--queues", "a=x"][..],
         &["work", "--queues", "a=2,b", "--strict"][..],
         &["work", "--strict"][..],
-        &["work", "--queues", "a", "--queue-name", "b"][..],
+        &["work", "--queues", "a", "--queue", "b"][..],
     ] {
         let output = sampleapp_on("redis://127.0.0.1:1", args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
@@ -278,13 +278,7 @@ fn one_worker_drains_weighted_queues() {
         let published = sampleapp_on(
             &url,
             &[
-                "publish",
-                "--queue-name",
-                queue,
-                "--count",
-                "200",
-                "--job-ms",
-                "0..1",
+                "publish", "--queue", queue, "--count", "200", "--job-ms", "0..1",
             ],
         )
         .output()
@@ -301,7 +295,7 @@ fn one_worker_drains_weighted_queues() {
         loop {
             let output = sampleapp_on(
                 &url,
-                &["status", "--json", "--window", "0s", "--queue-name", queue],
+                &["status", "--json", "--window", "0s", "--queue", queue],
             )
             .output()
             .unwrap();

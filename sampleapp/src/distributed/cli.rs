@@ -17,21 +17,28 @@ pub enum Command {
     Work(WorkArgs),
     /// Show the queue: length, consumers with what they hold, dead letters, throughput.
     Status(StatusArgs),
+    /// Look at the queue's dead letters, put them back on the queue, or delete them.
+    DeadLetters(DeadLettersArgs),
 }
 
 /// Where the queue is.
 #[derive(Clone, Debug, Args)]
 pub struct QueueArgs {
     /// The Redis server.
-    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    #[arg(long, default_value = "redis://127.0.0.1:6379", global = true)]
     pub redis: String,
 
-    /// The queue's name (the top level's `--queue` is the local demo's queue capacity).
-    #[arg(long, default_value = "sampleapp")]
+    /// The queue's name.
+    #[arg(
+        long = "queue",
+        visible_alias = "queue-name",
+        default_value = "sampleapp",
+        global = true
+    )]
     pub queue_name: String,
 
     /// Print one JSON object on stdout instead of text.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
 }
 
@@ -162,6 +169,56 @@ pub struct StatusArgs {
     /// look and no throughput.
     #[arg(long, default_value = "1s", value_parser = crate::cli::parse_duration, allow_hyphen_values = true)]
     pub window: Duration,
+
+    /// Look again every --window (every second for 0s), with the rates since the last look,
+    /// until Ctrl-C: redrawn in place on a terminal, one block (or JSON line) per look when
+    /// piped.
+    #[arg(long, conflicts_with = "job")]
+    pub watch: bool,
+}
+
+/// `dead-letters`' flags.
+#[derive(Debug, Args)]
+pub struct DeadLettersArgs {
+    /// Where the queue is.
+    #[command(flatten)]
+    pub queue: QueueArgs,
+
+    /// What to do with them.
+    #[command(subcommand)]
+    pub action: DeadLetterAction,
+}
+
+/// What `dead-letters` does.
+#[derive(Debug, Subcommand)]
+pub enum DeadLetterAction {
+    /// List them, newest first: id, when, kind, job key, attempts, last error.
+    List {
+        /// At most this many.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        count: u32,
+    },
+    /// Show one in full (every field of its job's entry): by its id, or its job's key.
+    Show {
+        /// A dead letter's id (as `list` shows it) or its job's key.
+        letter: String,
+    },
+    /// Put them back on the queue as new jobs (their attempts counted from zero).
+    Requeue(Pick),
+    /// Delete them for good.
+    Delete(Pick),
+}
+
+/// Which dead letters: some, by id or job key, or all.
+#[derive(Debug, Args)]
+pub struct Pick {
+    /// Dead letters' ids (as `list` shows them) or their jobs' keys.
+    #[arg(required_unless_present = "all")]
+    pub letters: Vec<String>,
+
+    /// Every dead letter there is now (not those that die meanwhile).
+    #[arg(long, conflicts_with = "letters")]
+    pub all: bool,
 }
 
 /// `COUNT/PERIOD` of `--rate-limit`: 50/s, 600/1m, 5/10s.

@@ -2,6 +2,7 @@
 //! of processes on any runtime, and look at the queue's `status`. Built on `pool-redis`.
 
 pub mod cli;
+pub mod dead_letters;
 pub mod publish;
 pub mod sim_job;
 pub mod status;
@@ -9,7 +10,7 @@ pub mod work;
 
 use std::process::ExitCode;
 
-pub use cli::{Command, PublishArgs, StatusArgs, WorkArgs};
+pub use cli::{Command, DeadLettersArgs, PublishArgs, StatusArgs, WorkArgs};
 
 use crate::stop::Stop;
 
@@ -18,7 +19,8 @@ pub fn run(command: &Command, stop: &Stop) -> ExitCode {
     let result = match command {
         Command::Publish(args) => publish::run(args, stop),
         Command::Work(args) => work::run(args, stop),
-        Command::Status(args) => status::run(args),
+        Command::Status(args) => status::run(args, stop),
+        Command::DeadLetters(args) => dead_letters::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,8 @@
 //! `publish`: enqueue simulated jobs, pipelined in batches, at a rate or as fast as Redis
 //! takes them, for a count or a duration, until Ctrl-C.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use pool_redis::{Producer, Queue};
@@ -8,6 +10,7 @@ use serde::Serialize;
 
 use super::PublishArgs;
 use super::sim_job::SimJob;
+use crate::progress::{Progress, per_second};
 use crate::stop::Stop;
 
 /// Jobs per pipelined round trip when publishing as fast as possible.
@@ -37,7 +40,20 @@ pub fn run(args: &PublishArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Er
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let published = runtime.block_on(publish(args, stop))?;
+    let so_far = Arc::new(AtomicU64::new(0));
+    let progress = Progress::show({
+        let so_far = Arc::clone(&so_far);
+        move |elapsed| {
+            let published = so_far.load(Ordering::Relaxed);
+            format!(
+                "{published} published · {:.0} jobs/s",
+                per_second(published, elapsed)
+            )
+        }
+    });
+    let published = runtime.block_on(publish(args, stop, &so_far));
+    progress.finish();
+    let published = published?;
     let text = format!(
         "published {} jobs to {} in {:.2} s ({:.0} jobs/s), due {}",
         published.published,
@@ -50,7 +66,11 @@ pub fn run(args: &PublishArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Er
     Ok(())
 }
 
-async fn publish(args: &PublishArgs, stop: &Stop) -> Result<Published, pool_redis::QueueError> {
+async fn publish(
+    args: &PublishArgs,
+    stop: &Stop,
+    so_far: &AtomicU64,
+) -> Result<Published, pool_redis::QueueError> {
     let producer = Producer::connect(&args.queue.redis, Queue::new(&args.queue.queue_name)).await?;
     let count = match (args.count, args.duration) {
         (Some(count), _) => count,
@@ -90,6 +110,7 @@ async fn publish(args: &PublishArgs, stop: &Stop) -> Result<Published, pool_redi
             (None, None) => producer.enqueue_many(&batch).await?,
         };
         published += batch.len() as u64;
+        so_far.store(published, Ordering::Relaxed);
     }
     let seconds = started.elapsed().as_secs_f64();
     let due = match (args.delay, args.at) {

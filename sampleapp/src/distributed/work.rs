@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::WorkArgs;
 use super::sim_job::{SimJob, Sleep};
+use crate::progress::{Progress, per_second};
 use crate::runtimes::{OnAnyRuntime, block_on};
 use crate::stop::Stop;
 
@@ -95,6 +96,20 @@ async fn work<E: Executor + Clone>(
         builder = builder.periodic("heartbeat", schedule.clone(), &beat);
     }
     let consumer = builder.connect().await?;
+    let progress = Progress::show({
+        let consumer = consumer.clone();
+        move |elapsed| {
+            let stats = consumer.stats();
+            format!(
+                "{} acknowledged · {:.0} jobs/s · {} held · {} retried · {} dead-lettered",
+                stats.acknowledged,
+                per_second(stats.acknowledged, elapsed),
+                stats.held,
+                stats.retried,
+                stats.dead_lettered
+            )
+        }
+    });
     tracing::info!(consumer = %consumer.name(), runtime = %args.runtime, "working (Ctrl-C drains, twice gives unstarted jobs back)");
     let stopping = async {
         stop.drain.cancelled().await;
@@ -110,6 +125,7 @@ async fn work<E: Executor + Clone>(
         consumer.stats()
     });
     let (ran, stats) = future::zip(consumer.run(), stop_or_failure).await;
+    progress.finish();
     ran?;
     Ok(Worked {
         queue: args.queues().names().collect::<Vec<_>>().join(","),
