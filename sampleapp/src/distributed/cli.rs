@@ -123,6 +123,12 @@ pub struct WorkArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency_limit: Option<u32>,
 
+    /// Serve Prometheus metrics at http://ADDRESS/metrics while it works, e.g.
+    /// 127.0.0.1:9464 (port 0: any free port, logged): this consumer's counts, its local
+    /// pool's, its jobs' wait and run times by kind, and its queues' numbers.
+    #[arg(long, value_name = "ADDRESS")]
+    pub metrics: Option<std::net::SocketAddr>,
+
     /// Also enqueue a "heartbeat" job on this schedule, shared with every worker that asks
     /// for the same one (each tick enqueued once among them): a cron expression in UTC such
     /// as "*/10 * * * * *", or an interval such as 10s.

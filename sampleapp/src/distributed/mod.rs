@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod dead_letters;
+pub mod metrics_endpoint;
 pub mod publish;
 pub mod sim_job;
 pub mod status;

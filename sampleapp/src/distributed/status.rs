@@ -144,11 +144,7 @@ fn job_text(job: &JobStatus) -> String {
 type Look = (QueueStats, Instant);
 
 /// A status from a look, with the rates since an earlier look if there was one.
-fn status_of(
-    queue: &str,
-    stats: QueueStats,
-    looks: Option<(&Look, &Look)>,
-) -> Status {
+fn status_of(queue: &str, stats: QueueStats, looks: Option<(&Look, &Look)>) -> Status {
     let rates = looks.map(|((first, then), (second, now))| {
         let seconds = now.duration_since(*then).as_secs_f64().max(1e-3);
         let rate = |first: u64, second: u64| second.saturating_sub(first) as f64 / seconds;

@@ -5,7 +5,12 @@ use std::time::Duration;
 
 use futures_lite::future;
 use pool_core::Executor;
-use pool_redis::{Consumer, ConsumerStats, Registry, RetryPolicy};
+use std::sync::Arc;
+
+use pool_core::CancellationToken;
+use pool_redis::{Consumer, ConsumerStats, Inspector, Queue, Registry, RetryPolicy};
+
+use super::metrics_endpoint::{Endpoint, Exporter, Sampler};
 use serde::Serialize;
 
 use super::WorkArgs;
@@ -35,7 +40,8 @@ pub struct Worked {
 ///
 /// If Redis cannot be reached, or the runtime cannot be set up.
 pub fn run(args: &WorkArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Error>> {
-    let worked = block_on(args.runtime, Work { args, stop })??;
+    let worked = block_on(args.runtime, Work { args, stop })?
+        .map_err(|error| error as Box<dyn std::error::Error>)?;
     let text = format!(
         "consumer {} on {}: read {}, acknowledged {}, retried {}, dead-lettered {}, reclaimed {}, released {}, over a limit {}",
         worked.consumer,
@@ -52,6 +58,30 @@ pub fn run(args: &WorkArgs, stop: &Stop) -> Result<(), Box<dyn std::error::Error
     Ok(())
 }
 
+/// What `/metrics` samples on each scrape: the consumer's counts, and each of its queues'
+/// numbers (on a connection of the scrape's own).
+fn sampler<E: Executor>(consumer: Consumer<E>, args: &WorkArgs) -> Sampler {
+    let url = args.queue.redis.clone();
+    let queues: Vec<Queue> = args.queues().names().map(Queue::new).collect();
+    Arc::new(move || {
+        consumer.record_metrics();
+        let (url, queues) = (url.clone(), queues.clone());
+        Box::pin(async move {
+            let Ok(inspector) = Inspector::connect(&url).await else {
+                return;
+            };
+            for queue in &queues {
+                if let Ok(stats) = inspector.stats(queue).await {
+                    stats.record_metrics(queue.name());
+                }
+            }
+        })
+    })
+}
+
+/// Why a consumer could not work: Redis, or the metrics endpoint.
+type WorkError = Box<dyn std::error::Error + Send + Sync>;
+
 /// The consumer, as work for any runtime.
 struct Work<'a> {
     args: &'a WorkArgs,
@@ -59,7 +89,7 @@ struct Work<'a> {
 }
 
 impl OnAnyRuntime for Work<'_> {
-    type Output = Result<Worked, pool_redis::QueueError>;
+    type Output = Result<Worked, WorkError>;
 
     fn run<E: Executor + Clone>(self, executor: E) -> impl Future<Output = Self::Output> {
         work(executor, self.args, self.stop)
@@ -70,7 +100,12 @@ async fn work<E: Executor + Clone>(
     executor: E,
     args: &WorkArgs,
     stop: &Stop,
-) -> Result<Worked, pool_redis::QueueError> {
+) -> Result<Worked, WorkError> {
+    // Before anything records: the local pool's workers take their handles when it starts.
+    let exporter = match args.metrics {
+        Some(_) => Some(Exporter::install()?),
+        None => None,
+    };
     let registry = Registry::new().register::<SimJob>();
     let mut builder =
         Consumer::builder(&args.queue.redis, args.queues(), registry, executor.clone())
@@ -96,6 +131,14 @@ async fn work<E: Executor + Clone>(
         builder = builder.periodic("heartbeat", schedule.clone(), &beat);
     }
     let consumer = builder.connect().await?;
+    let served = CancellationToken::new();
+    let endpoint = match (args.metrics, exporter) {
+        (Some(listen), Some(exporter)) => {
+            let sample = sampler(consumer.clone(), args);
+            Some(Endpoint::serve(listen, exporter, sample, served.clone())?)
+        }
+        _ => None,
+    };
     let progress = Progress::show({
         let consumer = consumer.clone();
         move |elapsed| {
@@ -126,6 +169,10 @@ async fn work<E: Executor + Clone>(
     });
     let (ran, stats) = future::zip(consumer.run(), stop_or_failure).await;
     progress.finish();
+    served.cancel();
+    if let Some(endpoint) = endpoint {
+        endpoint.join();
+    }
     ran?;
     Ok(Worked {
         queue: args.queues().names().collect::<Vec<_>>().join(","),
