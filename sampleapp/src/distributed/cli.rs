@@ -19,6 +19,33 @@ pub enum Command {
     Status(StatusArgs),
     /// Look at the queue's dead letters, put them back on the queue, or delete them.
     DeadLetters(DeadLettersArgs),
+    /// Serve a web dashboard of every queue on the server: numbers, throughput, consumers,
+    /// dead letters (re-queue and delete), and any job by its key; and /metrics.
+    Dashboard(DashboardArgs),
+}
+
+/// `dashboard`'s flags.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// The Redis server whose queues it shows.
+    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    pub redis: String,
+
+    /// Where it listens (port 0: any free port, logged). Loopback unless told otherwise:
+    /// any other address without --token prints a warning, since anyone who reaches it
+    /// could re-queue and delete jobs.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+
+    /// A secret every request must carry: as `Authorization: Bearer TOKEN`, or by logging in
+    /// once through the page's form (which sets a session cookie).
+    #[arg(long, env = "SAMPLEAPP_DASHBOARD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Show everything, change nothing: no page offers an action, and every action is
+    /// refused.
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 /// Where the queue is.

@@ -2,6 +2,7 @@
 //! of processes on any runtime, and look at the queue's `status`. Built on `pool-redis`.
 
 pub mod cli;
+pub mod dashboard;
 pub mod dead_letters;
 pub mod metrics_endpoint;
 pub mod publish;
@@ -11,7 +12,7 @@ pub mod work;
 
 use std::process::ExitCode;
 
-pub use cli::{Command, DeadLettersArgs, PublishArgs, StatusArgs, WorkArgs};
+pub use cli::{Command, DashboardArgs, DeadLettersArgs, PublishArgs, StatusArgs, WorkArgs};
 
 use crate::stop::Stop;
 
@@ -22,6 +23,7 @@ pub fn run(command: &Command, stop: &Stop) -> ExitCode {
         Command::Work(args) => work::run(args, stop),
         Command::Status(args) => status::run(args, stop),
         Command::DeadLetters(args) => dead_letters::run(args),
+        Command::Dashboard(args) => dashboard::run(args, stop),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,69 @@
+//! What every request of the dashboard shares.
+
+use std::sync::Mutex;
+
+use pool_redis::{Inspector, QueueError};
+
+use super::rates::Rates;
+use crate::distributed::DashboardArgs;
+use crate::distributed::metrics_endpoint::Exporter;
+
+/// The dashboard's state.
+#[derive(Debug)]
+pub(super) struct App {
+    url: String,
+    /// Opened on first use (Redis may be down when the dashboard starts), then shared: its
+    /// connection opens again by itself after it breaks.
+    inspector: Mutex<Option<Inspector>>,
+    /// The secret a request must carry, if any.
+    pub(super) token: Option<String>,
+    /// The session cookie's value once logged in with the token: random per process, so the
+    /// cookie is not the token.
+    pub(super) session: String,
+    /// Every form's anti-forgery value: random per process, shown only on pages a request
+    /// was allowed to see (another site cannot read them).
+    pub(super) csrf: String,
+    pub(super) read_only: bool,
+    pub(super) rates: Rates,
+    pub(super) exporter: Exporter,
+}
+
+impl App {
+    pub(super) fn new(args: &DashboardArgs, exporter: Exporter) -> Self {
+        Self {
+            url: args.redis.clone(),
+            inspector: Mutex::new(None),
+            token: args.token.clone(),
+            session: secret(),
+            csrf: secret(),
+            read_only: args.read_only,
+            rates: Rates::default(),
+            exporter,
+        }
+    }
+
+    /// The inspector, connected on first use.
+    pub(super) async fn inspector(&self) -> Result<Inspector, QueueError> {
+        if let Some(inspector) = self.held().clone() {
+            return Ok(inspector);
+        }
+        let inspector = Inspector::connect(&self.url).await?;
+        *self.held() = Some(inspector.clone());
+        Ok(inspector)
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Option<Inspector>> {
+        self.inspector
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// 256 random bits, as hex.
+fn secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
