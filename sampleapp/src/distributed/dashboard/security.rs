@@ -103,7 +103,8 @@ pub(super) fn refused(app: &App, headers: &HeaderMap, csrf: &str) -> Option<&'st
     if header_text("sec-fetch-site").is_some_and(|site| site == "cross-site") {
         return Some("another site's page sent this request");
     }
-    // A browser names the page's origin; it must be this dashboard's.
+    // A browser names the page's origin; it must be this dashboard's (`null`, an opaque
+    // origin such as a sandboxed frame's, is not).
     if let (Some(origin), Some(host)) = (header_text("origin"), header_text("host")) {
         let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
         if origin_host != host {
@@ -121,7 +122,9 @@ pub(super) async fn harden(request: Request, next: Next) -> Response {
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: under it a browser sends `Origin: null` with the page's own
+        // forms, and the origin check could not tell them from a sandboxed attacker's.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));

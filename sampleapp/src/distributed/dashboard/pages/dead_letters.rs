@@ -60,7 +60,7 @@ pub(in super::super) async fn show(
                             tr {
                                 td.nowrap { a href=(queue_link(&name, &format!("/dead/{}", segment(&letter.id)))) { (when(letter.dead_since)) } }
                                 td { (letter.kind) }
-                                td.key { a href=(queue_link(&name, &format!("/job?key={}", segment(&letter.key)))) { (letter.key) } }
+                                td.key { a href=(queue_link(&name, &format!("/job?key={}", segment(&letter.key)))) title=(letter.key) { (cut(&letter.key, 8)) } }
                                 td.num { (letter.attempts) }
                                 td.error { (cut(&letter.error, 200)) }
                                 td { code { (cut(&letter.payload, 120)) } }
