@@ -191,6 +191,26 @@ fn nonsense_values_exit_2_saying_why() {
         (&["--duration", "-1s"], "negative"),
         (&["--fail-rate", "-0.5"], "negative"),
         (&["--job-timeout", "0s"], "longer than zero"),
+        // The queue's name belongs to the subcommands.
+        (&["--queue", "sampleapp"], "--capacity"),
+        (&["dead-letters", "requeue"], "--all"),
+        (
+            &["dead-letters", "delete", "--all", "1-0"],
+            "cannot be used with",
+        ),
+        (
+            &[
+                "status",
+                "--watch",
+                "--job",
+                "6f9619ff-8b86-d011-b42d-00c04fc964ff",
+            ],
+            "cannot be used with",
+        ),
+        (
+            &["dashboard", "--listen", "localhost"],
+            "invalid socket address",
+        ),
     ] {
         let output = sampleapp().args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");

@@ -433,3 +433,185 @@ fn status_shows_a_running_jobs_progress() {
     worker.kill().unwrap();
     worker.wait().unwrap();
 }
+
+/// The operator's command line on dead letters: list, show (by id or job key), re-queue one,
+/// delete one, re-queue and delete all; an id that names none is an error that says so.
+#[test]
+fn dead_letters_are_listed_shown_requeued_and_deleted() {
+    let Some(server) = DocServer::start() else {
+        eprintln!("SKIPPED: redis-server is not installed");
+        return;
+    };
+    let url = server.url();
+    let run = |args: &[&str]| {
+        let output = sampleapp(&url, args).output().unwrap();
+        (
+            output.status.code(),
+            json_of_or_text(&output.stdout),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, ..) = run(&[
+        "publish",
+        "--count",
+        "5",
+        "--fail-rate",
+        "1",
+        "--job-ms",
+        "0..0",
+    ]);
+    assert_eq!(code, Some(0));
+    let mut worker = sampleapp(&url, &["work", "--max-attempts", "1", "--workers", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while number(&status(&url), "dead_letters") < 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{}",
+            status(&url)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let listed = run(&["dead-letters", "list", "--json"]).1;
+    let letters = listed.as_array().expect("a list");
+    assert_eq!(letters.len(), 5);
+    assert!(
+        letters[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("published to fail")
+    );
+    let (first, second) = (&letters[0], &letters[1]);
+    let by_key = run(&[
+        "dead-letters",
+        "show",
+        "--json",
+        first["key"].as_str().unwrap(),
+    ])
+    .1;
+    assert_eq!(by_key["id"], first["id"]);
+    let by_id = run(&[
+        "dead-letters",
+        "show",
+        "--json",
+        first["id"].as_str().unwrap(),
+    ])
+    .1;
+    assert_eq!(by_id["key"], first["key"]);
+    let (code, _, stderr) = run(&["dead-letters", "show", "1-1"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("no dead letter 1-1"), "{stderr}");
+
+    let deleted = run(&[
+        "dead-letters",
+        "delete",
+        "--json",
+        first["id"].as_str().unwrap(),
+        "2-2",
+    ]);
+    assert_eq!(deleted.0, Some(1), "one of two named none");
+    assert_eq!(deleted.1["count"], 1);
+    assert_eq!(deleted.1["not_found"], serde_json::json!(["2-2"]));
+    // Re-queued, it fails again (it was published to fail) and comes back as a new letter.
+    let requeued = run(&[
+        "dead-letters",
+        "requeue",
+        "--json",
+        second["key"].as_str().unwrap(),
+    ]);
+    assert_eq!(
+        (requeued.0, requeued.1["count"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let started = Instant::now();
+    while number(&status(&url), "dead_lettered_total") < 6 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{}",
+            status(&url)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let all = run(&["dead-letters", "requeue", "--all", "--json"]).1;
+    assert_eq!(all["count"], 4);
+    let started = Instant::now();
+    while number(&status(&url), "dead_lettered_total") < 10 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{}",
+            status(&url)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let gone = run(&["dead-letters", "delete", "--all", "--json"]).1;
+    assert_eq!(gone["count"], 4);
+    assert_eq!(number(&status(&url), "dead_letters"), 0);
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+}
+
+/// `status --window` measures the rate it promises, and `status --watch` prints a look per
+/// window, with its rates, until Ctrl-C.
+#[test]
+fn status_measures_rates_once_or_watching() {
+    let Some(server) = DocServer::start() else {
+        eprintln!("SKIPPED: redis-server is not installed");
+        return;
+    };
+    let url = server.url();
+    let mut publisher = sampleapp(&url, &["publish", "--rate", "500", "--duration", "60s"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut worker = worker(&url, "tokio");
+    let started = Instant::now();
+    let once = loop {
+        let output = sampleapp(&url, &["status", "--json", "--window", "500ms"])
+            .output()
+            .unwrap();
+        let once = json_of(&output.stdout);
+        if once["acknowledged_per_second"]
+            .as_f64()
+            .is_some_and(|rate| rate > 0.0)
+        {
+            break once;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no rate: {once}"
+        );
+    };
+    assert!(once["window_seconds"].as_f64().unwrap() >= 0.5, "{once}");
+    assert_eq!(once["dead_lettered_per_second"].as_f64(), Some(0.0));
+
+    let watching = sampleapp(&url, &["status", "--watch", "--json", "--window", "200ms"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = Pid::from_raw(i32::try_from(watching.id()).unwrap());
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(watching.stdout.unwrap()));
+    let mut rates = Vec::new();
+    while rates.len() < 3 {
+        let line = lines.next().expect("a look per window").unwrap();
+        let look = json_of(line.as_bytes());
+        rates.push(look["acknowledged_per_second"].as_f64().expect("a rate"));
+    }
+    kill(pid, Signal::SIGINT).unwrap();
+    assert!(lines.all(|line| line.is_ok()), "it ends after Ctrl-C");
+    assert!(rates.iter().any(|rate| *rate > 0.0), "{rates:?}");
+    for child in [&mut publisher, &mut worker] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
+/// Stdout as JSON if it is, else as a JSON string.
+fn json_of_or_text(output: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(output);
+    serde_json::from_str(text.trim()).unwrap_or_else(|_| Value::String(text.into_owned()))
+}

@@ -244,9 +244,9 @@ pub enum DeadLetterAction {
 
 /// Which dead letters: some, by id or job key, or all.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["letters", "all"])))]
 pub struct Pick {
     /// Dead letters' ids (as `list` shows them) or their jobs' keys.
-    #[arg(required_unless_present = "all")]
     pub letters: Vec<String>,
 
     /// Every dead letter there is now (not those that die meanwhile).
