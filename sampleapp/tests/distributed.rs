@@ -588,13 +588,14 @@ fn status_measures_rates_once_or_watching() {
     assert!(once["window_seconds"].as_f64().unwrap() >= 0.5, "{once}");
     assert_eq!(once["dead_lettered_per_second"].as_f64(), Some(0.0));
 
-    let watching = sampleapp(&url, &["status", "--watch", "--json", "--window", "200ms"])
+    let mut watching = sampleapp(&url, &["status", "--watch", "--json", "--window", "200ms"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let pid = Pid::from_raw(i32::try_from(watching.id()).unwrap());
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(watching.stdout.unwrap()));
+    let stdout = watching.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
     let mut rates = Vec::new();
     while rates.len() < 3 {
         let line = lines.next().expect("a look per window").unwrap();
@@ -603,6 +604,7 @@ fn status_measures_rates_once_or_watching() {
     }
     kill(pid, Signal::SIGINT).unwrap();
     assert!(lines.all(|line| line.is_ok()), "it ends after Ctrl-C");
+    assert!(watching.wait().unwrap().success());
     assert!(rates.iter().any(|rate| *rate > 0.0), "{rates:?}");
     for child in [&mut publisher, &mut worker] {
         child.kill().unwrap();
