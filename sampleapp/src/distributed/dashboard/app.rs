@@ -52,6 +52,25 @@ impl App {
         Ok(inspector)
     }
 
+    /// Samples every queue's totals each period, for as long as the dashboard runs. A sample
+    /// Redis cannot answer is skipped (the chart shows a gap's average).
+    pub(super) async fn sample_rates_forever(self: std::sync::Arc<Self>) {
+        loop {
+            if let Ok(inspector) = self.inspector().await
+                && let Ok(names) = inspector.queue_names().await
+            {
+                for name in names {
+                    let queue = pool_redis::Queue::new(&name);
+                    if let Ok(stats) = inspector.stats(&queue).await {
+                        self.rates
+                            .note(&name, stats.acknowledged_total, stats.dead_lettered_total);
+                    }
+                }
+            }
+            tokio::time::sleep(super::rates::PERIOD).await;
+        }
+    }
+
     fn held(&self) -> std::sync::MutexGuard<'_, Option<Inspector>> {
         self.inspector
             .lock()

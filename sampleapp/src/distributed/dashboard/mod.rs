@@ -44,7 +44,7 @@ pub fn run(args: &DashboardArgs, stop: &Stop) -> Result<(), Box<dyn std::error::
         .build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        tokio::spawn(rates::sample_every_period(Arc::clone(&app)));
+        tokio::spawn(Arc::clone(&app).sample_rates_forever());
         tracing::info!(
             read_only = args.read_only,
             token = args.token.is_some(),

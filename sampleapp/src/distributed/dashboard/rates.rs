@@ -3,10 +3,9 @@
 //! rates between samples.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::app::App;
 
 /// How often the totals are sampled.
 pub(super) const PERIOD: Duration = Duration::from_secs(2);
@@ -66,25 +65,6 @@ impl Rates {
                 done / seconds
             })
             .collect()
-    }
-}
-
-/// Samples every queue's totals each period, for as long as the dashboard runs. A sample
-/// Redis cannot answer is skipped (the chart shows a gap's average).
-pub(super) async fn sample_every_period(app: Arc<App>) {
-    loop {
-        if let Ok(inspector) = app.inspector().await
-            && let Ok(names) = inspector.queue_names().await
-        {
-            for name in names {
-                let queue = pool_redis::Queue::new(&name);
-                if let Ok(stats) = inspector.stats(&queue).await {
-                    app.rates
-                        .note(&name, stats.acknowledged_total, stats.dead_lettered_total);
-                }
-            }
-        }
-        tokio::time::sleep(PERIOD).await;
     }
 }
 
