@@ -170,6 +170,17 @@ async fn text(browser: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// Clicks the element `locator` finds.
+async fn click(browser: &Client, locator: Locator<'_>) {
+    browser
+        .find(locator)
+        .await
+        .unwrap_or_else(|error| panic!("nothing to click: {error}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 /// The anti-forgery value of the page at `path`'s form.
 fn csrf_of(address: &str, path: &str) -> String {
     let page = get(
@@ -369,13 +380,7 @@ async fn the_dashboard_in_a_browser() {
     let requeue = format!(
         "//tr[td/a[@title='{plain}']]//a[contains(@class, 'button') and text()='Re-queue']"
     );
-    browser
-        .find(Locator::XPath(&requeue))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, Locator::XPath(&requeue)).await;
     // The confirmation page is the one with the anti-forgery field.
     text(&browser, "form input[name=csrf]").await;
     assert!(
@@ -384,13 +389,7 @@ async fn the_dashboard_in_a_browser() {
             .contains("Re-queue dead letter")
     );
     screenshot(&browser, "confirm").await;
-    browser
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, Locator::Css("form button[type=submit]")).await;
     assert_eq!(text(&browser, ".flash").await, "Re-queued 1 dead letters.");
     eventually("the re-queued job to finish", || async {
         inspector.find_job(&queue, plain).await.unwrap().state
@@ -415,26 +414,14 @@ async fn the_dashboard_in_a_browser() {
         .unwrap();
 
     // Delete all, confirmed.
-    browser
-        .find(Locator::LinkText("Delete all"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, Locator::LinkText("Delete all")).await;
     text(&browser, "form input[name=csrf]").await;
     assert!(
         text(&browser, "main")
             .await
             .contains("all 2 dead letters of dash")
     );
-    browser
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, Locator::Css("form button[type=submit]")).await;
     assert_eq!(text(&browser, ".flash").await, "Deleted 2 dead letters.");
     assert_eq!(dead.count().await.unwrap(), 0);
     browser.close().await.unwrap();

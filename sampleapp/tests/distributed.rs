@@ -466,15 +466,7 @@ fn dead_letters_are_listed_shown_requeued_and_deleted() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while number(&status(&url), "dead_letters") < 5 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{}",
-            status(&url)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_status(&url, "dead_letters", 5);
     let listed = run(&["dead-letters", "list", "--json"]).1;
     let letters = listed.as_array().expect("a list");
     assert_eq!(letters.len(), 5);
@@ -526,26 +518,10 @@ fn dead_letters_are_listed_shown_requeued_and_deleted() {
         (requeued.0, requeued.1["count"].as_u64()),
         (Some(0), Some(1))
     );
-    let started = Instant::now();
-    while number(&status(&url), "dead_lettered_total") < 6 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{}",
-            status(&url)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_status(&url, "dead_lettered_total", 6);
     let all = run(&["dead-letters", "requeue", "--all", "--json"]).1;
     assert_eq!(all["count"], 4);
-    let started = Instant::now();
-    while number(&status(&url), "dead_lettered_total") < 10 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{}",
-            status(&url)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_status(&url, "dead_lettered_total", 10);
     let gone = run(&["dead-letters", "delete", "--all", "--json"]).1;
     assert_eq!(gone["count"], 4);
     assert_eq!(number(&status(&url), "dead_letters"), 0);
@@ -616,4 +592,17 @@ fn status_measures_rates_once_or_watching() {
 fn json_of_or_text(output: &[u8]) -> Value {
     let text = String::from_utf8_lossy(output);
     serde_json::from_str(text.trim()).unwrap_or_else(|_| Value::String(text.into_owned()))
+}
+
+/// Waits (up to a minute) until the status's `field` reaches `at_least`.
+fn wait_for_status(url: &str, field: &str, at_least: u64) {
+    let started = Instant::now();
+    while number(&status(url), field) < at_least {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{}",
+            status(url)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

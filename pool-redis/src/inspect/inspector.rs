@@ -165,18 +165,10 @@ impl Inspector {
         if state == JobState::Unknown {
             state = self.locate(queue, key).await?;
         }
-        let reply: Value = redis::cmd("XREVRANGE")
-            .arg(queue.progress_key(&key))
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(&mut self.connection.clone())
-            .await?;
         Ok(JobWhereabouts {
             key,
             state,
-            progress: progress::parse_entries(&reply)?.pop(),
+            progress: progress::latest(&mut self.connection.clone(), queue, &key).await?,
         })
     }
 

@@ -145,6 +145,23 @@ fn parse_read(reply: &Value) -> Result<Vec<Progress>, QueueError> {
     parse_entries(entries)
 }
 
+/// The latest report of job `key` of `queue`, if it made one and it is still kept.
+pub(crate) async fn latest(
+    connection: &mut redis::aio::ConnectionManager,
+    queue: &crate::Queue,
+    key: &uuid::Uuid,
+) -> Result<Option<Progress>, QueueError> {
+    let reply: Value = redis::cmd("XREVRANGE")
+        .arg(queue.progress_key(key))
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(connection)
+        .await?;
+    Ok(parse_entries(&reply)?.pop())
+}
+
 /// The reports among stream entries, as `XRANGE` (and `XREAD`, per stream) give them.
 pub(crate) fn parse_entries(entries: &Value) -> Result<Vec<Progress>, QueueError> {
     let Value::Array(entries) = entries else {

@@ -184,15 +184,7 @@ impl Producer {
     ///
     /// [`QueueError`] if Redis cannot be reached, or the report is not JSON.
     pub async fn progress(&self, key: Uuid) -> Result<Option<Progress>, QueueError> {
-        let reply: redis::Value = redis::cmd("XREVRANGE")
-            .arg(self.queue.progress_key(&key))
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(&mut self.connection.clone())
-            .await?;
-        Ok(progress::parse_entries(&reply)?.pop())
+        progress::latest(&mut self.connection.clone(), &self.queue, &key).await
     }
 
     /// Waits up to `timeout` for the outcome of the job `key`, if the consumers keep outcomes

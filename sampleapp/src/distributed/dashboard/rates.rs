@@ -6,7 +6,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-
 /// How often the totals are sampled.
 pub(super) const PERIOD: Duration = Duration::from_secs(2);
 
