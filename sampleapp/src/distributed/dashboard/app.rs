@@ -1,6 +1,7 @@
 //! What every request of the dashboard shares.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use pool_redis::{Inspector, QueueError};
 
@@ -15,6 +16,9 @@ pub(super) struct App {
     /// Opened on first use (Redis may be down when the dashboard starts), then shared: its
     /// connection opens again by itself after it breaks.
     inspector: Mutex<Option<Inspector>>,
+    /// The queue names last found, and when: finding them walks the whole keyspace (`SCAN`),
+    /// too much to do on every refresh of every open page.
+    names: Mutex<Option<(Instant, Vec<String>)>>,
     /// The secret a request must carry, if any.
     pub(super) token: Option<String>,
     /// The session cookie's value once logged in with the token: random per process, so the
@@ -33,6 +37,7 @@ impl App {
         Self {
             url: args.redis.clone(),
             inspector: Mutex::new(None),
+            names: Mutex::new(None),
             token: args.token.clone(),
             session: secret(),
             csrf: secret(),
@@ -52,12 +57,25 @@ impl App {
         Ok(inspector)
     }
 
+    /// The names of the server's queues, found again once those found are older than
+    /// `NAMES_KEPT`.
+    pub(super) async fn queue_names(&self) -> Result<Vec<String>, QueueError> {
+        if let Some((found, names)) = &*lock(&self.names)
+            && found.elapsed() < NAMES_KEPT
+        {
+            return Ok(names.clone());
+        }
+        let names = self.inspector().await?.queue_names().await?;
+        *lock(&self.names) = Some((Instant::now(), names.clone()));
+        Ok(names)
+    }
+
     /// Samples every queue's totals each period, for as long as the dashboard runs. A sample
     /// Redis cannot answer is skipped (the chart shows a gap's average).
     pub(super) async fn sample_rates_forever(self: std::sync::Arc<Self>) {
         loop {
             if let Ok(inspector) = self.inspector().await
-                && let Ok(names) = inspector.queue_names().await
+                && let Ok(names) = self.queue_names().await
             {
                 for name in names {
                     let queue = pool_redis::Queue::new(&name);
@@ -71,11 +89,16 @@ impl App {
         }
     }
 
-    fn held(&self) -> std::sync::MutexGuard<'_, Option<Inspector>> {
-        self.inspector
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn held(&self) -> MutexGuard<'_, Option<Inspector>> {
+        lock(&self.inspector)
     }
+}
+
+/// How long the queue names found stay good: a new queue shows within this.
+const NAMES_KEPT: Duration = Duration::from_secs(10);
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// 256 random bits, as hex.

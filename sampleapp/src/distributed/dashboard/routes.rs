@@ -64,7 +64,7 @@ pub(super) fn router(app: Arc<App>) -> Router {
 /// Prometheus's scrape: every queue's numbers, sampled now, then rendered.
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
     if let Ok(inspector) = app.inspector().await
-        && let Ok(names) = inspector.queue_names().await
+        && let Ok(names) = app.queue_names().await
     {
         for name in names {
             if let Ok(stats) = inspector.stats(&Queue::new(&name)).await {

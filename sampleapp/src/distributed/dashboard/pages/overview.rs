@@ -38,7 +38,7 @@ pub(in super::super) struct Overview {
 async fn rows(app: &App) -> Result<Vec<Row>, PageError> {
     let inspector = app.inspector().await?;
     let mut rows = Vec::new();
-    for name in inspector.queue_names().await? {
+    for name in app.queue_names().await? {
         let stats: QueueStats = inspector.stats(&Queue::new(&name)).await?;
         let series = app.rates.acknowledged_per_second(&name);
         rows.push(Row {
