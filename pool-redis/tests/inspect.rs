@@ -43,6 +43,15 @@ pub async fn a_job_is_found_wherever_it_is<H: Harness>() {
     assert!(due > std::time::SystemTime::now() + Duration::from_secs(3000));
     let nowhere = uuid::Uuid::new_v4();
     assert_eq!(state(nowhere).await.state, JobState::Unknown);
+    // A stream named like a job stream whose name no queue may have is not a queue.
+    let _: String = redis::cmd("XADD")
+        .arg("{}x}:jobs")
+        .arg("*")
+        .arg("not")
+        .arg("ours")
+        .query_async(&mut connection(&url).await)
+        .await
+        .unwrap();
     assert_eq!(inspector.queue_names().await.unwrap(), [queue.name()]);
 
     let consumer = probe_consumer::<H>(&url, &queue)
@@ -177,6 +186,12 @@ pub async fn dead_letters_are_requeued_and_deleted_in_bulk<H: Harness>() {
         let letter = dead.find(&keys[7]).await.unwrap().expect("found by key");
         assert_eq!(letter.key, keys[7].to_string());
         assert_eq!(dead.get(&letter.id).await.unwrap(), Some(letter.clone()));
+        // An id's time alone names no one letter: Redis would read it as a range's end.
+        let time = letter.id.split('-').next().unwrap();
+        assert_eq!(dead.get(time).await.unwrap(), None);
+        assert!(!dead.requeue(time).await.unwrap());
+        assert!(!dead.delete(time).await.unwrap());
+        assert_eq!(dead.count().await.unwrap(), 301);
         assert!(dead.delete(&letter.id).await.unwrap());
         assert!(!dead.delete(&letter.id).await.unwrap());
         assert_eq!(dead.find(&keys[7]).await.unwrap(), None);

@@ -266,7 +266,7 @@ async fn the_dashboard_in_a_browser() {
     let bearer = format!("Bearer {TOKEN}");
 
     // The token, by plain HTTP: every path but the login form and the style needs it.
-    for path in ["/", "/api/overview", "/metrics", "/queue/dash/dead"] {
+    for path in ["/", "/api/overview", "/metrics", "/queue/dead?name=dash"] {
         assert_eq!(get(&address, path, &[]).status, 401, "{path}");
         let wrong = get(&address, path, &[("Authorization", "Bearer nope")]);
         assert_eq!(wrong.status, 401, "{path}");
@@ -339,7 +339,10 @@ async fn the_dashboard_in_a_browser() {
     screenshot(&browser, "overview").await;
 
     // The queue's page: its consumer, alive, on tokio.
-    browser.goto(&format!("{base}/queue/dash")).await.unwrap();
+    browser
+        .goto(&format!("{base}/queue?name=dash"))
+        .await
+        .unwrap();
     let consumers = text(&browser, "table.consumers").await;
     assert!(consumers.contains(consumer.name()), "{consumers}");
     assert!(
@@ -350,7 +353,7 @@ async fn the_dashboard_in_a_browser() {
 
     // The dead letters: hostile payloads, errors and kinds show as text, and run nothing.
     browser
-        .goto(&format!("{base}/queue/dash/dead"))
+        .goto(&format!("{base}/queue/dead?name=dash"))
         .await
         .unwrap();
     let table = text(&browser, "table.letters").await;
@@ -398,7 +401,10 @@ async fn the_dashboard_in_a_browser() {
     .await;
 
     // The job, found by its key from the queue's page.
-    browser.goto(&format!("{base}/queue/dash")).await.unwrap();
+    browser
+        .goto(&format!("{base}/queue?name=dash"))
+        .await
+        .unwrap();
     let find = browser.form(Locator::Css("form")).await.unwrap();
     find.set_by_name("key", &plain.to_string()).await.unwrap();
     find.submit().await.unwrap();
@@ -409,7 +415,7 @@ async fn the_dashboard_in_a_browser() {
     );
     screenshot(&browser, "job").await;
     browser
-        .goto(&format!("{base}/queue/dash/dead"))
+        .goto(&format!("{base}/queue/dead?name=dash"))
         .await
         .unwrap();
 
@@ -436,7 +442,7 @@ async fn the_dashboard_in_a_browser() {
         dead.count().await.unwrap() == 1
     })
     .await;
-    let csrf = csrf_of(&address, "/queue/dash/dead/delete?all=1");
+    let csrf = csrf_of(&address, "/queue/dead/delete?name=dash&all=1");
     let form = "application/x-www-form-urlencoded";
     for (body, extra) in [
         ("csrf=forged&all=1".to_owned(), None),
@@ -451,14 +457,20 @@ async fn the_dashboard_in_a_browser() {
     ] {
         let mut headers = vec![("Authorization", bearer.as_str()), ("Content-Type", form)];
         headers.extend(extra);
-        let refused = request(&address, "POST", "/queue/dash/dead/delete", &headers, &body);
+        let refused = request(
+            &address,
+            "POST",
+            "/queue/dead/delete?name=dash",
+            &headers,
+            &body,
+        );
         assert_eq!(refused.status, 403, "{body} {extra:?}: {}", refused.body);
         assert_eq!(dead.count().await.unwrap(), 1);
     }
     let genuine = request(
         &address,
         "POST",
-        "/queue/dash/dead/delete",
+        "/queue/dead/delete?name=dash",
         &[("Authorization", &bearer), ("Content-Type", form)],
         &format!("csrf={csrf}&all=1"),
     );
@@ -486,7 +498,7 @@ async fn the_dashboard_in_a_browser() {
         &[],
     );
     let watcher = read_only.address("dashboard on");
-    let page = get(&watcher, "/queue/dash/dead", &[]);
+    let page = get(&watcher, "/queue/dead?name=dash", &[]);
     assert_eq!(page.status, 200);
     assert!(
         !page.body.contains("Re-queue") && !page.body.contains("Delete"),
@@ -494,18 +506,70 @@ async fn the_dashboard_in_a_browser() {
         page.body
     );
     assert_eq!(
-        get(&watcher, "/queue/dash/dead/requeue?all=1", &[]).status,
+        get(&watcher, "/queue/dead/requeue?name=dash&all=1", &[]).status,
         403
     );
     let posted = request(
         &watcher,
         "POST",
-        "/queue/dash/dead/requeue",
+        "/queue/dead/requeue?name=dash",
         &[("Content-Type", form)],
         "csrf=x&all=1",
     );
     assert_eq!(posted.status, 403);
     assert_eq!(dead.count().await.unwrap(), 1);
+    // Without a token, it answers to its own address only (a page of another site whose
+    // name was pointed here, DNS rebinding, is refused), and no cross-site page may make it
+    // work (a script's fetch, an image); a link from elsewhere still opens it.
+    let port = watcher.rsplit(':').next().unwrap();
+    let rebound = get(&watcher, "/", &[("Host", &format!("evil.example:{port}"))]);
+    assert_eq!(rebound.status, 403, "{}", rebound.body);
+    let local = get(&watcher, "/", &[("Host", &format!("localhost:{port}"))]);
+    assert_eq!(local.status, 200);
+    let cross_site = [
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Mode", "no-cors"),
+    ];
+    assert_eq!(
+        get(&watcher, "/queue/dead?name=dash", &cross_site).status,
+        403
+    );
+    let opened = [
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Mode", "navigate"),
+    ];
+    assert_eq!(get(&watcher, "/queue/dead?name=dash", &opened).status, 200);
+    // A success message is the page's words, not a link's.
+    let forged = get(
+        &watcher,
+        "/queue/dead?name=dash&done=Log+in+at+evil.example&count=1",
+        &[],
+    );
+    assert!(!forged.body.contains("evil.example"), "{}", forged.body);
+    // Queue names that are path syntax (`..`, `/`, `?`, `&`, `#`) link to their own pages.
+    let odd = "../odd/?&#";
+    Producer::connect(&url, Queue::new(odd))
+        .await
+        .unwrap()
+        .enqueue(&Stranger { note: "z".into() })
+        .await
+        .unwrap();
+    let overview = loop {
+        // The names found are kept 10 s: wait for the new one.
+        let overview = get(&watcher, "/", &[]).body;
+        if overview.contains("odd") {
+            break overview;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let link = overview
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap())
+        .find(|link| link.starts_with("/queue?name=..%2Fodd"))
+        .expect("a link to the odd queue");
+    let page = get(&watcher, link, &[]);
+    assert_eq!(page.status, 200, "{link}");
+    assert!(page.body.contains("Queue ../odd/?&amp;#"), "{}", page.body);
 
     // A password in the Redis URL never reaches a page.
     let mut unreachable = App::start(

@@ -90,7 +90,7 @@ impl QueueStats {
     /// | `pool_redis_queue_dead_letters` | entries in the dead letters |
     /// | `pool_redis_queue_consumers` | consumers in the group |
     /// | `pool_redis_queue_consumers_looking_dead` | of those, silent for three heartbeats |
-    /// | `pool_redis_queue_next_due_seconds` | seconds until the next delayed job is due (0 if late; absent if none) |
+    /// | `pool_redis_queue_next_due_seconds` | seconds until the next delayed job is due (0 if late, or if none is delayed) |
     /// | `pool_redis_queue_acknowledged_total` | jobs acknowledged since the queue was created |
     /// | `pool_redis_queue_dead_lettered_total` | jobs dead-lettered since then |
     /// | `pool_redis_queue_cancelled_total` | jobs cancelled since then |
@@ -120,11 +120,12 @@ impl QueueStats {
         now("pool_redis_queue_consumers", self.consumers.len() as u64);
         let dead = self.consumers.iter().filter(|c| c.looks_dead()).count();
         now("pool_redis_queue_consumers_looking_dead", dead as u64);
-        if let Some(due) = self.next_due {
-            let ahead = due.duration_since(self.taken_at).unwrap_or_default();
-            gauge!("pool_redis_queue_next_due_seconds", "queue" => queue.to_owned())
-                .set(ahead.as_secs_f64());
-        }
+        // 0 when none is delayed too: a gauge left at its last value would say one is due.
+        let ahead = self.next_due.map_or(Duration::ZERO, |due| {
+            due.duration_since(self.taken_at).unwrap_or_default()
+        });
+        gauge!("pool_redis_queue_next_due_seconds", "queue" => queue.to_owned())
+            .set(ahead.as_secs_f64());
         let total = |name: &'static str, value: u64| {
             counter!(name, "queue" => queue.to_owned()).absolute(value);
         };

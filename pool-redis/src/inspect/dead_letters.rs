@@ -99,6 +99,9 @@ impl DeadLetters {
     ///
     /// If Redis fails (twice, when the first failure was a broken connection).
     pub async fn get(&self, id: &str) -> Result<Option<DeadLetter>, QueueError> {
+        if !is_entry_id(id) {
+            return Ok(None);
+        }
         Ok(self.range("XRANGE", id, id, 1).await?.pop())
     }
 
@@ -174,6 +177,9 @@ impl DeadLetters {
     ///
     /// If Redis fails.
     pub async fn requeue(&self, id: &str) -> Result<bool, QueueError> {
+        if !is_entry_id(id) {
+            return Ok(false);
+        }
         let mut invocation = REQUEUE.prepare_invoke();
         invocation
             .key(self.queue.dead_key())
@@ -232,6 +238,9 @@ impl DeadLetters {
     ///
     /// If Redis fails.
     pub async fn delete(&self, id: &str) -> Result<bool, QueueError> {
+        if !is_entry_id(id) {
+            return Ok(false);
+        }
         let deleted: u64 = redis::cmd("XDEL")
             .arg(self.queue.dead_key())
             .arg(id)
@@ -272,6 +281,29 @@ impl DeadLetters {
                 command().query_async(&mut self.connection.clone()).await
             }
             other => other,
+        }
+    }
+}
+
+/// Whether `id` is a whole stream entry id, `MS-SEQ`: Redis reads `MS` alone as a range's
+/// end (the first entry of that millisecond), which names no one letter.
+fn is_entry_id(id: &str) -> bool {
+    id.split_once('-').is_some_and(|(ms, seq)| {
+        [ms, seq].iter().all(|part| {
+            !part.is_empty() && part.len() <= 20 && part.bytes().all(|b| b.is_ascii_digit())
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_entry_id;
+
+    #[test]
+    fn only_whole_entry_ids_name_a_letter() {
+        assert!(is_entry_id("1700000000000-0"));
+        for id in ["1700000000000", "-", "+", "1-", "-1", "a-1", "1-1-1", ""] {
+            assert!(!is_entry_id(id), "{id}");
         }
     }
 }

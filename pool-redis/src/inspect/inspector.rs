@@ -110,7 +110,12 @@ impl Inspector {
                 .query_async(&mut self.connection.clone())
                 .await
                 .map_err(unreachable(&self.url))?;
-            names.extend(keys.iter().filter_map(|key| queue_name_of(key)));
+            // A stream named like a queue's but whose name no queue may have is another's.
+            names.extend(
+                keys.iter()
+                    .filter_map(|key| queue_name_of(key))
+                    .filter(|name| Queue::new(name).check().is_ok()),
+            );
             if next == 0 {
                 break;
             }
@@ -149,8 +154,8 @@ impl Inspector {
     /// progress report.
     ///
     /// The delayed set and the outcomes are indexed by key; the stream and the dead letters
-    /// are not, so they are read a page at a time (a deep backlog takes a while). A job that
-    /// moves while it is looked for (promoted, read, settled) is looked for once more.
+    /// are not, so they are read a page at a time (a deep backlog takes a while). A job whose
+    /// entry vanishes while it is looked at (settled, or moved) is looked for once more.
     ///
     /// # Errors
     ///
@@ -161,10 +166,10 @@ impl Inspector {
         key: uuid::Uuid,
     ) -> Result<JobWhereabouts, QueueError> {
         queue.check()?;
-        let mut state = self.locate(queue, key).await?;
-        if state == JobState::Unknown {
-            state = self.locate(queue, key).await?;
-        }
+        let state = match self.locate(queue, key).await? {
+            Some(state) => state,
+            None => self.locate(queue, key).await?.unwrap_or(JobState::Unknown),
+        };
         Ok(JobWhereabouts {
             key,
             state,
@@ -172,8 +177,9 @@ impl Inspector {
         })
     }
 
-    /// One look, in the order a job moves: delayed, the stream, the dead letters, its outcome.
-    async fn locate(&self, queue: &Queue, key: uuid::Uuid) -> Result<JobState, QueueError> {
+    /// One look, in the order a job moves: delayed, the stream, the dead letters, its outcome;
+    /// `None` if its entry vanished while it was looked at.
+    async fn locate(&self, queue: &Queue, key: uuid::Uuid) -> Result<Option<JobState>, QueueError> {
         let mut invocation = LOCATE.prepare_invoke();
         invocation
             .key(queue.delayed_key())
@@ -184,23 +190,23 @@ impl Inspector {
             .invoke_async(&mut self.connection.clone())
             .await?;
         if let Ok(due) = u64::try_from(due) {
-            return Ok(JobState::Delayed {
+            return Ok(Some(JobState::Delayed {
                 due: std::time::UNIX_EPOCH + std::time::Duration::from_millis(due),
                 reason: DelayReason::from_marker(reason),
-            });
+            }));
         }
         if let Some(entry) = self.find_entry(queue, &key).await? {
             return self.state_of_entry(queue, entry).await;
         }
         if let Some(letter) = self.dead_letters(queue)?.find(&key).await? {
-            return Ok(JobState::DeadLettered(Box::new(letter)));
+            return Ok(Some(JobState::DeadLettered(Box::new(letter))));
         }
-        Ok(
+        Ok(Some(
             match outcome.map(|text| serde_json::from_str::<RemoteOutcome>(&text)) {
                 Some(Ok(outcome)) => JobState::Finished(outcome),
                 _ => JobState::Unknown,
             },
-        )
+        ))
     }
 
     /// The id of the stream entry holding job `key`, if any.
@@ -248,8 +254,13 @@ impl Inspector {
         }
     }
 
-    /// Whether stream entry `entry` waits, is held, or was released.
-    async fn state_of_entry(&self, queue: &Queue, entry: String) -> Result<JobState, QueueError> {
+    /// Whether stream entry `entry` waits, is held, or was released; `None` if it is gone
+    /// (settled since it was found).
+    async fn state_of_entry(
+        &self,
+        queue: &Queue,
+        entry: String,
+    ) -> Result<Option<JobState>, QueueError> {
         let pending: Result<Vec<(String, String, u64, u64)>, _> = redis::cmd("XPENDING")
             .arg(queue.jobs_key())
             .arg(GROUP)
@@ -263,8 +274,20 @@ impl Inspector {
             Err(error) if is_no_group(&error) => Vec::new(),
             Err(error) => return Err(error.into()),
         };
-        Ok(match pending.into_iter().next() {
-            None => JobState::Waiting { entry },
+        Ok(Some(match pending.into_iter().next() {
+            // Not pending: waiting, unless it was settled (and deleted) since it was found.
+            None => {
+                let still: Vec<Value> = redis::cmd("XRANGE")
+                    .arg(queue.jobs_key())
+                    .arg(&entry)
+                    .arg(&entry)
+                    .query_async(&mut self.connection.clone())
+                    .await?;
+                if still.is_empty() {
+                    return Ok(None);
+                }
+                JobState::Waiting { entry }
+            }
             Some((_, consumer, _, _)) if consumer == RELEASED_TO => JobState::Released { entry },
             Some((_, consumer, idle_ms, deliveries)) => JobState::Held {
                 entry,
@@ -272,7 +295,7 @@ impl Inspector {
                 idle_ms,
                 deliveries,
             },
-        })
+        }))
     }
 }
 

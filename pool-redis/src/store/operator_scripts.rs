@@ -31,7 +31,8 @@ local function requeue(dead_id)
   end
   if #job == 0 then return false end
   local id = redis.call('XADD', KEYS[2], '*', unpack(job))
-  redis.call('XDEL', KEYS[1], dead_id)
+  -- The id found, not the one asked for: `MS` alone would find `MS-1` and delete `MS-0`.
+  redis.call('XDEL', KEYS[1], found[1][1])
   -- The outcome kept from before is no longer the job's: its next run writes the new one;
   -- and a cancel asked for before is not asked of the new run.
   for i = 1, #job, 2 do

@@ -168,17 +168,6 @@ async fn act(
 async fn find(letters: &DeadLetters, asked: &str) -> Result<Option<DeadLetter>, QueueError> {
     match uuid::Uuid::parse_str(asked) {
         Ok(key) => letters.find(&key).await,
-        // An id Redis cannot parse is no letter (not an error of Redis's).
-        Err(_) if !is_stream_id(asked) => Ok(None),
         Err(_) => letters.get(asked).await,
     }
-}
-
-/// Whether `text` reads as a stream id: `MS-SEQ`.
-fn is_stream_id(text: &str) -> bool {
-    text.split_once('-').is_some_and(|(ms, seq)| {
-        [ms, seq]
-            .iter()
-            .all(|part| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit()))
-    })
 }

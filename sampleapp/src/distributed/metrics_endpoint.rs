@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
+
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_util::MetricKindMask;
 
 use pool_core::CancellationToken;
 
@@ -39,6 +41,12 @@ impl Exporter {
     /// If a recorder was installed already.
     pub fn install() -> Result<Self, String> {
         let handle = PrometheusBuilder::new()
+            // Counters and gauges are set on each scrape: one not set for this long is of a
+            // queue (or consumer) that is gone, and goes. Histograms stay: they are cumulative.
+            .idle_timeout(
+                MetricKindMask::COUNTER | MetricKindMask::GAUGE,
+                Some(std::time::Duration::from_secs(300)),
+            )
             .set_buckets(&BUCKETS)
             .map_err(|error| error.to_string())?
             .install_recorder()
@@ -75,21 +83,21 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Listens on `listen` at once (so that a bad address is an error now), then serves.
+    /// Serves on `listener` (from [`bind`], called before anything that a bad address should
+    /// not leave behind, such as a consumer registered in its group).
     ///
     /// # Errors
     ///
-    /// If the address cannot be listened on.
+    /// If the listener has no address.
     pub fn serve(
-        listen: SocketAddr,
+        listener: TcpListener,
         exporter: Exporter,
         sample: Sampler,
         until: CancellationToken,
     ) -> Result<Self, String> {
-        let listener = bind(listen)?;
         let address = listener
             .local_addr()
-            .map_err(|error| format!("cannot listen on {listen}: {error}"))?;
+            .map_err(|error| format!("cannot listen: {error}"))?;
         let router = Router::new()
             .route("/metrics", get(scrape))
             .with_state((exporter, sample));

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use pool_core::CancellationToken;
 use pool_redis::{Consumer, ConsumerStats, Inspector, Queue, Registry, RetryPolicy};
 
-use super::metrics_endpoint::{Endpoint, Exporter, Sampler};
+use super::metrics_endpoint::{Endpoint, Exporter, Sampler, bind};
 use serde::Serialize;
 
 use super::WorkArgs;
@@ -101,9 +101,10 @@ async fn work<E: Executor + Clone>(
     args: &WorkArgs,
     stop: &Stop,
 ) -> Result<Worked, WorkError> {
-    // Before anything records: the local pool's workers take their handles when it starts.
-    let exporter = match args.metrics {
-        Some(_) => Some(Exporter::install()?),
+    // Listening first: a bad address must not leave a consumer registered in the group.
+    // The recorder before anything records: the pool's workers take handles when it starts.
+    let metrics = match args.metrics {
+        Some(listen) => Some((bind(listen)?, Exporter::install()?)),
         None => None,
     };
     let registry = Registry::new().register::<SimJob>();
@@ -132,12 +133,12 @@ async fn work<E: Executor + Clone>(
     }
     let consumer = builder.connect().await?;
     let served = CancellationToken::new();
-    let endpoint = match (args.metrics, exporter) {
-        (Some(listen), Some(exporter)) => {
+    let endpoint = match metrics {
+        Some((listener, exporter)) => {
             let sample = sampler(consumer.clone(), args);
-            Some(Endpoint::serve(listen, exporter, sample, served.clone())?)
+            Some(Endpoint::serve(listener, exporter, sample, served.clone())?)
         }
-        _ => None,
+        None => None,
     };
     let progress = Progress::show({
         let consumer = consumer.clone();

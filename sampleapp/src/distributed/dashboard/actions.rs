@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -13,7 +13,7 @@ use pool_redis::Queue;
 use serde::Deserialize;
 
 use super::app::App;
-use super::layout::{PageError, page, queue_link, segment};
+use super::layout::{PageError, QueueName, page, queue_link};
 use super::security::refused;
 
 /// The two actions.
@@ -40,15 +40,16 @@ impl Action {
 
     fn done(self) -> &'static str {
         match self {
-            Self::Requeue => "Re-queued",
-            Self::Delete => "Deleted",
+            Self::Requeue => "requeued",
+            Self::Delete => "deleted",
         }
     }
 }
 
-/// Which letters: one by id, or all.
+/// Which letters of which queue: one by id, or all.
 #[derive(Debug, Deserialize)]
 pub(super) struct Which {
+    name: String,
     id: Option<String>,
     all: Option<String>,
 }
@@ -65,9 +66,9 @@ pub(super) struct Confirmed {
 pub(super) async fn confirm(
     action: Action,
     State(app): State<Arc<App>>,
-    Path(name): Path<String>,
     Query(which): Query<Which>,
 ) -> Result<Markup, PageError> {
+    let name = which.name.clone();
     if app.read_only {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
@@ -96,13 +97,13 @@ pub(super) async fn confirm(
         html! {
             p { (action.title()) " " strong { (what) } "?" }
             p { (warning) }
-            form method="post" action=(queue_link(&name, &format!("/dead/{}", action.verb()))) {
+            form method="post" action=(queue_link(&name, &format!("/dead/{}", action.verb()), &[])) {
                 input type="hidden" name="csrf" value=(app.csrf);
                 @if let Some(id) = &which.id { input type="hidden" name="id" value=(id); }
                 @if which.all.is_some() { input type="hidden" name="all" value="1"; }
                 button.danger[matches!(action, Action::Delete)] type="submit" { "Yes, " (action.title().to_lowercase()) }
                 " "
-                a href=(queue_link(&name, "/dead")) { "Cancel" }
+                a href=(queue_link(&name, "/dead", &[])) { "Cancel" }
             }
         },
     ))
@@ -112,7 +113,7 @@ pub(super) async fn confirm(
 pub(super) async fn act(
     action: Action,
     State(app): State<Arc<App>>,
-    Path(name): Path<String>,
+    Query(QueueName { name }): Query<QueueName>,
     headers: HeaderMap,
     Form(form): Form<Confirmed>,
 ) -> Result<Response, PageError> {
@@ -133,7 +134,10 @@ pub(super) async fn act(
         }
     };
     tracing::info!(queue = %name, action = action.verb(), count, "dead letters, from the dashboard");
-    let done = format!("{} {count} dead letters.", action.done());
-    let back = queue_link(&name, &format!("/dead?done={}", segment(&done)));
+    let back = queue_link(
+        &name,
+        "/dead",
+        &[("done", action.done()), ("count", &count.to_string())],
+    );
     Ok(Redirect::to(&back).into_response())
 }

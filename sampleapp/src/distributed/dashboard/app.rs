@@ -1,5 +1,7 @@
 //! What every request of the dashboard shares.
 
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -28,12 +30,27 @@ pub(super) struct App {
     /// was allowed to see (another site cannot read them).
     pub(super) csrf: String,
     pub(super) read_only: bool,
+    /// The `Host` values a request may name, when the dashboard listens on loopback without
+    /// a token: any other is a page of another site that had its name point here (DNS
+    /// rebinding), which would otherwise read and act as if it were this dashboard's own.
+    pub(super) hosts: Option<Vec<String>>,
+    /// Job lookups running now: each may read whole streams, so only a few run at once.
+    lookups: AtomicUsize,
     pub(super) rates: Rates,
     pub(super) exporter: Exporter,
 }
 
 impl App {
-    pub(super) fn new(args: &DashboardArgs, exporter: Exporter) -> Self {
+    pub(super) fn new(args: &DashboardArgs, listening: SocketAddr, exporter: Exporter) -> Self {
+        let hosts = (args.token.is_none() && listening.ip().is_loopback()).then(|| {
+            let port = listening.port();
+            vec![
+                listening.to_string(),
+                format!("localhost:{port}"),
+                format!("127.0.0.1:{port}"),
+                format!("[::1]:{port}"),
+            ]
+        });
         Self {
             url: args.redis.clone(),
             inspector: Mutex::new(None),
@@ -42,6 +59,8 @@ impl App {
             session: secret(),
             csrf: secret(),
             read_only: args.read_only,
+            hosts,
+            lookups: AtomicUsize::new(0),
             rates: Rates::default(),
             exporter,
         }
@@ -55,6 +74,15 @@ impl App {
         let inspector = Inspector::connect(&self.url).await?;
         *self.held() = Some(inspector.clone());
         Ok(inspector)
+    }
+
+    /// A turn to look a job up, unless `LOOKUPS_AT_ONCE` are running.
+    pub(super) fn lookup_turn(&self) -> Option<LookupTurn<'_>> {
+        if self.lookups.fetch_add(1, Ordering::AcqRel) >= LOOKUPS_AT_ONCE {
+            self.lookups.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(LookupTurn(&self.lookups))
     }
 
     /// The names of the server's queues, found again once those found are older than
@@ -91,6 +119,19 @@ impl App {
 
     fn held(&self) -> MutexGuard<'_, Option<Inspector>> {
         lock(&self.inspector)
+    }
+}
+
+/// Job lookups that may run at once.
+const LOOKUPS_AT_ONCE: usize = 2;
+
+/// A running job lookup's turn, given back when dropped (also when its request is).
+#[derive(Debug)]
+pub(super) struct LookupTurn<'a>(&'a AtomicUsize);
+
+impl Drop for LookupTurn<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

@@ -34,9 +34,9 @@ pub(super) fn page(title: &str, content: Markup) -> Markup {
     }
 }
 
-/// `text` as one path segment: every byte but the unreserved ones percent-encoded, so a
-/// queue named `a/b?c` stays one segment.
-pub(super) fn segment(text: &str) -> String {
+/// `text` as one URL component: every byte but the unreserved ones percent-encoded, so a
+/// queue named `a/b?c&d` stays one value.
+pub(super) fn encoded(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
@@ -48,9 +48,21 @@ pub(super) fn segment(text: &str) -> String {
     encoded
 }
 
-/// The link to queue `name`'s page, or one of its pages below it (`rest` starts with `/`).
-pub(super) fn queue_link(name: &str, rest: &str) -> String {
-    format!("/queue/{}{rest}", segment(name))
+/// The queue a page is about, from its query (`?name=`).
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct QueueName {
+    pub(super) name: String,
+}
+
+/// The link to queue `name`'s page, or one of its pages (`page` is empty or starts with `/`),
+/// with more parameters. The name travels in the query, not the path: a queue named `..`
+/// would be a dot segment there, which browsers resolve away.
+pub(super) fn queue_link(name: &str, page: &str, params: &[(&str, &str)]) -> String {
+    let mut link = format!("/queue{page}?name={}", encoded(name));
+    for (key, value) in params {
+        let _ = write!(link, "&{key}={}", encoded(value));
+    }
+    link
 }
 
 /// A duration as people say it: 850 ms, 12 s, 3 min, 2 h 5 min, 3 d.
@@ -125,14 +137,19 @@ impl PageError {
 
 impl<E: std::error::Error> From<E> for PageError {
     fn from(error: E) -> Self {
-        let mut text = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            let _ = write!(text, ": {cause}");
-            source = cause.source();
-        }
-        Self::new(StatusCode::BAD_GATEWAY, text)
+        Self::new(StatusCode::BAD_GATEWAY, with_causes(&error))
     }
+}
+
+/// An error and each of its causes, on one line.
+pub(super) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = write!(text, ": {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 impl IntoResponse for PageError {
@@ -155,10 +172,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_segment_keeps_its_slashes_to_itself() {
-        assert_eq!(segment("mail"), "mail");
-        assert_eq!(segment("a/b?c d"), "a%2Fb%3Fc%20d");
-        assert_eq!(segment("é"), "%C3%A9");
+    fn a_component_keeps_its_slashes_to_itself() {
+        assert_eq!(encoded("mail"), "mail");
+        assert_eq!(encoded("a/b?c d&e"), "a%2Fb%3Fc%20d%26e");
+        assert_eq!(encoded("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn a_queue_link_carries_its_name_in_the_query() {
+        assert_eq!(queue_link("..", "", &[]), "/queue?name=..");
+        assert_eq!(
+            queue_link("a&b", "/dead", &[("id", "1-0")]),
+            "/queue/dead?name=a%26b&id=1-0"
+        );
     }
 
     #[test]

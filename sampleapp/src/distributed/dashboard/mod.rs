@@ -38,7 +38,7 @@ pub fn run(args: &DashboardArgs, stop: &Stop) -> Result<(), Box<dyn std::error::
     let listener = bind(args.listen)?;
     let address = listener.local_addr()?;
     let exporter = Exporter::install()?;
-    let app = Arc::new(app::App::new(args, exporter));
+    let app = Arc::new(app::App::new(args, address, exporter));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -26,21 +26,21 @@ pub(super) fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(overview::show))
         .route("/api/overview", get(overview::api))
-        .route("/queue/{name}", get(queue::show))
-        .route("/queue/{name}/job", get(job::show))
-        .route("/queue/{name}/dead", get(dead_letters::show))
+        .route("/queue", get(queue::show))
+        .route("/queue/job", get(job::show))
+        .route("/queue/dead", get(dead_letters::show))
+        .route("/queue/dead/letter", get(dead_letter::show))
         .route(
-            "/queue/{name}/dead/requeue",
-            get(|state, path, query| confirm(Action::Requeue, state, path, query)).post(
-                |state, path, headers, form| act(Action::Requeue, state, path, headers, form),
+            "/queue/dead/requeue",
+            get(|state, which| confirm(Action::Requeue, state, which)).post(
+                |state, name, headers, form| act(Action::Requeue, state, name, headers, form),
             ),
         )
         .route(
-            "/queue/{name}/dead/delete",
-            get(|state, path, query| confirm(Action::Delete, state, path, query))
-                .post(|state, path, headers, form| act(Action::Delete, state, path, headers, form)),
+            "/queue/dead/delete",
+            get(|state, which| confirm(Action::Delete, state, which))
+                .post(|state, name, headers, form| act(Action::Delete, state, name, headers, form)),
         )
-        .route("/queue/{name}/dead/{id}", get(dead_letter::show))
         .route("/metrics", get(metrics))
         .route("/login", get(login_page).post(log_in))
         .route(

@@ -24,11 +24,18 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
 
 /// Lets a request through if the dashboard has no token, or the request carries it (or the
 /// session its login set); else sends a browser to the login form and anything else away.
+/// Before that, refuses what another site's page sent: a request naming a host this
+/// dashboard does not answer to (DNS rebinding), and a cross-site request that is not the
+/// browser opening a page (a script's fetch, an image: a way to make the dashboard work for
+/// an attacker's page).
 pub(super) async fn require_token(
     State(app): State<Arc<App>>,
     request: Request,
     next: Next,
 ) -> Response {
+    if let Some(why) = foreign(&app, request.headers()) {
+        return (StatusCode::FORBIDDEN, why).into_response();
+    }
     let path = request.uri().path();
     let open = path == "/login" || path.starts_with("/static/");
     if open || allowed(&app, request.headers()) {
@@ -49,6 +56,24 @@ pub(super) async fn require_token(
         )
             .into_response()
     }
+}
+
+/// Why a request comes from another site's page, if it does.
+fn foreign(app: &App, headers: &HeaderMap) -> Option<&'static str> {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &HeaderValue| value.to_str().ok())
+    };
+    if let Some(hosts) = &app.hosts
+        && !text("host").is_some_and(|host| hosts.iter().any(|allowed| allowed == host))
+    {
+        return Some("this dashboard answers to its own address only (see --listen)");
+    }
+    if text("sec-fetch-site") == Some("cross-site") && text("sec-fetch-mode") != Some("navigate") {
+        return Some("another site's page sent this request");
+    }
+    None
 }
 
 /// Whether the request carries the token or the session.

@@ -2,36 +2,42 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
 use pool_redis::{Queue, escaped};
 
 use super::super::app::App;
-use super::super::layout::{PageError, page, queue_link, segment, when};
+use super::super::layout::{PageError, page, queue_link, when};
+
+/// The page's query: the queue and the letter's id.
+#[derive(Debug, serde::Deserialize)]
+pub(in super::super) struct LetterQuery {
+    name: String,
+    id: String,
+}
 
 /// The page.
 pub(in super::super) async fn show(
     State(app): State<Arc<App>>,
-    Path((name, id)): Path<(String, String)>,
+    Query(LetterQuery { name, id }): Query<LetterQuery>,
 ) -> Result<Markup, PageError> {
     let letters = app.inspector().await?.dead_letters(&Queue::new(&name))?;
-    let Some(letter) = letters.get(&id).await.ok().flatten() else {
+    let Some(letter) = letters.get(&id).await? else {
         return Err(PageError::new(
             StatusCode::NOT_FOUND,
             format!("no dead letter {id} in {name}: re-queued or deleted since?"),
         ));
     };
-    let action =
-        |verb: &str| queue_link(&name, &format!("/dead/{verb}?id={}", segment(&letter.id)));
+    let action = |verb: &str| queue_link(&name, &format!("/dead/{verb}"), &[("id", &letter.id)]);
     Ok(page(
         &format!("Dead letter {}", letter.id),
         html! {
             dl.numbers {
-                dt { "Queue" } dd { a href=(queue_link(&name, "/dead")) { (name) } }
+                dt { "Queue" } dd { a href=(queue_link(&name, "/dead", &[])) { (name) } }
                 dt { "Dead since" } dd { (when(letter.dead_since)) }
                 dt { "Kind" } dd { (letter.kind) }
-                dt { "Job key" } dd { a href=(queue_link(&name, &format!("/job?key={}", segment(&letter.key)))) { (letter.key) } }
+                dt { "Job key" } dd { a href=(queue_link(&name, "/job", &[("key", &letter.key)])) { (letter.key) } }
                 dt { "Attempts" } dd { (letter.attempts) }
                 dt { "Last error" } dd.error { (letter.error) }
             }

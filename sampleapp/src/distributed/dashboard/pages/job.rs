@@ -3,30 +3,37 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
 use pool_redis::{JobState, Queue};
 use serde::Deserialize;
 
 use super::super::app::App;
-use super::super::layout::{PageError, page, queue_link, segment, spoken, when};
+use super::super::layout::{PageError, page, queue_link, spoken, when};
 
+/// The page's query: the queue and the job's key.
 #[derive(Debug, Deserialize)]
-pub(in super::super) struct Key {
+pub(in super::super) struct JobQuery {
+    name: String,
     key: String,
 }
 
 /// The page.
 pub(in super::super) async fn show(
     State(app): State<Arc<App>>,
-    Path(name): Path<String>,
-    Query(key): Query<Key>,
+    Query(JobQuery { name, key: asked }): Query<JobQuery>,
 ) -> Result<Markup, PageError> {
-    let Ok(key) = uuid::Uuid::parse_str(key.key.trim()) else {
+    let Ok(key) = uuid::Uuid::parse_str(asked.trim()) else {
         return Err(PageError::new(
             StatusCode::BAD_REQUEST,
-            format!("{:?} is not a job key (a UUID)", key.key),
+            format!("{asked:?} is not a job key (a UUID)"),
+        ));
+    };
+    let Some(_turn) = app.lookup_turn() else {
+        return Err(PageError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "other job lookups are running (each may read the whole queue): try again in a moment",
         ));
     };
     let job = app
@@ -55,7 +62,7 @@ pub(in super::super) async fn show(
         }
         JobState::DeadLettered(letter) => html! {
             "Dead-lettered after " (letter.attempts) " attempts: " span.error { (letter.error) } ". "
-            a href=(queue_link(&name, &format!("/dead/{}", segment(&letter.id)))) { "See the dead letter" }
+            a href=(queue_link(&name, "/dead/letter", &[("id", &letter.id)])) { "See the dead letter" }
         },
         JobState::Finished(outcome) => {
             html! { "Finished: " code { (serde_json::to_string(outcome).unwrap_or_default()) } }
@@ -67,7 +74,7 @@ pub(in super::super) async fn show(
     Ok(page(
         &format!("Job {key}"),
         html! {
-            p { "Queue " a href=(queue_link(&name, "")) { (name) } }
+            p { "Queue " a href=(queue_link(&name, "", &[])) { (name) } }
             p.state { (state) }
             @if let Some(progress) = &job.progress {
                 p { "Latest progress (" (when(progress.at)) "): " code { (progress.value.to_string()) } }

@@ -27,6 +27,28 @@ pub(in super::super) struct Row {
     jobs_per_second: f64,
     /// Acknowledged jobs per second between samples, oldest first.
     series: Vec<f64>,
+    /// Why its numbers could not be read (a stream named like a queue's that is another
+    /// program's, say): the other queues still show.
+    error: Option<String>,
+}
+
+impl Row {
+    /// A queue whose numbers could not be read, and why.
+    fn unreadable(name: String, error: &pool_redis::QueueError) -> Self {
+        Self {
+            error: Some(super::super::layout::with_causes(error)),
+            name,
+            length: 0,
+            undelivered: 0,
+            pending: 0,
+            delayed: 0,
+            dead_letters: 0,
+            consumers: 0,
+            consumers_looking_dead: 0,
+            jobs_per_second: 0.0,
+            series: Vec::new(),
+        }
+    }
 }
 
 /// What `/api/overview` answers: every queue's row.
@@ -39,9 +61,16 @@ async fn rows(app: &App) -> Result<Vec<Row>, PageError> {
     let inspector = app.inspector().await?;
     let mut rows = Vec::new();
     for name in app.queue_names().await? {
-        let stats: QueueStats = inspector.stats(&Queue::new(&name)).await?;
         let series = app.rates.acknowledged_per_second(&name);
+        let stats: QueueStats = match inspector.stats(&Queue::new(&name)).await {
+            Ok(stats) => stats,
+            Err(error) => {
+                rows.push(Row::unreadable(name, &error));
+                continue;
+            }
+        };
         rows.push(Row {
+            error: None,
             jobs_per_second: series.last().copied().unwrap_or(0.0),
             series,
             length: stats.length,
@@ -83,14 +112,20 @@ pub(in super::super) async fn show(State(app): State<Arc<App>>) -> Result<Markup
                     } }
                     tbody {
                         @for row in &rows {
+                            @if let Some(error) = &row.error {
+                                tr {
+                                    td { (row.name) }
+                                    td.error colspan="8" { (error) }
+                                }
+                            } @else {
                             tr data-queue=(row.name) {
-                                td { a href=(queue_link(&row.name, "")) { (row.name) } }
+                                td { a href=(queue_link(&row.name, "", &[])) { (row.name) } }
                                 td.num data-field="length" { (row.length) }
                                 td.num data-field="undelivered" { (row.undelivered) }
                                 td.num data-field="pending" { (row.pending) }
                                 td.num data-field="delayed" { (row.delayed) }
                                 td.num {
-                                    a data-field="dead_letters" href=(queue_link(&row.name, "/dead")) { (row.dead_letters) }
+                                    a data-field="dead_letters" href=(queue_link(&row.name, "/dead", &[])) { (row.dead_letters) }
                                 }
                                 td.num {
                                     span data-field="consumers" { (row.consumers) }
@@ -101,6 +136,7 @@ pub(in super::super) async fn show(State(app): State<Arc<App>>) -> Result<Markup
                                 }
                                 td.num data-field="jobs_per_second" { (format!("{:.0}", row.jobs_per_second)) }
                                 td { (chart(&row.name, &row.series)) }
+                            }
                             }
                         }
                     }

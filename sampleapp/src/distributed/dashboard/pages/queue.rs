@@ -4,17 +4,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{Query, State};
 use maud::{Markup, html};
 use pool_redis::Queue;
 
 use super::super::app::App;
-use super::super::layout::{PageError, page, queue_link, spoken, when};
+use super::super::layout::{PageError, QueueName, page, queue_link, spoken, when};
 
 /// The page.
 pub(in super::super) async fn show(
     State(app): State<Arc<App>>,
-    Path(name): Path<String>,
+    Query(QueueName { name }): Query<QueueName>,
 ) -> Result<Markup, PageError> {
     let queue = Queue::new(&name);
     let stats = app.inspector().await?.stats(&queue).await?;
@@ -29,7 +29,7 @@ pub(in super::super) async fn show(
                 dt { "Held by consumers" } dd { (stats.pending.saturating_sub(stats.released)) }
                 dt { "Released" } dd { (stats.released) }
                 dt { "Delayed" } dd { (stats.delayed) " (" (stats.retrying) " retries)" }
-                dt { "Dead letters" } dd { a href=(queue_link(&name, "/dead")) { (stats.dead_letters) } }
+                dt { "Dead letters" } dd { a href=(queue_link(&name, "/dead", &[])) { (stats.dead_letters) } }
                 dt { "Acknowledged" } dd { (stats.acknowledged_total) " since created" @if let Some(rate) = rate { ", " (format!("{rate:.0}")) "/s now" } }
                 dt { "Dead-lettered" } dd { (stats.dead_lettered_total) " since created" @if let Some(rate) = dead_rate { ", " (format!("{rate:.1}")) "/s now" } }
                 @if let Some(due) = stats.next_due {
@@ -73,7 +73,9 @@ pub(in super::super) async fn show(
                 }
             }
             h2 { "Find a job" }
-            form method="get" action=(queue_link(&name, "/job")) {
+            // A GET form drops its action's query: the name goes as a field.
+            form method="get" action="/queue/job" {
+                input type="hidden" name="name" value=(name);
                 label { "Job key " input type="text" name="key" size="40" placeholder="a job's UUID" required; }
                 " "
                 button type="submit" { "Find" }
