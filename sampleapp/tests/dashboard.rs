@@ -623,3 +623,46 @@ fn an_empty_token_is_refused() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--token is empty"));
 }
+
+/// A paused Redis (SIGSTOP: a frozen primary, say) makes a page an error that says Redis
+/// timed out (its command's response timeout, 10 s, or the page's deadline, 15 s), not a
+/// browser spinning; once Redis is back, so are the pages.
+#[test]
+fn a_paused_redis_is_an_error_page_within_the_deadline() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let Some(server) = DocServer::start() else {
+        return;
+    };
+    let url = server.url();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(Producer::connect(&url, Queue::new("paused")))
+        .unwrap();
+    let mut dashboard = App::start(
+        &["dashboard", "--redis", &url, "--listen", "127.0.0.1:0"],
+        &[],
+    );
+    let address = dashboard.address("dashboard on");
+    assert_eq!(get(&address, "/queue?name=paused", &[]).status, 200);
+    let redis = Pid::from_raw(i32::try_from(server.pid()).unwrap());
+    kill(redis, Signal::SIGSTOP).unwrap();
+    let asked = Instant::now();
+    let page = get(&address, "/queue?name=paused", &[]);
+    let waited = asked.elapsed();
+    kill(redis, Signal::SIGCONT).unwrap();
+    assert!([502, 504].contains(&page.status), "{}", page.body);
+    assert!(
+        page.body.contains("timed out") || page.body.contains("did not answer within"),
+        "{}",
+        page.body
+    );
+    assert!(waited < Duration::from_secs(30), "{waited:?}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(&address, "/queue?name=paused", &[]).status != 200 {
+        assert!(Instant::now() < deadline, "the pages did not come back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -67,17 +67,25 @@ fn sampler<E: Executor>(consumer: Consumer<E>, args: &WorkArgs) -> Sampler {
         consumer.record_metrics();
         let (url, queues) = (url.clone(), queues.clone());
         Box::pin(async move {
-            let Ok(inspector) = Inspector::connect(&url).await else {
-                return;
-            };
-            for queue in &queues {
-                if let Ok(stats) = inspector.stats(queue).await {
-                    stats.record_metrics(queue.name());
+            let sample = async {
+                let Ok(inspector) = Inspector::connect(&url).await else {
+                    return;
+                };
+                for queue in &queues {
+                    if let Ok(stats) = inspector.stats(queue).await {
+                        stats.record_metrics(queue.name());
+                    }
                 }
-            }
+            };
+            // A paused Redis must not hold up the scrape: the consumer's own counts are
+            // recorded already, and the queues' keep their last values.
+            let _ = tokio::time::timeout(QUEUE_SAMPLE_DEADLINE, sample).await;
         })
     })
 }
+
+/// The longest a scrape waits for the queues' numbers.
+const QUEUE_SAMPLE_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Why a consumer could not work: Redis, or the metrics endpoint.
 type WorkError = Box<dyn std::error::Error + Send + Sync>;

@@ -154,7 +154,10 @@ pub(super) fn with_causes(error: &dyn std::error::Error) -> String {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let title = if self.status == StatusCode::BAD_GATEWAY {
+        let title = if matches!(
+            self.status,
+            StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT
+        ) {
             "Redis did not answer as it should"
         } else {
             "Not done"

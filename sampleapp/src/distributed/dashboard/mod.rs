@@ -8,6 +8,7 @@
 
 mod actions;
 mod app;
+mod deadline;
 mod layout;
 mod pages;
 mod rates;

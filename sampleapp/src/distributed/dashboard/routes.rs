@@ -12,6 +12,7 @@ use pool_redis::Queue;
 
 use super::actions::{Action, act, confirm};
 use super::app::App;
+use super::deadline::within_deadline;
 use super::pages::{dead_letter, dead_letters, job, overview, queue};
 use super::security::{harden, log_in, login_page, require_token};
 
@@ -56,6 +57,7 @@ pub(super) fn router(app: Arc<App>) -> Router {
             "/static/dashboard.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE) }),
         )
+        .layer(from_fn(within_deadline))
         .layer(from_fn_with_state(Arc::clone(&app), require_token))
         .layer(from_fn(harden))
         .with_state(app)
