@@ -180,13 +180,8 @@ impl DeadLetters {
         if !is_entry_id(id) {
             return Ok(false);
         }
-        let mut invocation = REQUEUE.prepare_invoke();
-        invocation
-            .key(self.queue.dead_key())
-            .key(self.queue.jobs_key())
-            .key(self.queue.cancels_key())
-            .arg(self.queue.result_prefix())
-            .arg(id);
+        let mut invocation = self.requeuing(&REQUEUE);
+        invocation.arg(id);
         let requeued: Option<String> = invocation
             .invoke_async(&mut self.connection.clone())
             .await?;
@@ -206,20 +201,13 @@ impl DeadLetters {
     ///
     /// If Redis fails; the letters re-queued before it did stay re-queued.
     pub async fn requeue_all(&self) -> Result<u64, QueueError> {
-        let Some(last) = self.range("XREVRANGE", "+", "-", 1).await?.pop() else {
+        let Some(last) = self.newest(1).await?.pop() else {
             return Ok(0);
         };
         let (mut requeued, mut cursor) = (0, "-".to_owned());
         loop {
-            let mut invocation = REQUEUE_RANGE.prepare_invoke();
-            invocation
-                .key(self.queue.dead_key())
-                .key(self.queue.jobs_key())
-                .key(self.queue.cancels_key())
-                .arg(self.queue.result_prefix())
-                .arg(&cursor)
-                .arg(&last.id)
-                .arg(REQUEUE_PAGE);
+            let mut invocation = self.requeuing(&REQUEUE_RANGE);
+            invocation.arg(&cursor).arg(&last.id).arg(REQUEUE_PAGE);
             let (page, next): (u64, String) = invocation
                 .invoke_async(&mut self.connection.clone())
                 .await?;
@@ -256,7 +244,7 @@ impl DeadLetters {
     ///
     /// If Redis fails.
     pub async fn delete_all(&self) -> Result<u64, QueueError> {
-        let Some(last) = self.range("XREVRANGE", "+", "-", 1).await?.pop() else {
+        let Some(last) = self.newest(1).await?.pop() else {
             return Ok(0);
         };
         // Every entry below the id just after the last one: the last included.
@@ -271,6 +259,18 @@ impl DeadLetters {
             .arg(above)
             .query_async(&mut self.connection.clone())
             .await?)
+    }
+
+    /// A call of a re-queueing script, its keys and first argument given (both scripts
+    /// take the same: dead letters, jobs, cancels; the outcome key prefix).
+    fn requeuing<'a>(&self, script: &'a redis::Script) -> redis::ScriptInvocation<'a> {
+        let mut invocation = script.prepare_invoke();
+        invocation
+            .key(self.queue.dead_key())
+            .key(self.queue.jobs_key())
+            .key(self.queue.cancels_key())
+            .arg(self.queue.result_prefix());
+        invocation
     }
 
     /// Sends a read-only command; once more if the connection had broken (the manager has
