@@ -89,10 +89,11 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
     }
 
     /// Entries held beyond the running ones, queued locally so that a worker never waits for
-    /// a round trip. Default 8. Every held entry is under lease. `workers + prefetch` may be
+    /// a round trip. Default: as many as the [`workers`](Self::workers), whenever they are
+    /// set. Every held entry is under lease. `workers + prefetch` may be
     /// at most [`pool_core::MAX_QUEUE_CAPACITY`].
     pub fn prefetch(mut self, prefetch: usize) -> Self {
-        self.config.prefetch = prefetch;
+        self.config.prefetch = Some(prefetch);
         self
     }
 
