@@ -109,19 +109,6 @@ pub(crate) fn is_no_permission(error: &RedisError) -> bool {
 /// What Redis 7 says of a command a script may not run for its user's ACL.
 pub(crate) const COMMAND_DENIED: &str = "can't run this command or subcommand";
 
-/// Opens a client for `url`, typed.
-pub(crate) fn client(url: &str) -> Result<redis::Client, QueueError> {
-    if !cfg!(feature = "tls") && url.starts_with("rediss") {
-        return Err(QueueError::TlsNotEnabled {
-            url: Redacted::url(url),
-        });
-    }
-    redis::Client::open(url).map_err(|source| QueueError::BadUrl {
-        url: Redacted::url(url),
-        source,
-    })
-}
-
 /// A failed first contact, typed.
 pub(crate) fn unreachable(url: &str) -> impl FnOnce(RedisError) -> QueueError + '_ {
     move |source| match QueueError::from(source) {

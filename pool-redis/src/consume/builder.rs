@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::store::connection::Connection;
 use pool_core::{CancellationToken, Executor, WorkerPool};
-use redis::aio::ConnectionManager;
 
 use crate::Schedule;
 use crate::consume::config::Periodic;
@@ -19,15 +19,15 @@ use crate::consume::queues::Queues;
 use crate::consume::run::crash_isolation::CrashIsolation;
 use crate::consume::run::starts::Starts;
 use crate::consume::stats::Counters;
-use crate::error::{client, unreachable};
+use crate::error::unreachable;
 use crate::job::middleware::Middleware;
 use crate::job::progress::{PROGRESS_KEPT, ProgressSink};
 use crate::job::registry::Completed;
 use crate::job::shared_data::SharedData;
-use crate::store::connection;
 use crate::store::group::{ensure_group, register};
 use crate::store::probe;
 use crate::store::queue::GROUP;
+use crate::store::server::Server;
 use crate::{Consumer, QueueError, Registry, RetryPolicy};
 
 /// Builds a [`Consumer`]; from [`Consumer::builder`].
@@ -426,8 +426,8 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
         let config = self.config;
         config.check()?;
         self.queues.check()?;
-        let client = client(&self.url)?;
-        let commands = connection::commands(&client).map_err(unreachable(&self.url))?;
+        let server = Server::open(&self.url)?;
+        let commands = server.commands().map_err(unreachable(&self.url))?;
         for (queue, _) in &self.queues.queues {
             ensure_group(&mut commands.clone(), queue)
                 .await
@@ -521,7 +521,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
                     index,
                     name: name.clone(),
                     description: Arc::clone(&description),
-                    client: client.clone(),
+                    server: server.clone(),
                     commands: commands.clone(),
                     registry: Arc::clone(&registry),
                     data: Arc::clone(&data),
@@ -577,7 +577,7 @@ impl<E: Executor + Clone> ConsumerBuilder<E> {
 /// group it joined: it holds nothing, so it is gone at once rather than left for the others
 /// to forget.
 async fn register_everywhere(
-    commands: &ConnectionManager,
+    commands: &Connection,
     queues: &Queues,
     name: &str,
     limited_kinds: &[&str],

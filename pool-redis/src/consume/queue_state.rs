@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crate::store::connection::Connection;
+use crate::store::server::Server;
 use futures_lite::future;
 use pool_core::{CancellationToken, Executor, WorkerPool};
-use redis::Client;
-use redis::aio::ConnectionManager;
 
 use crate::consume::config::Config;
 use crate::consume::hold::holdings::Holdings;
@@ -34,9 +34,9 @@ pub(crate) struct QueueState<E: Executor> {
     pub(crate) name: String,
     /// What it says about itself in its heartbeat (JSON: see `presence`).
     pub(crate) description: Arc<str>,
-    pub(crate) client: Client,
+    pub(crate) server: Server,
     /// The connection for every command that answers at once (reads have their own).
-    pub(crate) commands: ConnectionManager,
+    pub(crate) commands: Connection,
     /// Where the settling scripts remember their replies (see `scripts`).
     pub(crate) memo_key: String,
     pub(crate) registry: Arc<Registry>,

@@ -3,10 +3,10 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::store::connection::Connection;
 use futures_lite::future;
 use pool_core::Executor;
 use redis::RedisResult;
-use redis::aio::ConnectionManager;
 
 use crate::consume::queue_state::QueueState;
 use crate::error::{is_no_permission, is_out_of_memory};
@@ -32,7 +32,7 @@ impl<E: Executor> QueueState<E> {
     /// - a shutdown's deadline passed.
     pub(crate) async fn with_retries<T, F, Fut>(&self, mut command: F) -> Option<T>
     where
-        F: FnMut(ConnectionManager) -> Fut,
+        F: FnMut(Connection) -> Fut,
         Fut: Future<Output = RedisResult<T>>,
     {
         let mut backoff = Backoff::default();

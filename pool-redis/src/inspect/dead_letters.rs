@@ -1,12 +1,13 @@
 //! Looking at dead letters, and putting them back on the queue.
 
-use redis::aio::ConnectionManager;
+use crate::store::connection::Connection;
 use redis::{RedisResult, Value};
 
-use crate::error::{client, unreachable};
-use crate::store::connection::{self, is_connection_error};
+use crate::error::unreachable;
+use crate::store::connection::is_connection_error;
 use crate::store::entry::Entry;
 use crate::store::operator_scripts::{REQUEUE, REQUEUE_RANGE};
+use crate::store::server::Server;
 use crate::{DeadLetter, Queue, QueueError};
 
 /// Dead letters re-queued per script call by [`DeadLetters::requeue_all`]: small enough
@@ -23,7 +24,7 @@ const SCAN_PAGE: usize = 500;
 #[derive(Clone)]
 pub struct DeadLetters {
     queue: Queue,
-    connection: ConnectionManager,
+    connection: Connection,
 }
 
 impl std::fmt::Debug for DeadLetters {
@@ -43,7 +44,7 @@ impl DeadLetters {
     /// if Redis cannot be reached.
     pub async fn connect(url: &str, queue: Queue) -> Result<Self, QueueError> {
         queue.check()?;
-        let mut connection = connection::commands(&client(url)?).map_err(unreachable(url))?;
+        let mut connection = Server::open(url)?.commands().map_err(unreachable(url))?;
         redis::cmd("PING")
             .query_async::<()>(&mut connection)
             .await
@@ -52,7 +53,7 @@ impl DeadLetters {
     }
 
     /// The dead letters of `queue`, on a connection of someone else's (an inspector's).
-    pub(crate) fn on(connection: ConnectionManager, queue: Queue) -> Self {
+    pub(crate) fn on(connection: Connection, queue: Queue) -> Self {
         Self { queue, connection }
     }
 

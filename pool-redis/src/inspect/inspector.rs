@@ -2,18 +2,19 @@
 //! each one's numbers, where a job is, and its dead letters. What a dashboard or a command
 //! line is built on.
 
+use crate::store::connection::Connection;
 use redis::Value;
-use redis::aio::ConnectionManager;
 
-use crate::error::{client, unreachable};
+use crate::error::unreachable;
 use crate::inspect::queue_stats::snapshot;
 use crate::inspect::whereabouts::{DelayReason, JobState, JobWhereabouts};
 use crate::job::progress;
-use crate::store::connection;
 use crate::store::entry::{Entry, KEY};
 use crate::store::group::{RELEASED_TO, is_no_group};
+use crate::store::key_scan;
 use crate::store::operator_scripts::LOCATE;
 use crate::store::queue::GROUP;
+use crate::store::server::Server;
 use crate::{DeadLetters, Queue, QueueError, QueueStats, RemoteOutcome};
 
 /// Stream entries read per round trip while looking for a job's key.
@@ -58,7 +59,7 @@ const JOBS_SUFFIX: &str = "}:jobs";
 /// ```
 #[derive(Clone)]
 pub struct Inspector {
-    connection: ConnectionManager,
+    connection: Connection,
     url: String,
 }
 
@@ -71,13 +72,13 @@ impl std::fmt::Debug for Inspector {
 }
 
 impl Inspector {
-    /// Connects to the Redis server at `url`.
+    /// Connects to the Redis server, or the Redis Cluster (`redis+cluster://`), at `url`.
     ///
     /// # Errors
     ///
     /// [`QueueError::BadUrl`], or [`QueueError::Unreachable`] if Redis does not answer.
     pub async fn connect(url: &str) -> Result<Self, QueueError> {
-        let mut connection = connection::commands(&client(url)?).map_err(unreachable(url))?;
+        let mut connection = Server::open(url)?.commands().map_err(unreachable(url))?;
         redis::cmd("PING")
             .query_async::<()>(&mut connection)
             .await
@@ -88,39 +89,23 @@ impl Inspector {
         })
     }
 
-    /// The names of every queue on the server (every stream named as a queue's job stream),
-    /// sorted. Found by `SCAN`, which walks the whole keyspace a page at a time without
-    /// holding Redis.
+    /// The names of every queue on the server, or on every master of a cluster (every
+    /// stream named as a queue's job stream), sorted. Found by `SCAN`, which walks the whole
+    /// keyspace a page at a time without holding Redis.
     ///
     /// # Errors
     ///
     /// If Redis fails.
     pub async fn queue_names(&self) -> Result<Vec<String>, QueueError> {
-        let mut names = Vec::new();
-        let mut cursor = 0_u64;
-        loop {
-            let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg("{*}:jobs")
-                .arg("COUNT")
-                .arg(1000)
-                .arg("TYPE")
-                .arg("stream")
-                .query_async(&mut self.connection.clone())
-                .await
-                .map_err(unreachable(&self.url))?;
-            // A stream named like a queue's but whose name no queue may have is another's.
-            names.extend(
-                keys.iter()
-                    .filter_map(|key| queue_name_of(key))
-                    .filter(|name| Queue::new(name).check().is_ok()),
-            );
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
+        let keys = key_scan::keys(&self.connection, "{*}:jobs", "stream")
+            .await
+            .map_err(unreachable(&self.url))?;
+        // A stream named like a queue's but whose name no queue may have is another's.
+        let mut names: Vec<String> = keys
+            .iter()
+            .filter_map(|key| queue_name_of(key))
+            .filter(|name| Queue::new(name).check().is_ok())
+            .collect();
         names.sort();
         // SCAN may return a key twice.
         names.dedup();

@@ -3,14 +3,14 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::store::connection::Connection;
 use redis::RedisResult;
-use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{client, unreachable};
-use crate::store::connection;
+use crate::error::unreachable;
 use crate::store::group::{RELEASED_TO, RETRYING_AT};
 use crate::store::queue::GROUP;
+use crate::store::server::Server;
 use crate::{ConsumerPresence, Queue, QueueError, store::scripts};
 
 /// What `queue` holds now, at Redis `url`: one snapshot, read in one script, so its numbers
@@ -24,7 +24,7 @@ use crate::{ConsumerPresence, Queue, QueueError, store::scripts};
 /// what Redis answered.
 pub async fn queue_stats(url: &str, queue: &Queue) -> Result<QueueStats, QueueError> {
     queue.check()?;
-    let mut connection = connection::commands(&client(url)?).map_err(unreachable(url))?;
+    let mut connection = Server::open(url)?.commands().map_err(unreachable(url))?;
     snapshot(&mut connection, queue)
         .await
         .map_err(unreachable(url))
@@ -48,7 +48,7 @@ type Snapshot = (
 
 /// The queue's state, in one script call.
 pub(crate) async fn snapshot(
-    connection: &mut ConnectionManager,
+    connection: &mut Connection,
     queue: &Queue,
 ) -> RedisResult<QueueStats> {
     let mut invocation = scripts::SNAPSHOT.prepare_invoke();
@@ -118,7 +118,7 @@ pub(crate) async fn snapshot(
 
 /// The group's consumers; none if the group does not exist yet.
 pub(crate) async fn consumers(
-    connection: &mut ConnectionManager,
+    connection: &mut Connection,
     queue: &Queue,
 ) -> RedisResult<Vec<ConsumerInfo>> {
     Ok(snapshot(connection, queue).await?.consumers)

@@ -4,12 +4,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use redis::aio::ConnectionManager;
+use crate::store::connection::Connection;
 use redis::{RedisResult, Value};
 use uuid::Uuid;
 
 use crate::QueueError;
-use crate::store::connection;
+use crate::store::server::Server;
 
 /// The most reports kept per job: older ones are trimmed (approximately, as Redis trims).
 const KEPT: usize = 100;
@@ -32,7 +32,7 @@ pub struct Progress {
 /// Where a job's context writes its progress.
 #[derive(Clone)]
 pub(crate) struct ProgressSink {
-    pub(crate) connection: ConnectionManager,
+    pub(crate) connection: Connection,
     /// The queue's progress key prefix: the job key follows.
     pub(crate) prefix: String,
     /// Kept this long after the last report: as long as the outcome, if it is kept.
@@ -75,7 +75,7 @@ impl ProgressSink {
 #[must_use = "a watch reads nothing until `next` is awaited"]
 pub struct ProgressWatch {
     /// A connection of its own: a read blocks on the server.
-    pub(crate) connection: ConnectionManager,
+    pub(crate) connection: Connection,
     pub(crate) stream: String,
     /// The last report read: the next read starts after it.
     pub(crate) after: String,
@@ -120,9 +120,9 @@ impl ProgressWatch {
 }
 
 /// Opens a watch of `stream`, from its start.
-pub(crate) fn watch(client: &redis::Client, stream: String) -> RedisResult<ProgressWatch> {
+pub(crate) fn watch(server: &Server, stream: String) -> RedisResult<ProgressWatch> {
     Ok(ProgressWatch {
-        connection: connection::blocking(client)?,
+        connection: server.blocking()?,
         stream,
         after: "0-0".to_owned(),
     })
@@ -147,7 +147,7 @@ fn parse_read(reply: &Value) -> Result<Vec<Progress>, QueueError> {
 
 /// The latest report of job `key` of `queue`, if it made one and it is still kept.
 pub(crate) async fn latest(
-    connection: &mut redis::aio::ConnectionManager,
+    connection: &mut crate::store::connection::Connection,
     queue: &crate::Queue,
     key: &uuid::Uuid,
 ) -> Result<Option<Progress>, QueueError> {

@@ -2,13 +2,12 @@
 
 use std::time::Duration;
 
-use redis::Client;
-use redis::aio::ConnectionManager;
+use crate::store::connection::Connection;
+use crate::store::server::Server;
 use uuid::Uuid;
 
-use crate::error::{client, unreachable};
+use crate::error::unreachable;
 use crate::job::progress::{self, Progress, ProgressWatch};
-use crate::store::connection;
 use crate::store::entry::{KEY, KIND, PAYLOAD, TRACEPARENT};
 use crate::store::group::ensure_group;
 use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
@@ -48,8 +47,8 @@ use crate::{Queue, QueueError, RemoteJob, RemoteOutcome};
 #[derive(Clone)]
 pub struct Producer {
     pub(crate) queue: Queue,
-    client: Client,
-    pub(crate) connection: ConnectionManager,
+    server: Server,
+    pub(crate) connection: Connection,
 }
 
 impl std::fmt::Debug for Producer {
@@ -69,14 +68,14 @@ impl Producer {
     /// [`QueueError::Unreachable`] if Redis does not answer.
     pub async fn connect(url: &str, queue: Queue) -> Result<Self, QueueError> {
         queue.check()?;
-        let client = client(url)?;
-        let mut connection = connection::commands(&client).map_err(unreachable(url))?;
+        let server = Server::open(url)?;
+        let mut connection = server.commands().map_err(unreachable(url))?;
         ensure_group(&mut connection, &queue)
             .await
             .map_err(unreachable(url))?;
         Ok(Self {
             queue,
-            client,
+            server,
             connection,
         })
     }
@@ -173,7 +172,7 @@ impl Producer {
     /// [`QueueError`] if the connection cannot be set up.
     pub fn watch_progress(&self, key: Uuid) -> Result<ProgressWatch, QueueError> {
         Ok(progress::watch(
-            &self.client,
+            &self.server,
             self.queue.progress_key(&key),
         )?)
     }
@@ -207,7 +206,7 @@ impl Producer {
     ) -> Result<Option<RemoteOutcome>, QueueError> {
         // A connection of its own: the wait blocks on the server, for longer than any
         // response timeout, and must not hold up other commands.
-        let mut connection = connection::blocking(&self.client)?;
+        let mut connection = self.server.blocking()?;
         let list = self.queue.result_key(&key);
         // Moves the outcome from the list's end to its start: it stays for other waiters.
         let outcome: Option<String> = redis::cmd("BLMOVE")

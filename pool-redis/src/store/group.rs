@@ -1,7 +1,7 @@
 //! The consumer group: created once per queue (and again after Redis lost it), its consumers
 //! registered, and the placeholder consumers that hold parked entries.
 
-use redis::aio::ConnectionManager;
+use crate::store::connection::Connection;
 use redis::{RedisError, RedisResult};
 
 use crate::Queue;
@@ -17,16 +17,13 @@ pub(crate) const RETRYING_AT: &str = "(retrying)";
 
 /// Creates the job stream and its group if they are missing. The group starts at the
 /// beginning of the stream, so jobs enqueued before any consumer existed are delivered.
-pub(crate) async fn ensure_group(
-    connection: &mut ConnectionManager,
-    queue: &Queue,
-) -> RedisResult<()> {
+pub(crate) async fn ensure_group(connection: &mut Connection, queue: &Queue) -> RedisResult<()> {
     register(connection, queue, "").await.map(|_| ())
 }
 
 /// Ensures the group, and registers `consumer` in it (unless empty): whether it is new.
 pub(crate) async fn register(
-    connection: &mut ConnectionManager,
+    connection: &mut Connection,
     queue: &Queue,
     consumer: &str,
 ) -> RedisResult<bool> {

@@ -2,7 +2,7 @@
 //! limited by an ACL would otherwise connect, read, and stall on the first command it may
 //! not send.
 
-use redis::aio::ConnectionManager;
+use crate::store::connection::Connection;
 
 use crate::error::is_no_permission;
 use crate::store::queue::GROUP;
@@ -11,7 +11,7 @@ use crate::{Queue, QueueError, store::scripts};
 /// Runs the probe script (which changes nothing) as this consumer on each of its keys: `Ok`
 /// if Redis refused nothing, else every refusal.
 pub(crate) async fn permissions(
-    connection: &mut ConnectionManager,
+    connection: &mut Connection,
     queue: &Queue,
     consumer: &str,
     limited_kinds: &[&str],

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use crate::store::connection::Connection;
 use pool_core::{BoxError, CancellationToken};
-use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
 use crate::Queue;
@@ -34,7 +34,7 @@ const MOST_PER_CALL: usize = 256;
 pub(crate) struct Admission {
     kind: &'static str,
     limit: KindLimit,
-    connection: ConnectionManager,
+    connection: Connection,
     consumer: String,
     /// A slot's lease: the visibility timeout, in ms.
     lease_ms: u64,
@@ -62,7 +62,7 @@ impl Admission {
         queue: &Queue,
         kind: &'static str,
         limit: KindLimit,
-        connection: ConnectionManager,
+        connection: Connection,
         consumer: &str,
         lease: Duration,
     ) -> Self {

@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
+use crate::store::connection::Connection;
 use futures_lite::future;
 use pool_core::Executor;
-use redis::aio::ConnectionManager;
 use redis::{RedisError, Value};
 
 use crate::consume::queue_state::QueueState;
@@ -13,7 +13,7 @@ use crate::consume::settle::settlements::Caller;
 use crate::consume::stats::Counters;
 use crate::consume::with_retries::{Backoff, millis};
 use crate::error::is_no_permission;
-use crate::store::connection::{self, RESPONSE_TIMEOUT};
+use crate::store::connection::RESPONSE_TIMEOUT;
 use crate::store::entry::Entry;
 use crate::store::group::{ensure_group, is_no_group};
 use crate::store::queue::GROUP;
@@ -31,7 +31,7 @@ impl<E: Executor> QueueState<E> {
     /// Reads new entries while there is room for them, and reclaims lapsed ones every
     /// reclaim period, until a shutdown.
     pub(crate) async fn read_until_stopped(&self) {
-        let mut reads = match connection::blocking(&self.client) {
+        let mut reads = match self.server.blocking() {
             Ok(reads) => reads,
             Err(error) => {
                 tracing::error!(queue = %self.queue.name(), %error, "cannot open the reading connection");
@@ -87,7 +87,7 @@ impl<E: Executor> QueueState<E> {
                     self.slots.give(taken);
                     stranded = true;
                     tracing::warn!(queue = %self.queue.name(), "a read got no answer in time: reading again on a new connection");
-                    if let Ok(fresh) = connection::blocking(&self.client) {
+                    if let Ok(fresh) = self.server.blocking() {
                         reads = fresh;
                     }
                 }
@@ -116,11 +116,7 @@ impl<E: Executor> QueueState<E> {
     /// or cut off), or a shutdown's deadline: a read given up on may have delivered entries
     /// to nobody who knows; the reader then takes them in once Redis answers (see
     /// `recover_stranded`), and a stopping consumer leaves them pending, for a reclaim.
-    async fn read(
-        &self,
-        reads: &mut ConnectionManager,
-        count: usize,
-    ) -> Result<Vec<Entry>, ReadFailed> {
+    async fn read(&self, reads: &mut Connection, count: usize) -> Result<Vec<Entry>, ReadFailed> {
         // Not longer than the reclaim period: the reader reclaims between reads.
         let block = self.config.block.min(self.config.reclaim_every);
         let mut command = redis::cmd("XREADGROUP");

@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
+use crate::store::connection::Connection;
 use async_lock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use pool_core::BoxError;
-use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
 use crate::{Queue, store::scripts};
@@ -20,7 +20,7 @@ pub(crate) struct CrashIsolation {
     /// Ordinary runs share it; a suspect holds it alone. One for the whole consumer (its
     /// queues share the process a suspect may crash).
     runs: Arc<RwLock<()>>,
-    connection: ConnectionManager,
+    connection: Connection,
     runs_key: String,
     errors_key: String,
 }
@@ -32,7 +32,7 @@ pub(crate) enum RunPermit<'a> {
 }
 
 impl CrashIsolation {
-    pub(crate) fn new(connection: ConnectionManager, queue: &Queue, runs: Arc<RwLock<()>>) -> Self {
+    pub(crate) fn new(connection: Connection, queue: &Queue, runs: Arc<RwLock<()>>) -> Self {
         Self {
             runs,
             connection,

@@ -2,9 +2,9 @@
 //! acknowledged, left for a retry, released, dead-lettered. Each counts what it did, and
 //! counts as a lost lease what it found no longer held here.
 
+use crate::store::connection::Connection;
 use pool_core::Executor;
 use redis::Script;
-use redis::aio::ConnectionManager;
 use uuid::Uuid;
 
 use crate::consume::hold::holdings::Held;
@@ -108,7 +108,7 @@ impl<E: Executor> QueueState<E> {
         build: impl Fn(&mut redis::ScriptInvocation<'_>),
     ) -> Option<i64> {
         let call = self.next_call();
-        self.with_retries(|mut connection: ConnectionManager| {
+        self.with_retries(|mut connection: Connection| {
             let mut invocation = self.settling_call(script, caller, call);
             build(&mut invocation);
             async move { invocation.invoke_async::<i64>(&mut connection).await }

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod cluster;
+pub use cluster::DocCluster;
+
 /// A redis-server with its data in a temp dir, killed by its PID when dropped.
 #[derive(Debug)]
 pub struct DocServer {
@@ -55,21 +58,7 @@ impl DocServer {
     }
 
     fn start_at(mut address: Address, durable: bool) -> Option<Self> {
-        if Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_err()
-        {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "redis-server is missing: .ci/run installs it (apt-get install -y redis-server)"
-            );
-            // Straight to stderr, past the test harness's capture: a skipped test passes, so
-            // its output would otherwise never be seen.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: redis-server is not installed (apt-get install -y redis-server)"
-            );
+        if !redis_server_installed() {
             return None;
         }
         // A free port may be handed to two servers started at once (the OS gives it out
@@ -197,6 +186,32 @@ fn spawn(dir: &std::path::Path, address: Address, durable: bool) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("redis-server starts")
+}
+
+/// Whether redis-server can be run. If not, says that the example or test skipped (straight
+/// to stderr, past the test harness's capture: a skipped test passes, so its output would
+/// otherwise never be seen).
+///
+/// # Panics
+///
+/// If it is missing under `CI=true`, where a skip would hide a failure.
+fn redis_server_installed() -> bool {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "redis-server is missing: .ci/run installs it (apt-get install -y redis-server)"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: redis-server is not installed (apt-get install -y redis-server)"
+    );
+    false
 }
 
 /// A loopback port nobody listens on now (the OS picks it; the listener is dropped at once).
