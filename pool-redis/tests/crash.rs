@@ -3,6 +3,10 @@
 //! consumers being killed), poison jobs among them and one that aborts its own process;
 //! every job still ends exactly once, as a success or a dead letter.
 //!
+//! The same again on a Redis Cluster (3 masters, 3 replicas), whose queue's master fails over
+//! twice mid-run: once by hand (`CLUSTER FAILOVER`), once frozen until the cluster promotes
+//! its replica by itself.
+//!
 //! The worker processes are this test binary again, run with `CRASH_WORKER_URL` set: the
 //! `crash_worker` "test" is then a consumer process, and returns at once otherwise.
 
@@ -15,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pool_core::BoxError;
 use pool_core::testkit::Harness;
+use pool_redis::doc_support::DocCluster;
 use pool_redis::{
     Consumer, DeadLetters, Producer, Queue, Registry, RemoteContext, RemoteJob, RetryPolicy,
     queue_stats,
@@ -27,7 +32,6 @@ use support::server::RedisServer;
 const JOBS: usize = 2_000;
 const POISON_EVERY: usize = 100;
 const KILLS: usize = 8;
-const VISIBILITY: Duration = Duration::from_secs(1);
 /// A run killed with its process counts as an attempt (nobody can tell it from a job that
 /// crashes its process, and the job that aborts must use its attempts up), so an innocent job
 /// in a killed process is charged too. Jobs that died with a process run alone afterwards
@@ -40,8 +44,10 @@ fn queue() -> Queue {
     Queue::new("crash")
 }
 
-/// The job: records its start and end in Redis, works 5 to 30 ms (or 3x the visibility
-/// timeout, for the long one), and fails (poison) or aborts its process if told to.
+/// The job: records its start and end in Redis (the records' own server: on a cluster, a
+/// write lost in a failover would look like a job that never ran), works 5 to 30 ms (or 3x
+/// the visibility timeout, for the long one), and fails (poison) or aborts its process if
+/// told to.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct CrashJob {
     work_ms: u64,
@@ -92,16 +98,42 @@ fn crash_worker() {
     let Ok(url) = std::env::var("CRASH_WORKER_URL") else {
         return;
     };
+    let worker = Worker {
+        url,
+        records_url: std::env::var("CRASH_RECORDS_URL").unwrap(),
+        visibility: Duration::from_millis(
+            std::env::var("CRASH_VISIBILITY_MS")
+                .unwrap()
+                .parse()
+                .unwrap(),
+        ),
+    };
     let runtime = std::env::var("CRASH_WORKER_RUNTIME").unwrap();
     match runtime.as_str() {
-        "tokio" => Tokio::block_on(work::<Tokio>(url)),
-        "async-std" => AsyncStd::block_on(work::<AsyncStd>(url)),
-        _ => Smol::block_on(work::<Smol>(url)),
+        "tokio" => Tokio::block_on(work::<Tokio>(worker)),
+        "async-std" => AsyncStd::block_on(work::<AsyncStd>(worker)),
+        _ => Smol::block_on(work::<Smol>(worker)),
     }
 }
 
+/// What a worker process is told.
+#[derive(Clone, Debug)]
+struct Worker {
+    /// The queue's Redis.
+    url: String,
+    /// The jobs' records' Redis.
+    records_url: String,
+    visibility: Duration,
+}
+
 /// Consumes until killed.
-async fn work<H: Harness>(url: String) {
+async fn work<H: Harness>(
+    Worker {
+        url,
+        records_url,
+        visibility,
+    }: Worker,
+) {
     let consumer = Consumer::builder(
         &url,
         queue(),
@@ -109,13 +141,13 @@ async fn work<H: Harness>(url: String) {
         H::executor(),
     )
     .workers(8)
-    .visibility_timeout(VISIBILITY)
+    .visibility_timeout(visibility)
     .reclaim_every(Duration::from_millis(100))
     .retry(RetryPolicy::new(MAX_ATTEMPTS).with_first_backoff(Duration::from_millis(20)))
     .connect()
     .await
     .expect("a consumer");
-    let connection = redis::Client::open(url.as_str())
+    let connection = redis::Client::open(records_url.as_str())
         .unwrap()
         .get_multiplexed_async_connection()
         .await
@@ -125,7 +157,7 @@ async fn work<H: Harness>(url: String) {
 }
 
 /// A worker process on `runtime`.
-fn spawn_worker(url: &str, runtime: &str) -> Child {
+fn spawn_worker(worker: &Worker, runtime: &str) -> Child {
     Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -134,7 +166,12 @@ fn spawn_worker(url: &str, runtime: &str) -> Child {
             "--test-threads",
             "1",
         ])
-        .env("CRASH_WORKER_URL", url)
+        .env("CRASH_WORKER_URL", &worker.url)
+        .env("CRASH_RECORDS_URL", &worker.records_url)
+        .env(
+            "CRASH_VISIBILITY_MS",
+            worker.visibility.as_millis().to_string(),
+        )
         .env("CRASH_WORKER_RUNTIME", runtime)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -172,7 +209,53 @@ fn crash_test() {
     let Some(server) = RedisServer::start() else {
         return;
     };
-    let url = server.url();
+    let worker = Worker {
+        url: server.url(),
+        records_url: server.url(),
+        visibility: Duration::from_secs(1),
+    };
+    crash_run(&worker, |_| ());
+}
+
+/// On a cluster, the queue's master fails over by hand after the second kill, and is frozen
+/// until replaced after the fifth. The visibility timeout is longer than a failover takes
+/// (the node timeout, 2 s, and an election): a lease that could not be renewed meanwhile
+/// would let another consumer run the job while its holder still does.
+#[test]
+fn crash_test_on_a_cluster_failing_over() {
+    let Some(cluster) = DocCluster::start(3) else {
+        return;
+    };
+    let records = RedisServer::start().expect("redis-server, as the cluster's nodes");
+    let worker = Worker {
+        url: cluster.url(),
+        records_url: records.url(),
+        visibility: Duration::from_secs(8),
+    };
+    let queue_key = queue().jobs_key();
+    let mut failovers = Vec::new();
+    crash_run(&worker, |kills| {
+        let master = cluster.master_of(&queue_key);
+        match kills {
+            2 => {
+                cluster.fail_over(cluster.replica_of(master), false);
+                failovers.push("by hand");
+            }
+            5 => {
+                cluster.freeze_until_replaced(master);
+                failovers.push("frozen");
+            }
+            _ => {}
+        }
+    });
+    assert_eq!(failovers, ["by hand", "frozen"]);
+}
+
+/// Runs the jobs with worker processes killed and replaced, `disturb` called after each kill
+/// with the number of kills so far, and checks what every job became.
+fn crash_run(worker: &Worker, mut disturb: impl FnMut(usize)) {
+    let url = worker.url.clone();
+    let visibility = worker.visibility;
     Tokio::block_on(async {
         let producer = Producer::connect(&url, queue()).await.unwrap();
         let mut rng = fastrand::Rng::with_seed(u64::from(std::process::id()));
@@ -183,7 +266,7 @@ fn crash_test() {
                 abort: false,
             })
             .collect();
-        jobs[JOBS / 2].work_ms = u64::try_from(VISIBILITY.as_millis()).unwrap() * 3;
+        jobs[JOBS / 2].work_ms = u64::try_from(visibility.as_millis()).unwrap() * 3;
         jobs[JOBS / 3].abort = true;
         // Half the jobs wait in the delayed set first (due within a second), so that the
         // kills also land while consumers move them into the stream.
@@ -202,7 +285,7 @@ fn crash_test() {
 
         let mut workers: Vec<(Child, &str)> = RUNTIMES
             .iter()
-            .map(|runtime| (spawn_worker(&url, runtime), *runtime))
+            .map(|runtime| (spawn_worker(worker, runtime), *runtime))
             .collect();
         // When each consumer was killed (or died): a run of its may overlap a later run of
         // the same job only after that moment.
@@ -215,7 +298,7 @@ fn crash_test() {
                 if let Ok(Some(_)) = child.try_wait() {
                     // Died by itself (the job that aborts its process): replaced.
                     died_at.push((child.id(), now_ms()));
-                    *child = spawn_worker(&url, runtime);
+                    *child = spawn_worker(worker, runtime);
                 }
             }
             if kills < KILLS && Instant::now() >= next_kill {
@@ -224,8 +307,9 @@ fn crash_test() {
                 child.kill().unwrap();
                 child.wait().unwrap();
                 died_at.push((child.id(), now_ms()));
-                *child = spawn_worker(&url, runtime);
+                *child = spawn_worker(worker, runtime);
                 kills += 1;
+                disturb(kills);
                 next_kill = Instant::now() + Duration::from_millis(rng.u64(200..=500));
             }
             let stats = queue_stats(&url, &queue()).await.unwrap();
@@ -243,7 +327,7 @@ fn crash_test() {
             let _ = child.wait();
         }
 
-        let client = redis::Client::open(url.as_str()).unwrap();
+        let client = redis::Client::open(worker.records_url.as_str()).unwrap();
         let mut connection = client.get_multiplexed_async_connection().await.unwrap();
         let starts: Vec<String> = connection.lrange("{crash}:starts", 0, -1).await.unwrap();
         let ends: Vec<String> = connection.lrange("{crash}:ends", 0, -1).await.unwrap();

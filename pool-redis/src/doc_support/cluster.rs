@@ -160,6 +160,29 @@ impl DocCluster {
         self.wait_until_settled();
     }
 
+    /// Freezes master `master` (SIGSTOP, as a hung or cut-off machine looks) until the
+    /// cluster has promoted a replica of it on its own, then thaws it: it rejoins as a
+    /// replica. Writes it acknowledged but had not yet sent to its replica are lost, as with
+    /// any asynchronous replication. Returns the promoted node once the cluster agrees.
+    pub fn freeze_until_replaced(&self, master: usize) -> usize {
+        let replica = self.replica_of(master);
+        let port = self.nodes[replica].port;
+        signal("-STOP", self.pid(master));
+        let promoted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.wait_for("a replica to take over from a frozen master", || {
+                self.views().iter().any(|view| {
+                    view.port == port && view.master_of.is_none() && !view.slots.is_empty()
+                })
+            });
+        }));
+        signal("-CONT", self.pid(master));
+        if let Err(panic) = promoted {
+            std::panic::resume_unwind(panic);
+        }
+        self.wait_until_settled();
+        replica
+    }
+
     /// Until every live node says the cluster is ok and agrees on who serves each slot.
     pub fn wait_until_settled(&self) {
         self.wait_for("the cluster to settle", || {
@@ -227,6 +250,14 @@ impl DocCluster {
             .ok()?;
         command.query(&mut connection).ok()
     }
+}
+
+fn signal(which: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([which, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill {which} {pid} failed");
 }
 
 impl NodeView {
