@@ -13,6 +13,19 @@ const PIPELINE: usize = 1_000;
 pub(crate) fn xadd_rate(server: &Server, entries: usize) -> f64 {
     server.reset();
     let mut connection = server.connection().expect("the server answers");
+    xadd_batches(&mut connection, "{xadd}:jobs", entries, PIPELINE, false)
+}
+
+/// Entries added per second to `stream` in pipelines of `batch`, each followed by
+/// `WAIT 1 1000` if `wait_for_a_replica` (the pipeline's answer then waits until a replica
+/// has its writes).
+pub(crate) fn xadd_batches(
+    connection: &mut redis::Connection,
+    stream: &str,
+    entries: usize,
+    batch: usize,
+    wait_for_a_replica: bool,
+) -> f64 {
     // Made before the clock starts: the broker's limit, not the keys', is measured.
     let keys: Vec<String> = (0..entries)
         .map(|_| uuid::Uuid::new_v4().to_string())
@@ -20,11 +33,11 @@ pub(crate) fn xadd_rate(server: &Server, entries: usize) -> f64 {
     let started = Instant::now();
     let mut added = 0;
     while added < entries {
-        let count = PIPELINE.min(entries - added);
+        let count = batch.min(entries - added);
         let mut pipe = redis::pipe();
         for key in &keys[added..added + count] {
             pipe.cmd("XADD")
-                .arg("{xadd}:jobs")
+                .arg(stream)
                 .arg("*")
                 .arg("kind")
                 .arg("bench")
@@ -34,7 +47,10 @@ pub(crate) fn xadd_rate(server: &Server, entries: usize) -> f64 {
                 .arg(r#"{"work_ms":0}"#)
                 .ignore();
         }
-        pipe.exec(&mut connection).expect("XADD");
+        if wait_for_a_replica {
+            pipe.cmd("WAIT").arg(1).arg(1000).ignore();
+        }
+        pipe.exec(connection).expect("XADD");
         added += count;
     }
     entries as f64 / started.elapsed().as_secs_f64()

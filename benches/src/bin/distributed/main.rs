@@ -10,6 +10,9 @@
 //! The server is emptied between runs; rounds repeat the whole sequence, and the tables give
 //! medians and medians of per-round ratios.
 //!
+//! `cluster` measures pool-redis on a 3+3 Redis Cluster with its queues on 1, 2 or 3 masters,
+//! beside one plain server.
+//!
 //! `memory` instead has one consumer drain streams of growing length and samples its
 //! resident memory; `lateness` measures how late delayed jobs start after they are due.
 //! `--systems pool-redis,pool-redis-delayed` puts delayed jobs (a delay of zero, through the
@@ -21,6 +24,7 @@
 //!     [--systems pool-redis,apalis-redis]
 //! cargo run --release -p benches --bin distributed -- memory [--lengths 10000,100000,1000000]
 //! cargo run --release -p benches --bin distributed -- lateness [--jobs 2000] [--consumers 1,2,4]
+//! cargo run --release -p benches --bin distributed -- cluster [--jobs 30000] [--consumers 2] [--job-ms 0,1]
 //! ```
 //!
 //! Needs `redis-server` on the PATH (`apt-get install -y redis-server`).
@@ -29,6 +33,7 @@
 mod apalis_peer;
 mod broker;
 mod child;
+mod cluster;
 mod lateness;
 mod measure;
 mod memory;
@@ -58,6 +63,8 @@ enum Mode {
     Memory(Options),
     /// How late delayed jobs start after they are due, with 1, 2 or 4 idle consumers.
     Lateness(Options),
+    /// pool-redis on a Redis Cluster, its queues on 1, 2 or 3 masters, beside one server.
+    Cluster(Options),
 }
 
 fn main() {
@@ -70,6 +77,7 @@ fn main() {
     match cli.mode {
         Some(Mode::Memory(options)) => memory::run(&options),
         Some(Mode::Lateness(options)) => lateness::run(&options),
+        Some(Mode::Cluster(options)) => cluster::run(&options),
         None => throughput(&cli.options),
     }
 }

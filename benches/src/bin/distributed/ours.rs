@@ -85,6 +85,10 @@ pub(crate) async fn consume(spec: &ConsumerSpec, variant: Variant) {
             WEIGHTED
                 .map(|(suffix, weight)| (Queue::new(format!("{}{suffix}", spec.queue)), weight)),
         ),
+        // A list names several queues (the cluster's, one per master), served alike.
+        _ if spec.queue.contains(',') => {
+            Queues::weighted(spec.queue.split(',').map(|name| (Queue::new(name), 1)))
+        }
         _ => Queue::new(&spec.queue).into(),
     };
     let builder = Consumer::builder(
@@ -107,12 +111,16 @@ pub(crate) async fn consume(spec: &ConsumerSpec, variant: Variant) {
         .connect()
         .await
         .expect("the consumer connects");
-    let client = redis::Client::open(spec.url.as_str()).expect("a Redis URL");
-    let recorder = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("a connection for the jobs' records");
-    let _ = RECORDER.set((recorder, spec.queue.clone()));
+    // Only delayed jobs record (see `lateness`), never measured on a cluster (whose URL a
+    // plain client cannot open).
+    if !spec.url.starts_with("redis+cluster") {
+        let client = redis::Client::open(spec.url.as_str()).expect("a Redis URL");
+        let recorder = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("a connection for the jobs' records");
+        let _ = RECORDER.set((recorder, spec.queue.clone()));
+    }
     announce_ready();
     let _ = consumer.run().await;
 }

@@ -65,7 +65,7 @@ pub(crate) struct Info {
 }
 
 impl Info {
-    fn parse(text: &str) -> Self {
+    pub(crate) fn parse(text: &str) -> Self {
         let mut info = Self::default();
         for line in text.lines() {
             let Some((name, value)) = line.trim().split_once(':') else {
