@@ -45,10 +45,7 @@ impl DeadLetters {
     pub async fn connect(url: &str, queue: Queue) -> Result<Self, QueueError> {
         queue.check()?;
         let mut connection = Server::open(url)?.commands().map_err(unreachable(url))?;
-        redis::cmd("PING")
-            .query_async::<()>(&mut connection)
-            .await
-            .map_err(unreachable(url))?;
+        connection.ping().await.map_err(unreachable(url))?;
         Ok(Self { queue, connection })
     }
 

@@ -79,10 +79,7 @@ impl Inspector {
     /// [`QueueError::BadUrl`], or [`QueueError::Unreachable`] if Redis does not answer.
     pub async fn connect(url: &str) -> Result<Self, QueueError> {
         let mut connection = Server::open(url)?.commands().map_err(unreachable(url))?;
-        redis::cmd("PING")
-            .query_async::<()>(&mut connection)
-            .await
-            .map_err(unreachable(url))?;
+        connection.ping().await.map_err(unreachable(url))?;
         Ok(Self {
             connection,
             url: url.to_owned(),

@@ -8,6 +8,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{
     Client, Cmd, ErrorKind, Pipeline, RedisError, RedisFuture, RedisResult, ServerErrorKind, Value,
 };
@@ -48,6 +49,21 @@ impl Connection {
             config = config.set_response_timeout(timeout);
         }
         Self::Cluster(client.get_pending_async_connection_with_config(config))
+    }
+
+    /// Whether Redis answers: on a cluster, one master does (redis-rs sends a plain `PING`
+    /// to every node, so one replica down would fail it).
+    pub(crate) async fn ping(&mut self) -> RedisResult<()> {
+        match self {
+            Self::Single(connection) => redis::cmd("PING").query_async(connection).await,
+            Self::Cluster(connection) => {
+                let primary = RoutingInfo::SingleNode(SingleNodeRoutingInfo::RandomPrimary);
+                connection
+                    .route_command(redis::cmd("PING"), primary)
+                    .await
+                    .map(drop)
+            }
+        }
     }
 }
 
