@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
+use crate::bullmq_peer;
 use crate::system::{ConsumerSpec, System};
 
 /// A child process, killed (by its PID) and reaped when dropped.
@@ -15,14 +16,23 @@ pub(crate) struct ChildProcess {
 impl ChildProcess {
     /// Starts a consumer and waits until it says it is ready.
     pub(crate) fn consumer(system: System, spec: &ConsumerSpec) -> Self {
-        let mut child = Self::spawn(&[
-            "consume",
-            system.name(),
-            &spec.url,
-            &spec.queue,
-            &spec.batch.to_string(),
-            &spec.workers.to_string(),
-        ]);
+        let workers = spec.workers.to_string();
+        let mut child = match system {
+            System::BullMq => Self::spawn(bullmq_peer::command(&[
+                "consume",
+                &spec.url,
+                &spec.queue,
+                &workers,
+            ])),
+            _ => Self::spawn(Self::again(&[
+                "consume",
+                system.name(),
+                &spec.url,
+                &spec.queue,
+                &spec.batch.to_string(),
+                &workers,
+            ])),
+        };
         child.expect_line("ready");
         child
     }
@@ -36,24 +46,38 @@ impl ChildProcess {
         jobs: usize,
         work_ms: u64,
     ) -> Self {
-        let mut child = Self::spawn(&[
-            "produce",
-            system.name(),
-            url,
-            queue,
-            &jobs.to_string(),
-            &work_ms.to_string(),
-        ]);
+        let (jobs, work_ms) = (jobs.to_string(), work_ms.to_string());
+        let mut child = match system {
+            System::BullMq => Self::spawn(bullmq_peer::command(&[
+                "produce", url, queue, &jobs, &work_ms,
+            ])),
+            _ => Self::spawn(Self::again(&[
+                "produce",
+                system.name(),
+                url,
+                queue,
+                &jobs,
+                &work_ms,
+            ])),
+        };
         child.expect_line("ready");
         child
     }
 
-    fn spawn(args: &[&str]) -> Self {
-        let mut child = Command::new(std::env::current_exe().expect("the runner's own path"))
-            .args(args)
+    /// This binary again, with `args`.
+    fn again(args: &[&str]) -> Command {
+        let mut command = Command::new(std::env::current_exe().expect("the runner's own path"));
+        command.args(args);
+        command
+    }
+
+    /// Runs `command`, on the clients' CPU if the runner pins processes (`--pin`).
+    fn spawn(command: Command) -> Self {
+        let mut command = crate::pinning::clients(command);
+        let mut child = command
             .stdout(Stdio::piped())
             .spawn()
-            .expect("the runner re-runs itself");
+            .expect("a child process starts");
         let output = BufReader::new(child.stdout.take().expect("a piped stdout"));
         Self { child, output }
     }

@@ -13,6 +13,9 @@
 //! `cluster` measures pool-redis on a 3+3 Redis Cluster with its queues on 1, 2 or 3 masters,
 //! beside one plain server.
 //!
+//! `--systems` also takes `bullmq` (BullMQ for Node, in node processes; skipped where Node
+//! is missing). `--pin` runs Redis on CPU 0 and every client on CPU 1.
+//!
 //! `memory` instead has one consumer drain streams of growing length and samples its
 //! resident memory; `lateness` measures how late delayed jobs start after they are due.
 //! `--systems pool-redis,pool-redis-delayed` puts delayed jobs (a delay of zero, through the
@@ -32,6 +35,7 @@
 
 mod apalis_peer;
 mod broker;
+mod bullmq_peer;
 mod child;
 mod cluster;
 mod lateness;
@@ -39,6 +43,7 @@ mod measure;
 mod memory;
 mod options;
 mod ours;
+mod pinning;
 mod process;
 mod report;
 mod server;
@@ -83,6 +88,19 @@ fn main() {
 }
 
 fn throughput(options: &Options) {
+    let mut options = options.clone();
+    options.systems.retain(|system| match system.ready() {
+        Ok(()) => true,
+        Err(why) => {
+            eprintln!("skipped {}: {why}", system.name());
+            false
+        }
+    });
+    assert!(!options.systems.is_empty(), "no queue to measure");
+    let options = &options;
+    if options.pin {
+        pinning::pin(0, 1);
+    }
     let server = server::Server::start();
     let setups = report::setups(options);
     let mut rounds = Vec::new();

@@ -26,6 +26,23 @@ pub(crate) struct Setup {
     pub(crate) workers: usize,
 }
 
+impl Setup {
+    /// This setup as `system` is measured: a queue that reads one job at a time only at the
+    /// first batch asked for.
+    pub(crate) fn for_system(self, system: System, options: &crate::options::Options) -> Self {
+        let batch = if system.reads_batches() {
+            self.batch
+        } else {
+            options.batches[0]
+        };
+        Self {
+            system,
+            batch,
+            ..self
+        }
+    }
+}
+
 /// What one run gave.
 #[derive(Clone, Debug)]
 pub(crate) struct Measured {
@@ -36,6 +53,8 @@ pub(crate) struct Measured {
     pub(crate) redis_us: f64,
     pub(crate) consumers_us: f64,
     pub(crate) producer_us: f64,
+    /// The largest consumer process's resident memory at the end of the run, in MiB.
+    pub(crate) consumer_rss_mib: f64,
     /// Per command: calls per job and server microseconds per job, most costly first.
     pub(crate) commands: Vec<(String, f64, f64)>,
 }
@@ -73,6 +92,11 @@ pub(crate) fn measure(server: &Server, setup: &Setup) -> Result<Measured, String
     }
     let seconds = started.elapsed().as_secs_f64();
     let (info_after, cpu_after) = (server.info(), consumers_cpu(&consumers));
+    let rss = consumers
+        .iter()
+        .map(|c| crate::process::resident_bytes(c.pid()))
+        .max()
+        .unwrap_or(0);
     let producer_cpu: f64 = producer.expect_line("cpu").parse().expect("CPU seconds");
     let per_job = |seconds: f64| seconds * 1e6 / setup.jobs as f64;
     Ok(Measured {
@@ -81,6 +105,7 @@ pub(crate) fn measure(server: &Server, setup: &Setup) -> Result<Measured, String
         redis_us: per_job(info_after.cpu_seconds - info_before.cpu_seconds),
         consumers_us: per_job(cpu_after - cpu_before),
         producer_us: per_job(producer_cpu),
+        consumer_rss_mib: rss as f64 / (1024.0 * 1024.0),
         commands: commands_per_job(&info_before, &info_after, setup, polls),
     })
 }

@@ -26,6 +26,10 @@ pub(crate) struct Options {
     /// The queues to measure, comma-separated.
     #[arg(long, value_delimiter = ',', value_parser = parse_system, default_values = ["pool-redis", "apalis-redis"])]
     pub(crate) systems: Vec<System>,
+    /// Pins Redis to CPU 0 and every client process to CPU 1 (`taskset`), so that Redis has
+    /// a core of its own.
+    #[arg(long)]
+    pub(crate) pin: bool,
     /// For `memory`: the stream lengths a consumer drains, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [10_000_usize, 100_000, 1_000_000])]
     pub(crate) lengths: Vec<usize>,

@@ -25,14 +25,18 @@ pub(crate) fn setups(options: &Options) -> Vec<Setup> {
         for &consumers in &options.consumers {
             for &batch in &options.batches {
                 for &system in &options.systems {
-                    setups.push(Setup {
+                    let setup = Setup {
                         system,
                         consumers,
                         batch,
                         work_ms,
                         jobs: options.jobs,
                         workers: options.workers,
-                    });
+                    };
+                    // A queue that reads one job at a time is measured once.
+                    if setup.for_system(system, options) == setup {
+                        setups.push(setup);
+                    }
                 }
             }
         }
@@ -52,26 +56,20 @@ pub(crate) fn print(options: &Options, rounds: &[Round]) {
 }
 
 fn throughput(options: &Options, rounds: &[Round]) {
+    let (first, others) = options.systems.split_first().expect("a system");
     print!("| job | consumers | batch |");
     for system in &options.systems {
         print!(" {} jobs/s | × XADD |", system.name());
     }
-    if options.systems.len() == 2 {
-        print!(
-            " {} ÷ {} |",
-            options.systems[0].name(),
-            options.systems[1].name()
-        );
+    for other in others {
+        print!(" {} ÷ {} |", first.name(), other.name());
     }
     println!();
     println!(
         "|---|---:|---:|{}",
-        "---:|".repeat(2 * options.systems.len() + usize::from(options.systems.len() == 2))
+        "---:|".repeat(2 * options.systems.len() + others.len())
     );
-    for setup in setups(options)
-        .iter()
-        .filter(|s| s.system == options.systems[0])
-    {
+    for setup in setups(options).iter().filter(|s| s.system == *first) {
         print!(
             "| {} | {} | {} |",
             job_name(setup.work_ms),
@@ -79,7 +77,7 @@ fn throughput(options: &Options, rounds: &[Round]) {
             setup.batch
         );
         for &system in &options.systems {
-            let setup = Setup { system, ..*setup };
+            let setup = setup.for_system(system, options);
             let rate = median_of(rounds, |r| Some(r.runs.get(&setup)?.jobs_per_second));
             let ratio = median_of(rounds, |r| {
                 Some(r.runs.get(&setup)?.jobs_per_second / r.xadd_per_second)
@@ -87,19 +85,10 @@ fn throughput(options: &Options, rounds: &[Round]) {
             let note = died_note(rounds, &setup);
             print!(" {rate:.0}{note} | {ratio:.2} |");
         }
-        if let [first, second] = options.systems[..] {
-            let (a, b) = (
-                Setup {
-                    system: first,
-                    ..*setup
-                },
-                Setup {
-                    system: second,
-                    ..*setup
-                },
-            );
+        for &other in others {
+            let other = setup.for_system(other, options);
             let ratio = median_of(rounds, |r| {
-                Some(r.runs.get(&a)?.jobs_per_second / r.runs.get(&b)?.jobs_per_second)
+                Some(r.runs.get(setup)?.jobs_per_second / r.runs.get(&other)?.jobs_per_second)
             });
             print!(" {ratio:.2} |");
         }
@@ -110,14 +99,14 @@ fn throughput(options: &Options, rounds: &[Round]) {
 fn time_spent(options: &Options, rounds: &[Round]) {
     println!("\nWhere the time goes (CPU per job, µs; Redis's share of its one core):\n");
     println!(
-        "| queue | job | consumers | batch | Redis cores | Redis µs | consumers µs | producer µs | rounds |"
+        "| queue | job | consumers | batch | Redis cores | Redis µs | consumers µs | producer µs | consumer RSS MiB | rounds |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|---|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for setup in setups(options) {
         let of =
             |field: fn(&Measured) -> f64| median_of(rounds, |r| Some(field(r.runs.get(&setup)?)));
         println!(
-            "| {} | {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} | {} |",
+            "| {} | {} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
             setup.system.name(),
             job_name(setup.work_ms),
             setup.consumers,
@@ -126,6 +115,7 @@ fn time_spent(options: &Options, rounds: &[Round]) {
             of(|m| m.redis_us),
             of(|m| m.consumers_us),
             of(|m| m.producer_us),
+            of(|m| m.consumer_rss_mib),
             match died_note(rounds, &setup).trim() {
                 "" => "all",
                 note => note,
@@ -145,7 +135,8 @@ fn commands(options: &Options, rounds: &[Round]) {
             work_ms: options.work_ms[0],
             jobs: options.jobs,
             workers: options.workers,
-        };
+        }
+        .for_system(system, options);
         // The last round this setup survived.
         let Some(measured) = rounds.iter().rev().find_map(|round| round.runs.get(&setup)) else {
             continue;

@@ -16,6 +16,7 @@ impl Server {
     pub(crate) fn start() -> Self {
         let server = DocServer::start_on_loopback(false)
             .expect("redis-server is installed (apt-get install -y redis-server)");
+        crate::pinning::redis(server.pid());
         Self { server }
     }
 

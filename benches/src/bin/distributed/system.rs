@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::{apalis_peer, ours};
+use crate::{apalis_peer, bullmq_peer, ours};
 
 /// Jobs per pipelined enqueue, for every producer.
 pub(crate) const PRODUCER_BATCH: usize = 100;
@@ -28,16 +28,19 @@ pub(crate) enum System {
     OursConcurrencyLimited,
     /// apalis 1.0 with apalis-redis 1.0.
     Apalis,
+    /// BullMQ for Node, in processes of its own (see `bullmq_peer`).
+    BullMq,
 }
 
 impl System {
-    pub(crate) const ALL: [Self; 6] = [
+    pub(crate) const ALL: [Self; 7] = [
         Self::Ours,
         Self::OursDelayed,
         Self::OursWeighted,
         Self::OursRateLimited,
         Self::OursConcurrencyLimited,
         Self::Apalis,
+        Self::BullMq,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -48,6 +51,7 @@ impl System {
             Self::OursRateLimited => "pool-redis-rate-limited",
             Self::OursConcurrencyLimited => "pool-redis-concurrency-limited",
             Self::Apalis => "apalis-redis",
+            Self::BullMq => "bullmq",
         }
     }
 
@@ -65,6 +69,7 @@ impl System {
                 ours::consume(spec, ours::Variant::ConcurrencyLimited).await;
             }
             Self::Apalis => apalis_peer::consume(spec).await,
+            Self::BullMq => unreachable!("BullMQ runs in node processes (see `child`)"),
         }
     }
 
@@ -79,6 +84,7 @@ impl System {
                 ours::produce(url, queue, jobs, work_ms, Some(Duration::ZERO)).await;
             }
             Self::Apalis => apalis_peer::produce(url, queue, jobs, work_ms).await,
+            Self::BullMq => unreachable!("BullMQ runs in node processes (see `child`)"),
         }
     }
 
@@ -94,6 +100,7 @@ impl System {
             | Self::OursRateLimited
             | Self::OursConcurrencyLimited => ours::completed(connection, queue),
             Self::Apalis => apalis_peer::completed(connection, queue),
+            Self::BullMq => bullmq_peer::completed(connection, queue),
         }
     }
 
@@ -106,7 +113,22 @@ impl System {
             | Self::OursRateLimited
             | Self::OursConcurrencyLimited => ours::POLL_COMMAND,
             Self::Apalis => apalis_peer::POLL_COMMAND,
+            Self::BullMq => bullmq_peer::POLL_COMMAND,
         }
+    }
+
+    /// Whether it can run on this machine; why not, otherwise.
+    pub(crate) fn ready(self) -> Result<(), String> {
+        match self {
+            Self::BullMq => bullmq_peer::ready(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether it reads a batch of jobs at a time (the runner's `--batches`); the others
+    /// are measured at the first batch only.
+    pub(crate) fn reads_batches(self) -> bool {
+        !matches!(self, Self::BullMq)
     }
 }
 
