@@ -13,10 +13,11 @@ use crate::store::connection::{CONNECT_TIMEOUT, Connection, RESPONSE_TIMEOUT};
 /// Where to open connections, cheap to clone.
 #[derive(Clone)]
 pub(crate) enum Server {
-    Single(Client),
+    /// Boxed, as the cluster's clients are: a client is large (more so with TLS), and a
+    /// server is kept by many values.
+    Single(Box<Client>),
     /// Two clients for one cluster: commands that answer at once are timed out, blocking
     /// reads are not (see [`Server::blocking`]).
-    /// Boxed: a cluster's clients are large, and a server is kept by many values.
     Cluster {
         commands: Box<ClusterClient>,
         blocking: Box<ClusterClient>,
@@ -37,7 +38,9 @@ impl Server {
             });
         }
         let Some(nodes) = cluster_url::seed_nodes(url) else {
-            return Client::open(url).map(Self::Single).map_err(bad_url);
+            return Client::open(url)
+                .map(|client| Self::Single(Box::new(client)))
+                .map_err(bad_url);
         };
         let nodes = nodes
             .map_err(|why| bad_url(RedisError::from((ErrorKind::InvalidClientConfig, why))))?;

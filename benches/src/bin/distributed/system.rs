@@ -30,10 +30,12 @@ pub(crate) enum System {
     Apalis,
     /// BullMQ for Node, in processes of its own (see `bullmq_peer`).
     BullMq,
+    /// BullMQ's own Rust crate, `bullmq-official` (the `bullmq-rust` feature).
+    BullMqRust,
 }
 
 impl System {
-    pub(crate) const ALL: [Self; 7] = [
+    pub(crate) const ALL: [Self; 8] = [
         Self::Ours,
         Self::OursDelayed,
         Self::OursWeighted,
@@ -41,6 +43,7 @@ impl System {
         Self::OursConcurrencyLimited,
         Self::Apalis,
         Self::BullMq,
+        Self::BullMqRust,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -52,6 +55,7 @@ impl System {
             Self::OursConcurrencyLimited => "pool-redis-concurrency-limited",
             Self::Apalis => "apalis-redis",
             Self::BullMq => "bullmq",
+            Self::BullMqRust => "bullmq-rust",
         }
     }
 
@@ -70,6 +74,10 @@ impl System {
             }
             Self::Apalis => apalis_peer::consume(spec).await,
             Self::BullMq => unreachable!("BullMQ runs in node processes (see `child`)"),
+            #[cfg(feature = "bullmq-rust")]
+            Self::BullMqRust => crate::bullmq_rust_peer::consume(spec).await,
+            #[cfg(not(feature = "bullmq-rust"))]
+            Self::BullMqRust => unreachable!("checked by `ready`"),
         }
     }
 
@@ -85,6 +93,10 @@ impl System {
             }
             Self::Apalis => apalis_peer::produce(url, queue, jobs, work_ms).await,
             Self::BullMq => unreachable!("BullMQ runs in node processes (see `child`)"),
+            #[cfg(feature = "bullmq-rust")]
+            Self::BullMqRust => crate::bullmq_rust_peer::produce(url, queue, jobs, work_ms).await,
+            #[cfg(not(feature = "bullmq-rust"))]
+            Self::BullMqRust => unreachable!("checked by `ready`"),
         }
     }
 
@@ -100,7 +112,8 @@ impl System {
             | Self::OursRateLimited
             | Self::OursConcurrencyLimited => ours::completed(connection, queue),
             Self::Apalis => apalis_peer::completed(connection, queue),
-            Self::BullMq => bullmq_peer::completed(connection, queue),
+            // The same keys and metrics: one protocol, two clients.
+            Self::BullMq | Self::BullMqRust => bullmq_peer::completed(connection, queue),
         }
     }
 
@@ -113,7 +126,7 @@ impl System {
             | Self::OursRateLimited
             | Self::OursConcurrencyLimited => ours::POLL_COMMAND,
             Self::Apalis => apalis_peer::POLL_COMMAND,
-            Self::BullMq => bullmq_peer::POLL_COMMAND,
+            Self::BullMq | Self::BullMqRust => bullmq_peer::POLL_COMMAND,
         }
     }
 
@@ -121,6 +134,9 @@ impl System {
     pub(crate) fn ready(self) -> Result<(), String> {
         match self {
             Self::BullMq => bullmq_peer::ready(),
+            Self::BullMqRust if cfg!(not(feature = "bullmq-rust")) => Err(
+                "build the runner with `--features bullmq-rust` (BullMQ's crate turns on tokio's `full` feature, kept out of the workspace build)".to_owned(),
+            ),
             _ => Ok(()),
         }
     }
@@ -128,7 +144,7 @@ impl System {
     /// Whether it reads a batch of jobs at a time (the runner's `--batches`); the others
     /// are measured at the first batch only.
     pub(crate) fn reads_batches(self) -> bool {
-        !matches!(self, Self::BullMq)
+        !matches!(self, Self::BullMq | Self::BullMqRust)
     }
 }
 

@@ -1,0 +1,77 @@
+//! BullMQ's own Rust crate (`bullmq-official`, imported as `bullmq`), as its README shows
+//! it: a `Queue` filled with `add_bulk`, a `Worker` with a concurrency. The same job and
+//! settings as BullMQ for Node in `benches/peers/bullmq/bench.mjs`: completed jobs removed,
+//! the Worker's metrics counting them (the runner polls that count).
+
+use std::time::Duration;
+
+use bullmq::options::RedisConnectionOptions;
+use bullmq::types::RemoveOnFinish;
+use bullmq::{
+    BulkJob, Job, JobOptions, MetricsOptions, Queue, QueueOptions, Worker, WorkerOptions,
+};
+
+use crate::system::{ConsumerSpec, PRODUCER_BATCH, announce_ready};
+
+fn connection(url: &str) -> RedisConnectionOptions {
+    RedisConnectionOptions {
+        url: url.to_owned(),
+        ..RedisConnectionOptions::default()
+    }
+}
+
+/// Runs a worker until the process is killed.
+pub(crate) async fn consume(spec: &ConsumerSpec) {
+    let options = WorkerOptions {
+        connection: connection(&spec.url),
+        concurrency: spec.workers,
+        metrics: Some(MetricsOptions::default()),
+        ..WorkerOptions::default()
+    };
+    let _worker = Worker::with_options(
+        &spec.queue,
+        |job: Job, _token| async move {
+            let work_ms = job.data()["work_ms"].as_u64().unwrap_or(0);
+            if work_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(work_ms)).await;
+            }
+            Ok(serde_json::Value::Null)
+        },
+        options,
+    )
+    .await
+    .expect("the worker connects");
+    announce_ready();
+    std::future::pending::<()>().await;
+}
+
+/// Adds `jobs` jobs of `work_ms`, in `add_bulk` calls of the producer's batch.
+pub(crate) async fn produce(url: &str, queue: &str, jobs: usize, work_ms: u64) {
+    let options = QueueOptions {
+        connection: connection(url),
+        ..QueueOptions::default()
+    };
+    let queue = Queue::with_options(queue, options)
+        .await
+        .expect("the queue connects");
+    announce_ready();
+    let job_options = JobOptions::default()
+        .remove_on_complete(RemoveOnFinish::Bool(true))
+        .remove_on_fail(RemoveOnFinish::Bool(true));
+    let mut sent = 0;
+    while sent < jobs {
+        let count = PRODUCER_BATCH.min(jobs - sent);
+        let batch = (0..count)
+            .map(|_| {
+                BulkJob::with_options(
+                    "bench",
+                    serde_json::json!({ "work_ms": work_ms }),
+                    job_options.clone(),
+                )
+            })
+            .collect();
+        queue.add_bulk(batch).await.expect("Redis takes the jobs");
+        sent += count;
+    }
+    queue.close().await;
+}
