@@ -4,8 +4,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-use crate::bullmq_peer;
 use crate::system::{ConsumerSpec, System};
+use crate::{bullmq_peer, celery_peer};
 
 /// A child process, killed (by its PID) and reaped when dropped.
 pub(crate) struct ChildProcess {
@@ -13,26 +13,30 @@ pub(crate) struct ChildProcess {
     output: BufReader<ChildStdout>,
 }
 
+/// How to start the processes of a queue not written in Rust, with their arguments.
+fn foreign(system: System) -> Option<fn(&[&str]) -> Command> {
+    match system {
+        System::BullMq => Some(bullmq_peer::command),
+        System::Celery => Some(celery_peer::command),
+        _ => None,
+    }
+}
+
 impl ChildProcess {
     /// Starts a consumer and waits until it says it is ready.
     pub(crate) fn consumer(system: System, spec: &ConsumerSpec) -> Self {
         let workers = spec.workers.to_string();
-        let mut child = match system {
-            System::BullMq => Self::spawn(bullmq_peer::command(&[
-                "consume",
-                &spec.url,
-                &spec.queue,
-                &workers,
-            ])),
-            _ => Self::spawn(Self::again(&[
+        let mut child = Self::spawn(match foreign(system) {
+            Some(command) => command(&["consume", &spec.url, &spec.queue, &workers]),
+            None => Self::again(&[
                 "consume",
                 system.name(),
                 &spec.url,
                 &spec.queue,
                 &spec.batch.to_string(),
                 &workers,
-            ])),
-        };
+            ]),
+        });
         child.expect_line("ready");
         child
     }
@@ -47,19 +51,10 @@ impl ChildProcess {
         work_ms: u64,
     ) -> Self {
         let (jobs, work_ms) = (jobs.to_string(), work_ms.to_string());
-        let mut child = match system {
-            System::BullMq => Self::spawn(bullmq_peer::command(&[
-                "produce", url, queue, &jobs, &work_ms,
-            ])),
-            _ => Self::spawn(Self::again(&[
-                "produce",
-                system.name(),
-                url,
-                queue,
-                &jobs,
-                &work_ms,
-            ])),
-        };
+        let mut child = Self::spawn(match foreign(system) {
+            Some(command) => command(&["produce", url, queue, &jobs, &work_ms]),
+            None => Self::again(&["produce", system.name(), url, queue, &jobs, &work_ms]),
+        });
         child.expect_line("ready");
         child
     }

@@ -14,7 +14,8 @@
 //! beside one plain server.
 //!
 //! `--systems` also takes `bullmq` (BullMQ for Node, in node processes; skipped where Node
-//! is missing) and `bullmq-rust` (BullMQ's Rust crate; built with `--features bullmq-rust`). `--pin` runs Redis on CPU 0 and every client on CPU 1.
+//! is missing), `bullmq-rust` (BullMQ's Rust crate; built with `--features bullmq-rust`) and
+//! `celery` (Celery's Redis broker, in Python processes; skipped without Python). `--pin` runs Redis on CPU 0 and every client on CPU 1.
 //!
 //! `memory` instead has one consumer drain streams of growing length and samples its
 //! resident memory; `lateness` measures how late delayed jobs start after they are due.
@@ -38,6 +39,7 @@ mod broker;
 mod bullmq_peer;
 #[cfg(feature = "bullmq-rust")]
 mod bullmq_rust_peer;
+mod celery_peer;
 mod child;
 mod cluster;
 mod lateness;

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use crate::{apalis_peer, bullmq_peer, ours};
+use crate::{apalis_peer, bullmq_peer, celery_peer, ours};
 
 /// Jobs per pipelined enqueue, for every producer.
 pub(crate) const PRODUCER_BATCH: usize = 100;
@@ -32,10 +32,12 @@ pub(crate) enum System {
     BullMq,
     /// BullMQ's own Rust crate, `bullmq-official` (the `bullmq-rust` feature).
     BullMqRust,
+    /// Celery with its Redis broker, in Python processes of its own (see `celery_peer`).
+    Celery,
 }
 
 impl System {
-    pub(crate) const ALL: [Self; 8] = [
+    pub(crate) const ALL: [Self; 9] = [
         Self::Ours,
         Self::OursDelayed,
         Self::OursWeighted,
@@ -44,6 +46,7 @@ impl System {
         Self::Apalis,
         Self::BullMq,
         Self::BullMqRust,
+        Self::Celery,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -56,6 +59,7 @@ impl System {
             Self::Apalis => "apalis-redis",
             Self::BullMq => "bullmq",
             Self::BullMqRust => "bullmq-rust",
+            Self::Celery => "celery",
         }
     }
 
@@ -73,7 +77,9 @@ impl System {
                 ours::consume(spec, ours::Variant::ConcurrencyLimited).await;
             }
             Self::Apalis => apalis_peer::consume(spec).await,
-            Self::BullMq => unreachable!("BullMQ runs in node processes (see `child`)"),
+            Self::BullMq | Self::Celery => {
+                unreachable!("runs in processes of its own (see `child`)")
+            }
             #[cfg(feature = "bullmq-rust")]
             Self::BullMqRust => crate::bullmq_rust_peer::consume(spec).await,
             #[cfg(not(feature = "bullmq-rust"))]
@@ -92,7 +98,9 @@ impl System {
                 ours::produce(url, queue, jobs, work_ms, Some(Duration::ZERO)).await;
             }
             Self::Apalis => apalis_peer::produce(url, queue, jobs, work_ms).await,
-            Self::BullMq => unreachable!("BullMQ runs in node processes (see `child`)"),
+            Self::BullMq | Self::Celery => {
+                unreachable!("runs in processes of its own (see `child`)")
+            }
             #[cfg(feature = "bullmq-rust")]
             Self::BullMqRust => crate::bullmq_rust_peer::produce(url, queue, jobs, work_ms).await,
             #[cfg(not(feature = "bullmq-rust"))]
@@ -114,6 +122,7 @@ impl System {
             Self::Apalis => apalis_peer::completed(connection, queue),
             // The same keys and metrics: one protocol, two clients.
             Self::BullMq | Self::BullMqRust => bullmq_peer::completed(connection, queue),
+            Self::Celery => celery_peer::completed(connection, queue),
         }
     }
 
@@ -127,6 +136,7 @@ impl System {
             | Self::OursConcurrencyLimited => ours::POLL_COMMAND,
             Self::Apalis => apalis_peer::POLL_COMMAND,
             Self::BullMq | Self::BullMqRust => bullmq_peer::POLL_COMMAND,
+            Self::Celery => celery_peer::POLL_COMMAND,
         }
     }
 
@@ -134,6 +144,7 @@ impl System {
     pub(crate) fn ready(self) -> Result<(), String> {
         match self {
             Self::BullMq => bullmq_peer::ready(),
+            Self::Celery => celery_peer::ready(),
             Self::BullMqRust if cfg!(not(feature = "bullmq-rust")) => Err(
                 "build the runner with `--features bullmq-rust` (BullMQ's crate turns on tokio's `full` feature, kept out of the workspace build)".to_owned(),
             ),
@@ -144,7 +155,7 @@ impl System {
     /// Whether it reads a batch of jobs at a time (the runner's `--batches`); the others
     /// are measured at the first batch only.
     pub(crate) fn reads_batches(self) -> bool {
-        !matches!(self, Self::BullMq | Self::BullMqRust)
+        !matches!(self, Self::BullMq | Self::BullMqRust | Self::Celery)
     }
 }
 
