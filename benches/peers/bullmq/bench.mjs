@@ -4,17 +4,19 @@
 //
 //   node bench.mjs consume REDIS_URL QUEUE CONCURRENCY
 //       prints "ready" once connected, then works until killed
-//   node bench.mjs produce REDIS_URL QUEUE JOBS WORK_MS
+//   node bench.mjs produce REDIS_URL QUEUE JOBS WORK_MS numbered|plain
 //       prints "ready" once connected, enqueues JOBS jobs in addBulk calls of 100, prints
 //       "cpu SECONDS" (its own CPU time) and exits
 //
-// Each job sleeps WORK_MS (none for 0). The runner counts finished jobs from BullMQ's own
+// Each job sleeps WORK_MS (none for 0); a numbered job then appends its number to the list
+// `crash-bench:QUEUE:ends` (the runner's crash mode counts which bodies ran to their end). The runner counts finished jobs from BullMQ's own
 // metrics (`metrics` on the Worker: a count kept by the script that finishes each job), the
 // one count BullMQ keeps once completed jobs are removed (`removeOnComplete: true`, as its
 // docs advise for queues of this size).
 import { MetricsTime, Queue, Worker } from "bullmq";
+import IORedis from "ioredis";
 
-const [mode, url, name, third, fourth] = process.argv.slice(2);
+const [mode, url, name, third, fourth, fifth] = process.argv.slice(2);
 const connection = { url, maxRetriesPerRequest: null };
 const BATCH = 100;
 
@@ -25,15 +27,16 @@ function say(line) {
 if (mode === "produce") {
   const jobs = Number(third);
   const workMs = Number(fourth);
+  const numbered = fifth === "numbered";
   const queue = new Queue(name, { connection });
   await queue.waitUntilReady();
   say("ready");
   for (let sent = 0; sent < jobs; sent += BATCH) {
     const count = Math.min(BATCH, jobs - sent);
     await queue.addBulk(
-      Array.from({ length: count }, () => ({
+      Array.from({ length: count }, (_, i) => ({
         name: "bench",
-        data: { work_ms: workMs },
+        data: numbered ? { work_ms: workMs, number: sent + i } : { work_ms: workMs },
         opts: { removeOnComplete: true, removeOnFail: true },
       })),
     );
@@ -43,11 +46,15 @@ if (mode === "produce") {
   say(`cpu ${(user + system) / 1e6}`);
 } else if (mode === "consume") {
   const concurrency = Number(third);
+  const recorder = new IORedis(url);
   const worker = new Worker(
     name,
     async (job) => {
       const workMs = job.data.work_ms;
       if (workMs > 0) await new Promise((wake) => setTimeout(wake, workMs));
+      if (job.data.number !== undefined) {
+        await recorder.rpush(`crash-bench:${name}:ends`, job.data.number);
+      }
     },
     { connection, concurrency, metrics: { maxDataPoints: MetricsTime.ONE_WEEK } },
   );

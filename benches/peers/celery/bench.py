@@ -5,8 +5,11 @@ producers, and speaks the same protocol:
 
     python bench.py consume REDIS_URL QUEUE CONCURRENCY
         prints "ready" once the worker is up, then works until killed
-    python bench.py produce REDIS_URL QUEUE JOBS WORK_MS
+    python bench.py produce REDIS_URL QUEUE JOBS WORK_MS numbered|plain
         prints "ready" once connected, sends JOBS tasks, prints "cpu SECONDS" and exits
+
+A numbered task appends its number to the list `crash-bench:QUEUE:ends` when it ends (the
+runner's crash mode counts which bodies ran to their end).
 
 Settings are Celery's defaults but two: the thread pool (the default prefork pool would run
 CONCURRENCY processes where every other queue runs one; Celery's docs advise threads or
@@ -53,13 +56,18 @@ def say(line):
 
 
 reporting = False
+recorder = None
 
 
 @app.task(name="bench")
-def bench(work_ms):
-    global done, reporting
+def bench(work_ms, number=None):
+    global done, reporting, recorder
     if work_ms > 0:
         time.sleep(work_ms / 1000)
+    if number is not None:
+        if recorder is None:
+            recorder = redis.Redis.from_url(url)
+        recorder.rpush(f"crash-bench:{queue}:ends", number)
     with done_lock:
         done += 1
         # Started by the first task a process runs: with the prefork pool (CELERY_POOL, to
@@ -99,12 +107,14 @@ if mode == "consume":
     )
 elif mode == "produce":
     jobs, work_ms = int(sys.argv[4]), int(sys.argv[5])
+    numbered = sys.argv[6:7] == ["numbered"]
     with app.connection() as connection:
         connection.ensure_connection()
         say("ready")
         with app.producer_or_acquire() as producer:
-            for _ in range(jobs):
-                bench.apply_async((work_ms,), producer=producer)
+            for n in range(jobs):
+                arguments = (work_ms, n) if numbered else (work_ms,)
+                bench.apply_async(arguments, producer=producer)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     say(f"cpu {usage.ru_utime + usage.ru_stime}")
 else:

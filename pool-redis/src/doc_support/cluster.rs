@@ -95,19 +95,24 @@ impl DocCluster {
         self.index_of(master.port)
     }
 
-    /// A replica of master `master`.
+    /// A replica of master `master`, once the cluster lists one (after a failover, the old
+    /// master rejoins as a replica, and the news reaches every node by gossip).
     pub fn replica_of(&self, master: usize) -> usize {
-        let views = self.views();
-        let id = &views
-            .iter()
-            .find(|view| view.port == self.nodes[master].port)
-            .expect("the node is known")
-            .id;
-        let replica = views
-            .iter()
-            .find(|view| !view.failed && view.master_of.as_ref() == Some(id))
-            .expect("the master has a replica");
-        self.index_of(replica.port)
+        let port = self.nodes[master].port;
+        let mut found = None;
+        self.wait_for("the master to have a replica", || {
+            let views = self.views();
+            let id = views
+                .iter()
+                .find(|view| view.port == port)
+                .map(|view| &view.id);
+            found = views
+                .iter()
+                .find(|view| !view.failed && id.is_some() && view.master_of.as_ref() == id)
+                .map(|view| view.port);
+            found.is_some()
+        });
+        self.index_of(found.expect("waited for"))
     }
 
     /// The masters serving slots now, as node indexes.

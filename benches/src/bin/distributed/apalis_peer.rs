@@ -11,7 +11,8 @@ use apalis_core::worker::ext::parallelize::ParallelizeExt;
 use apalis_redis::{Config, RedisStorage};
 use serde::{Deserialize, Serialize};
 
-use crate::system::{ConsumerSpec, PRODUCER_BATCH, announce_ready};
+use crate::recorder;
+use crate::system::{ConsumerSpec, Load, PRODUCER_BATCH, announce_ready};
 
 /// How often an idle worker looks for tasks.
 const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
@@ -20,11 +21,16 @@ const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct BenchTask {
     work_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    number: Option<u64>,
 }
 
 async fn run_task(task: BenchTask) -> Result<(), BoxDynError> {
     if task.work_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(task.work_ms)).await;
+    }
+    if let Some(number) = task.number {
+        recorder::push(recorder::ends_key, number).await?;
     }
     Ok(())
 }
@@ -44,6 +50,7 @@ pub(crate) async fn consume(spec: &ConsumerSpec) {
     let storage = RedisStorage::<BenchTask>::new(connection)
         .with_config(config(&spec.queue, spec.batch))
         .poll_with_interval(POLL_INTERVAL);
+    recorder::open(&spec.url, &spec.queue).await;
     announce_ready();
     WorkerBuilder::new(format!("bench-{}", std::process::id()))
         .backend(storage)
@@ -55,17 +62,23 @@ pub(crate) async fn consume(spec: &ConsumerSpec) {
         .expect("the worker runs");
 }
 
-/// Pushes `jobs` jobs of `work_ms`, in bulk pushes of the producer's batch.
-pub(crate) async fn produce(url: &str, queue: &str, jobs: usize, work_ms: u64) {
+/// Pushes `load`'s jobs, in bulk pushes of the producer's batch.
+pub(crate) async fn produce(url: &str, queue: &str, load: Load) {
     let connection = apalis_redis::connect(url).await.expect("apalis connects");
     let mut storage =
         RedisStorage::<BenchTask>::new(connection).with_config(config(queue, PRODUCER_BATCH));
     announce_ready();
     let mut sent = 0;
-    while sent < jobs {
-        let count = PRODUCER_BATCH.min(jobs - sent);
+    while sent < load.jobs {
+        let count = PRODUCER_BATCH.min(load.jobs - sent);
+        let tasks = (sent..sent + count)
+            .map(|n| BenchTask {
+                work_ms: load.work_ms,
+                number: load.number(n),
+            })
+            .collect();
         storage
-            .push_bulk(vec![BenchTask { work_ms }; count])
+            .push_bulk(tasks)
             .await
             .expect("Redis takes the jobs");
         sent += count;
@@ -82,3 +95,27 @@ pub(crate) fn completed(connection: &mut redis::Connection, queue: &str) -> u64 
 
 /// The command `completed` polls with, to take out of the server's counts.
 pub(crate) const POLL_COMMAND: &str = "scard";
+
+/// Tasks apalis still holds: pending, scheduled, or in some worker's in-flight set.
+pub(crate) fn outstanding(connection: &mut redis::Connection, queue: &str) -> u64 {
+    let config = config(queue, 1);
+    let mut size = |command: &str, key: &str| -> u64 {
+        redis::cmd(command)
+            .arg(key)
+            .query(connection)
+            .expect("a size")
+    };
+    let mut held =
+        size("LLEN", &config.active_jobs_list()) + size("ZCARD", &config.scheduled_jobs_set());
+    let inflight: Vec<String> = redis::cmd("SMEMBERS")
+        .arg(config.inflight_jobs_set())
+        .query(connection)
+        .expect("SMEMBERS");
+    for set in inflight {
+        held += redis::cmd("SCARD")
+            .arg(set)
+            .query::<u64>(connection)
+            .expect("SCARD");
+    }
+    held
+}

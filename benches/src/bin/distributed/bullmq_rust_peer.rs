@@ -11,7 +11,8 @@ use bullmq::{
     BulkJob, Job, JobOptions, MetricsOptions, Queue, QueueOptions, Worker, WorkerOptions,
 };
 
-use crate::system::{ConsumerSpec, PRODUCER_BATCH, announce_ready};
+use crate::recorder;
+use crate::system::{ConsumerSpec, Load, PRODUCER_BATCH, announce_ready};
 
 fn connection(url: &str) -> RedisConnectionOptions {
     RedisConnectionOptions {
@@ -35,18 +36,22 @@ pub(crate) async fn consume(spec: &ConsumerSpec) {
             if work_ms > 0 {
                 tokio::time::sleep(Duration::from_millis(work_ms)).await;
             }
+            if let Some(number) = job.data()["number"].as_u64() {
+                recorder::push(recorder::ends_key, number).await?;
+            }
             Ok(serde_json::Value::Null)
         },
         options,
     )
     .await
     .expect("the worker connects");
+    recorder::open(&spec.url, &spec.queue).await;
     announce_ready();
     std::future::pending::<()>().await;
 }
 
-/// Adds `jobs` jobs of `work_ms`, in `add_bulk` calls of the producer's batch.
-pub(crate) async fn produce(url: &str, queue: &str, jobs: usize, work_ms: u64) {
+/// Adds `load`'s jobs, in `add_bulk` calls of the producer's batch.
+pub(crate) async fn produce(url: &str, queue: &str, load: Load) {
     let options = QueueOptions {
         connection: connection(url),
         ..QueueOptions::default()
@@ -59,15 +64,17 @@ pub(crate) async fn produce(url: &str, queue: &str, jobs: usize, work_ms: u64) {
         .remove_on_complete(RemoveOnFinish::Bool(true))
         .remove_on_fail(RemoveOnFinish::Bool(true));
     let mut sent = 0;
-    while sent < jobs {
-        let count = PRODUCER_BATCH.min(jobs - sent);
-        let batch = (0..count)
-            .map(|_| {
-                BulkJob::with_options(
-                    "bench",
-                    serde_json::json!({ "work_ms": work_ms }),
-                    job_options.clone(),
-                )
+    while sent < load.jobs {
+        let count = PRODUCER_BATCH.min(load.jobs - sent);
+        let batch = (sent..sent + count)
+            .map(|n| {
+                let data = match load.number(n) {
+                    Some(number) => {
+                        serde_json::json!({ "work_ms": load.work_ms, "number": number })
+                    }
+                    None => serde_json::json!({ "work_ms": load.work_ms }),
+                };
+                BulkJob::with_options("bench", data, job_options.clone())
             })
             .collect();
         queue.add_bulk(batch).await.expect("Redis takes the jobs");

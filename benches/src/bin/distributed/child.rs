@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-use crate::system::{ConsumerSpec, System};
+use crate::system::{ConsumerSpec, Load, System};
 use crate::{bullmq_peer, celery_peer};
 
 /// A child process, killed (by its PID) and reaped when dropped.
@@ -41,19 +41,22 @@ impl ChildProcess {
         child
     }
 
-    /// Starts a producer of `jobs` jobs of `work_ms` and waits until it has connected; it
-    /// enqueues them at once, then exits.
-    pub(crate) fn producer(
-        system: System,
-        url: &str,
-        queue: &str,
-        jobs: usize,
-        work_ms: u64,
-    ) -> Self {
-        let (jobs, work_ms) = (jobs.to_string(), work_ms.to_string());
+    /// Starts a producer of `load` and waits until it has connected; it enqueues the jobs
+    /// at once, then exits.
+    pub(crate) fn producer(system: System, url: &str, queue: &str, load: Load) -> Self {
+        let (jobs, work_ms) = (load.jobs.to_string(), load.work_ms.to_string());
+        let numbered = if load.numbered { "numbered" } else { "plain" };
         let mut child = Self::spawn(match foreign(system) {
-            Some(command) => command(&["produce", url, queue, &jobs, &work_ms]),
-            None => Self::again(&["produce", system.name(), url, queue, &jobs, &work_ms]),
+            Some(command) => command(&["produce", url, queue, &jobs, &work_ms, numbered]),
+            None => Self::again(&[
+                "produce",
+                system.name(),
+                url,
+                queue,
+                &jobs,
+                &work_ms,
+                numbered,
+            ]),
         });
         child.expect_line("ready");
         child
@@ -108,7 +111,7 @@ impl Drop for ChildProcess {
 }
 
 /// The child's side: `consume <system> <url> <queue> <batch> <workers>` or
-/// `produce <system> <url> <queue> <jobs> <work_ms>`. A producer ends by printing its own
+/// `produce <system> <url> <queue> <jobs> <work_ms> [numbered]`. A producer ends by printing its own
 /// CPU seconds.
 pub(crate) fn run(role: &str, args: &[String]) {
     let arg = |index: usize| args.get(index).map_or("", String::as_str);
@@ -129,7 +132,12 @@ pub(crate) fn run(role: &str, args: &[String]) {
             runtime.block_on(system.consume(&spec));
         }
         _ => {
-            runtime.block_on(system.produce(arg(1), arg(2), number(3), number(4) as u64));
+            let load = Load {
+                jobs: number(3),
+                work_ms: number(4) as u64,
+                numbered: arg(5) == "numbered",
+            };
+            runtime.block_on(system.produce(arg(1), arg(2), load));
             println!("cpu {}", crate::process::cpu_seconds(std::process::id()));
         }
     }

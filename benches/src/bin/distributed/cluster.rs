@@ -13,7 +13,7 @@ use crate::child::ChildProcess;
 use crate::options::Options;
 use crate::process::cpu_seconds;
 use crate::server::{Info, Server};
-use crate::system::{ConsumerSpec, System};
+use crate::system::{ConsumerSpec, Load, System};
 
 /// A run that takes longer has hung.
 const TIMEOUT: Duration = Duration::from_secs(600);
@@ -197,7 +197,18 @@ fn measure(
     let per_queue = options.jobs / queues.len();
     let _producers: Vec<ChildProcess> = queues
         .iter()
-        .map(|queue| ChildProcess::producer(System::Ours, &url, queue, per_queue, work_ms))
+        .map(|queue| {
+            ChildProcess::producer(
+                System::Ours,
+                &url,
+                queue,
+                Load {
+                    jobs: per_queue,
+                    work_ms,
+                    numbered: false,
+                },
+            )
+        })
         .collect();
     let started = Instant::now();
     let total = (per_queue * queues.len()) as u64;

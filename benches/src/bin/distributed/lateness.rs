@@ -9,7 +9,8 @@ use pool_redis::{Producer, Queue};
 
 use crate::child::ChildProcess;
 use crate::options::Options;
-use crate::ours::{BenchJob, lateness_key, now_ms};
+use crate::ours::{BenchJob, now_ms};
+use crate::recorder::lateness_key;
 use crate::server::Server;
 use crate::system::{ConsumerSpec, System};
 
@@ -89,7 +90,12 @@ async fn enqueue(url: &str, jobs: usize) {
         let delay = SPREAD.mul_f64(group as f64 / groups as f64);
         let due_ms = now_ms() + u64::try_from(delay.as_millis()).unwrap_or(0);
         let count = 100.min(jobs - group * 100);
-        let batch = vec![BenchJob { work_ms: 0, due_ms }; count];
+        let job = BenchJob {
+            work_ms: 0,
+            due_ms,
+            number: None,
+        };
+        let batch = vec![job; count];
         producer
             .enqueue_many_in(&batch, delay)
             .await

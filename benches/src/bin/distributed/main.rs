@@ -17,6 +17,8 @@
 //! is missing), `bullmq-rust` (BullMQ's Rust crate; built with `--features bullmq-rust`) and
 //! `celery` (Celery's Redis broker, in Python processes; skipped without Python). `--pin` runs Redis on CPU 0 and every client on CPU 1.
 //!
+//! `crash` kills consumers with SIGKILL mid-run and counts what each queue kept.
+//!
 //! `memory` instead has one consumer drain streams of growing length and samples its
 //! resident memory; `lateness` measures how late delayed jobs start after they are due.
 //! `--systems pool-redis,pool-redis-delayed` puts delayed jobs (a delay of zero, through the
@@ -29,6 +31,7 @@
 //! cargo run --release -p benches --bin distributed -- memory [--lengths 10000,100000,1000000]
 //! cargo run --release -p benches --bin distributed -- lateness [--jobs 2000] [--consumers 1,2,4]
 //! cargo run --release -p benches --bin distributed -- cluster [--jobs 30000] [--consumers 2] [--job-ms 0,1]
+//! cargo run --release -p benches --bin distributed -- crash [--jobs 2000] [--rounds 2] [--systems ...]
 //! ```
 //!
 //! Needs `redis-server` on the PATH (`apt-get install -y redis-server`).
@@ -42,6 +45,7 @@ mod bullmq_rust_peer;
 mod celery_peer;
 mod child;
 mod cluster;
+mod crash;
 mod lateness;
 mod measure;
 mod memory;
@@ -49,6 +53,7 @@ mod options;
 mod ours;
 mod pinning;
 mod process;
+mod recorder;
 mod report;
 mod server;
 mod system;
@@ -74,6 +79,8 @@ enum Mode {
     Lateness(Options),
     /// pool-redis on a Redis Cluster, its queues on 1, 2 or 3 masters, beside one server.
     Cluster(Options),
+    /// What each queue keeps when its consumers are killed with SIGKILL mid-run.
+    Crash(Options),
 }
 
 fn main() {
@@ -87,11 +94,13 @@ fn main() {
         Some(Mode::Memory(options)) => memory::run(&options),
         Some(Mode::Lateness(options)) => lateness::run(&options),
         Some(Mode::Cluster(options)) => cluster::run(&options),
+        Some(Mode::Crash(options)) => crash::run(&ready_systems(&options)),
         None => throughput(&cli.options),
     }
 }
 
-fn throughput(options: &Options) {
+/// `options` with only the queues that can run here; each other one is said to be skipped.
+fn ready_systems(options: &Options) -> Options {
     let mut options = options.clone();
     options.systems.retain(|system| match system.ready() {
         Ok(()) => true,
@@ -101,7 +110,11 @@ fn throughput(options: &Options) {
         }
     });
     assert!(!options.systems.is_empty(), "no queue to measure");
-    let options = &options;
+    options
+}
+
+fn throughput(options: &Options) {
+    let options = &ready_systems(options);
     if options.pin {
         pinning::pin(0, 1);
     }

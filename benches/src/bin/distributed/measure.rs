@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::child::ChildProcess;
 use crate::process::cpu_seconds;
 use crate::server::{Info, Server};
-use crate::system::{ConsumerSpec, System};
+use crate::system::{ConsumerSpec, Load, System};
 
 /// How often the runner asks Redis how many jobs are done.
 const POLL_EVERY: Duration = Duration::from_millis(2);
@@ -27,6 +27,15 @@ pub(crate) struct Setup {
 }
 
 impl Setup {
+    /// What its producer enqueues.
+    pub(crate) fn load(self) -> Load {
+        Load {
+            jobs: self.jobs,
+            work_ms: self.work_ms,
+            numbered: false,
+        }
+    }
+
     /// This setup as `system` is measured: a queue that reads one job at a time only at the
     /// first batch asked for.
     pub(crate) fn for_system(self, system: System, options: &crate::options::Options) -> Self {
@@ -78,8 +87,7 @@ pub(crate) fn measure(server: &Server, setup: &Setup) -> Result<Measured, String
     let mut connection = server.connection().expect("the server answers");
     let (info_before, cpu_before) = (server.info(), consumers_cpu(&consumers));
     // The clock starts once the producer has connected, as it starts to enqueue.
-    let mut producer =
-        ChildProcess::producer(setup.system, &spec.url, QUEUE, setup.jobs, setup.work_ms);
+    let mut producer = ChildProcess::producer(setup.system, &spec.url, QUEUE, setup.load());
     let started = Instant::now();
     let mut polls = 1;
     while setup.system.completed(&mut connection, QUEUE) < setup.jobs as u64 {

@@ -8,7 +8,7 @@ use crate::child::ChildProcess;
 use crate::options::Options;
 use crate::process::resident_bytes;
 use crate::server::Server;
-use crate::system::{ConsumerSpec, System};
+use crate::system::{ConsumerSpec, Load, System};
 
 const SAMPLE_EVERY: Duration = Duration::from_millis(20);
 const BATCH: usize = 100;
@@ -55,7 +55,12 @@ struct Drained {
 /// `None` if the consumer died (what it said is on stderr).
 fn drain(server: &Server, system: System, length: usize, workers: usize) -> Option<Drained> {
     server.reset();
-    ChildProcess::producer(system, &server.url(), QUEUE, length, 0).expect_line("cpu");
+    let load = Load {
+        jobs: length,
+        work_ms: 0,
+        numbered: false,
+    };
+    ChildProcess::producer(system, &server.url(), QUEUE, load).expect_line("cpu");
     let redis_memory = server.info().used_memory;
     let spec = ConsumerSpec {
         url: server.url(),

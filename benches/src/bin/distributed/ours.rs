@@ -1,7 +1,6 @@
 //! pool-redis, as its docs show it: a `Producer` enqueueing pipelined batches, and a
 //! `Consumer` per process running its jobs on a local pool.
 
-use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pool_core::BoxError;
@@ -9,28 +8,26 @@ use pool_redis::{
     Consumer, Producer, Queue, Queues, RateLimit, Registry, RemoteContext, RemoteJob,
 };
 use pool_tokio::TokioExecutor;
-use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
 
-use crate::system::{ConsumerSpec, PRODUCER_BATCH, announce_ready};
+use crate::recorder;
+use crate::system::{ConsumerSpec, Load, PRODUCER_BATCH, announce_ready};
 
 /// The job: sleeps `work_ms` on tokio's timer (none at all for 0). A delayed one knows when
-/// it was due, and records how late it started (see `lateness`).
+/// it was due, and records how late it started (see `lateness`); a numbered one records its
+/// number when it ends (see `crash`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct BenchJob {
     pub(crate) work_ms: u64,
     /// When it is due, in Unix ms by this host's clock (0: not measured).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub(crate) due_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) number: Option<u64>,
 }
 
 fn is_zero(value: &u64) -> bool {
     *value == 0
-}
-
-/// Where jobs record how late they started, in ms, per queue.
-pub(crate) fn lateness_key(queue: &str) -> String {
-    format!("{{{queue}}}:lateness")
 }
 
 /// Now, in Unix ms.
@@ -48,16 +45,13 @@ impl RemoteJob for BenchJob {
     async fn run(self, _ctx: RemoteContext) -> Result<(), BoxError> {
         if self.due_ms > 0 {
             let late = now_ms().saturating_sub(self.due_ms);
-            let recorder = RECORDER.get().ok_or("no recorder")?;
-            let queue = &recorder.1;
-            let _: () = redis::cmd("RPUSH")
-                .arg(lateness_key(queue))
-                .arg(late)
-                .query_async(&mut recorder.0.clone())
-                .await?;
+            recorder::push(recorder::lateness_key, late).await?;
         }
         if self.work_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(self.work_ms)).await;
+        }
+        if let Some(number) = self.number {
+            recorder::push(recorder::ends_key, number).await?;
         }
         Ok(())
     }
@@ -111,40 +105,30 @@ pub(crate) async fn consume(spec: &ConsumerSpec, variant: Variant) {
         .connect()
         .await
         .expect("the consumer connects");
-    // Only delayed jobs record (see `lateness`), never measured on a cluster (whose URL a
-    // plain client cannot open).
-    if !spec.url.starts_with("redis+cluster") {
-        let client = redis::Client::open(spec.url.as_str()).expect("a Redis URL");
-        let recorder = client
-            .get_multiplexed_async_connection()
-            .await
-            .expect("a connection for the jobs' records");
-        let _ = RECORDER.set((recorder, spec.queue.clone()));
-    }
+    recorder::open(&spec.url, &spec.queue).await;
     announce_ready();
     let _ = consumer.run().await;
 }
 
-/// Enqueues `jobs` jobs of `work_ms`, in pipelined batches; each after `delay`, if given.
-pub(crate) async fn produce(
-    url: &str,
-    queue: &str,
-    jobs: usize,
-    work_ms: u64,
-    delay: Option<Duration>,
-) {
+/// Enqueues `load`'s jobs in pipelined batches; each after `delay`, if given.
+pub(crate) async fn produce(url: &str, queue: &str, load: Load, delay: Option<Duration>) {
     let producer = Producer::connect(url, Queue::new(queue))
         .await
         .expect("the producer connects");
     announce_ready();
-    let batch = vec![BenchJob { work_ms, due_ms: 0 }; PRODUCER_BATCH];
     let mut sent = 0;
-    while sent < jobs {
-        let count = PRODUCER_BATCH.min(jobs - sent);
-        let jobs = &batch[..count];
+    while sent < load.jobs {
+        let count = PRODUCER_BATCH.min(load.jobs - sent);
+        let jobs: Vec<BenchJob> = (sent..sent + count)
+            .map(|n| BenchJob {
+                work_ms: load.work_ms,
+                due_ms: 0,
+                number: load.number(n),
+            })
+            .collect();
         match delay {
-            Some(delay) => producer.enqueue_many_in(jobs, delay).await,
-            None => producer.enqueue_many(jobs).await,
+            Some(delay) => producer.enqueue_many_in(&jobs, delay).await,
+            None => producer.enqueue_many(&jobs).await,
         }
         .expect("Redis takes the jobs");
         sent += count;
@@ -162,7 +146,12 @@ pub(crate) async fn produce_weighted(url: &str, queue: &str, jobs: usize, work_m
         producers.push(producer);
     }
     announce_ready();
-    let batch = vec![BenchJob { work_ms, due_ms: 0 }; PRODUCER_BATCH];
+    let job = BenchJob {
+        work_ms,
+        due_ms: 0,
+        number: None,
+    };
+    let batch = vec![job; PRODUCER_BATCH];
     let mut sent = 0;
     for producer in producers.iter().cycle() {
         if sent >= jobs {
@@ -176,9 +165,6 @@ pub(crate) async fn produce_weighted(url: &str, queue: &str, jobs: usize, work_m
         sent += count;
     }
 }
-
-/// The consumer process's connection for the jobs' records, and its queue.
-static RECORDER: OnceLock<(MultiplexedConnection, String)> = OnceLock::new();
 
 /// Jobs acknowledged so far: the queue's own total, kept by its acknowledgement script
 /// (`queue_stats` reads the same field, with more round trips than a poll should cost).

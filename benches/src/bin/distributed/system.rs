@@ -9,6 +9,22 @@ use crate::{apalis_peer, bullmq_peer, celery_peer, ours};
 /// Jobs per pipelined enqueue, for every producer.
 pub(crate) const PRODUCER_BATCH: usize = 100;
 
+/// What a producer enqueues: `jobs` jobs that each work `work_ms`; numbered 0, 1, ... if
+/// `numbered`, each then recording its number when its body ends (see `crash`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Load {
+    pub(crate) jobs: usize,
+    pub(crate) work_ms: u64,
+    pub(crate) numbered: bool,
+}
+
+impl Load {
+    /// The number job `n` carries, if numbered.
+    pub(crate) fn number(self, n: usize) -> Option<u64> {
+        self.numbered.then_some(n as u64)
+    }
+}
+
 /// A Redis-backed job queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum System {
@@ -87,22 +103,24 @@ impl System {
         }
     }
 
-    /// Enqueues `jobs` jobs that work `work_ms` each.
-    pub(crate) async fn produce(self, url: &str, queue: &str, jobs: usize, work_ms: u64) {
+    /// Enqueues `load`.
+    pub(crate) async fn produce(self, url: &str, queue: &str, load: Load) {
         match self {
             Self::Ours | Self::OursRateLimited | Self::OursConcurrencyLimited => {
-                ours::produce(url, queue, jobs, work_ms, None).await;
+                ours::produce(url, queue, load, None).await;
             }
-            Self::OursWeighted => ours::produce_weighted(url, queue, jobs, work_ms).await,
+            Self::OursWeighted => {
+                ours::produce_weighted(url, queue, load.jobs, load.work_ms).await;
+            }
             Self::OursDelayed => {
-                ours::produce(url, queue, jobs, work_ms, Some(Duration::ZERO)).await;
+                ours::produce(url, queue, load, Some(Duration::ZERO)).await;
             }
-            Self::Apalis => apalis_peer::produce(url, queue, jobs, work_ms).await,
+            Self::Apalis => apalis_peer::produce(url, queue, load).await,
             Self::BullMq | Self::Celery => {
                 unreachable!("runs in processes of its own (see `child`)")
             }
             #[cfg(feature = "bullmq-rust")]
-            Self::BullMqRust => crate::bullmq_rust_peer::produce(url, queue, jobs, work_ms).await,
+            Self::BullMqRust => crate::bullmq_rust_peer::produce(url, queue, load).await,
             #[cfg(not(feature = "bullmq-rust"))]
             Self::BullMqRust => unreachable!("checked by `ready`"),
         }
@@ -137,6 +155,40 @@ impl System {
             Self::Apalis => apalis_peer::POLL_COMMAND,
             Self::BullMq | Self::BullMqRust => bullmq_peer::POLL_COMMAND,
             Self::Celery => celery_peer::POLL_COMMAND,
+        }
+    }
+
+    /// Jobs the queue still holds as its own Redis keys say: waiting, running, or waiting
+    /// for a retry (see `crash`).
+    pub(crate) fn outstanding(self, connection: &mut redis::Connection, queue: &str) -> u64 {
+        let mut size = |command: &str, key: String| -> u64 {
+            redis::cmd(command)
+                .arg(key)
+                .query(connection)
+                .expect("a size")
+        };
+        match self {
+            // Entries stay in the stream until settled; retries wait in the delayed set.
+            Self::Ours
+            | Self::OursDelayed
+            | Self::OursWeighted
+            | Self::OursRateLimited
+            | Self::OursConcurrencyLimited => {
+                size("XLEN", format!("{{{queue}}}:jobs"))
+                    + size("ZCARD", format!("{{{queue}}}:delayed"))
+            }
+            Self::BullMq | Self::BullMqRust => {
+                let list = |state: &str| format!("bull:{queue}:{state}");
+                size("LLEN", list("wait"))
+                    + size("LLEN", list("active"))
+                    + size("LLEN", list("paused"))
+                    + size("ZCARD", list("delayed"))
+                    + size("ZCARD", list("prioritized"))
+            }
+            Self::Apalis => apalis_peer::outstanding(connection, queue),
+            // kombu's Redis transport: the queue's list, and the messages delivered but not
+            // acknowledged (restored after its visibility timeout).
+            Self::Celery => size("LLEN", queue.to_owned()) + size("HLEN", "unacked".to_owned()),
         }
     }
 
