@@ -13,7 +13,7 @@ use pool_redis::{
 };
 use redis::AsyncCommands;
 use support::server::RedisServer;
-use support::{Probe, Setup, drained, eventually, probe_consumer, ran, runs};
+use support::{Probe, Setup, drained, eventually, open_gate, probe_consumer, ran, runs};
 
 /// A consumer of `queue` for the probes, quick to retry and reclaim.
 fn consumer<H: Harness>(url: &str, queue: &Queue) -> ConsumerBuilder<H::Executor> {
@@ -558,7 +558,98 @@ pub async fn bad_input_is_a_typed_error<H: Harness>() {
     future::zip(ran(&named), body).await;
 }
 
+/// Acknowledged entries leave the stream, one by one or trimmed together below the oldest
+/// entry still needed, and no other entry does: a watcher checks, while a producer adds jobs
+/// and two consumers settle them, that every pending entry is still in the stream; one job,
+/// read first, is held back until the rest have run (so the oldest needed entry stays put
+/// and the others are deleted one by one), then let go (and the trim takes the rest).
+pub async fn settling_deletes_only_what_is_settled<H: Harness>() {
+    let Some(setup) = Setup::start::<H>("trimmed").await else {
+        return;
+    };
+    let (url, queue, test) = setup.names();
+    let producer = &setup.producer;
+    let gate = format!("{test}/gate");
+    let held = Probe {
+        gate: Some(gate.clone()),
+        ..Probe::new(&test)
+    };
+    let mut keys = vec![producer.enqueue(&held).await.unwrap()];
+    let consumers = [
+        consumer::<H>(&url, &queue)
+            .read_batch(10)
+            .connect()
+            .await
+            .unwrap(),
+        consumer::<H>(&url, &queue)
+            .read_batch(10)
+            .connect()
+            .await
+            .unwrap(),
+    ];
+    let missing_pending = redis::Script::new(
+        r"
+local missing = 0
+for _, entry in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 100000)) do
+  if #redis.call('XRANGE', KEYS[1], entry[1], entry[1]) == 0 then missing = missing + 1 end
+end
+return missing
+",
+    );
+    let mut watcher = support::connection(&url).await;
+    let jobs = 600;
+    let body = async {
+        for _ in 0..jobs / 100 {
+            let batch = vec![Probe::new(&test); 100];
+            keys.extend(producer.enqueue_many(&batch).await.unwrap());
+        }
+        let mut look = async || {
+            let missing: u64 = missing_pending
+                .key(queue.jobs_key())
+                .arg("workers")
+                .invoke_async(&mut watcher)
+                .await
+                .unwrap();
+            assert_eq!(missing, 0, "a pending entry left the stream");
+        };
+        // Every job has started (the held one records its run before it waits).
+        while runs(&test).len() < jobs + 1 {
+            look().await;
+        }
+        // The others settle; the held one is the oldest entry still needed.
+        while queue_stats(&url, &queue).await.unwrap().length > 1 {
+            look().await;
+        }
+        open_gate(&gate);
+        while !drained(&url, &queue).await {
+            look().await;
+        }
+        eventually("the queue to drain", || drained(&url, &queue)).await;
+        for consumer in &consumers {
+            consumer.shutdown().await;
+        }
+    };
+    let (_, ()) = future::zip(future::zip(ran(&consumers[0]), ran(&consumers[1])), body).await;
+    let stats = consumers[0].stats() + consumers[1].stats();
+    assert_eq!(
+        (stats.acknowledged, stats.deleted_while_pending),
+        (jobs as u64 + 1, 0),
+        "{stats:?}"
+    );
+    let queue_now = queue_stats(&url, &queue).await.unwrap();
+    assert_eq!(
+        (queue_now.length, queue_now.acknowledged_total),
+        (0, jobs as u64 + 1)
+    );
+    let mut ran: Vec<_> = runs(&test);
+    ran.sort();
+    let mut expected: Vec<_> = keys.iter().map(|key| (*key, 1)).collect();
+    expected.sort();
+    assert_eq!(ran, expected, "each job once");
+}
+
 on_every_runtime!(
+    settling_deletes_only_what_is_settled,
     every_job_runs_and_is_acknowledged,
     failures_retry_then_dead_letter,
     entries_that_cannot_run_are_dead_lettered_with_the_reason,
