@@ -222,6 +222,52 @@ pub async fn a_dead_consumers_entries_are_reclaimed<H: Harness>() {
     );
 }
 
+/// A dead consumer that held many read batches' worth is reclaimed at once, not a read batch
+/// per reclaim period: 200 entries, reclaimed by a consumer reading 10 at a time whose next
+/// reclaim period is a minute away, all run within its first.
+pub async fn a_large_reclaim_goes_on_until_done<H: Harness>() {
+    let Some(setup) = Setup::start::<H>("large-reclaim").await else {
+        return;
+    };
+    let (url, queue, test) = setup.names();
+    let jobs: Vec<Probe> = (0..200).map(|_| Probe::new(&test)).collect();
+    setup.producer.enqueue_many(&jobs).await.unwrap();
+    let mut raw = support::connection(&url).await;
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("workers")
+        .arg("died-holding-them")
+        .arg("COUNT")
+        .arg(200)
+        .arg("STREAMS")
+        .arg(queue.jobs_key())
+        .arg(">")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    // Past the visibility timeout before the consumer's first reclaim, at its start.
+    support::sleep(Duration::from_millis(700)).await;
+    let consumer = consumer::<H>(&url, &queue)
+        .read_batch(10)
+        .reclaim_every(Duration::from_secs(60))
+        .connect()
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let body = async {
+        eventually("the queue to drain", || drained(&url, &queue)).await;
+        let took = started.elapsed();
+        (consumer.shutdown().await, took)
+    };
+    let (_, (stats, took)) = future::zip(ran(&consumer), body).await;
+    assert_eq!((stats.reclaimed, stats.acknowledged), (200, 200));
+    assert!(
+        took < Duration::from_secs(60),
+        "the reclaim waited for its next period: {took:?}"
+    );
+    assert_eq!(runs(&test).len(), 200);
+}
+
 /// `shutdown_now` gives back what it read but had not started, without charging an
 /// attempt, and the job that stopped at its cancellation: another consumer runs them.
 pub async fn shutdown_now_releases_unstarted_entries<H: Harness>() {
@@ -654,6 +700,7 @@ on_every_runtime!(
     failures_retry_then_dead_letter,
     entries_that_cannot_run_are_dead_lettered_with_the_reason,
     a_dead_consumers_entries_are_reclaimed,
+    a_large_reclaim_goes_on_until_done,
     shutdown_now_releases_unstarted_entries,
     a_long_job_keeps_its_lease,
     bad_input_is_a_typed_error,

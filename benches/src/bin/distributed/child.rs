@@ -114,6 +114,12 @@ impl Drop for ChildProcess {
 /// `produce <system> <url> <queue> <jobs> <work_ms> [numbered]`. A producer ends by printing its own
 /// CPU seconds.
 pub(crate) fn run(role: &str, args: &[String]) {
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .init();
+    }
     let arg = |index: usize| args.get(index).map_or("", String::as_str);
     let number = |index: usize| arg(index).parse::<usize>().expect("a number");
     let system = System::parse(arg(0)).expect("a system's name");

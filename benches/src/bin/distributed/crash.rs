@@ -70,7 +70,9 @@ fn measure(server: &Server, system: System, options: &Options, rng: &mut fastran
     let spec = ConsumerSpec {
         url: server.url(),
         queue: QUEUE.to_owned(),
-        batch: options.batches[0],
+        // pool-redis's default read batch (apalis's is its own setting; the others read
+        // one job at a time).
+        batch: 100,
         workers: options.workers,
     };
     let mut consumers: Vec<ChildProcess> = (0..CONSUMERS)
@@ -95,10 +97,20 @@ fn measure(server: &Server, system: System, options: &Options, rng: &mut fastran
     let mut connection = server.connection().expect("the server answers");
     let deadline = Instant::now() + SETTLE_WITHIN;
     let mut settled_after = None;
+    let mut next_word = Instant::now();
     while Instant::now() < deadline {
-        if system.outstanding(&mut connection, QUEUE) == 0 {
+        let outstanding = system.outstanding(&mut connection, QUEUE);
+        if outstanding == 0 {
             settled_after = Some(started.elapsed());
             break;
+        }
+        if Instant::now() >= next_word {
+            eprintln!(
+                "  {} after {:.0} s: {outstanding} jobs still held by the queue",
+                system.name(),
+                started.elapsed().as_secs_f64()
+            );
+            next_word += Duration::from_secs(5);
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -61,9 +61,17 @@ impl<E: Executor> QueueState<E> {
             // than new ones already.
             if taken > 0 && Instant::now() >= reclaim_at {
                 let (used, more_held) = self.reclaim_into(&mut cursor, taken).await;
+                // A reclaim that filled its room may have left more behind (a crashed
+                // consumer held more than one read's worth): the next goes on at once, rather
+                // than a read batch per period.
+                let filled = used == taken;
                 taken -= used;
                 stranded |= more_held;
-                reclaim_at = Instant::now() + self.config.reclaim_every;
+                reclaim_at = if filled {
+                    Instant::now()
+                } else {
+                    Instant::now() + self.config.reclaim_every
+                };
                 if Instant::now() >= forget_at {
                     self.forget_gone_consumers().await;
                     forget_at = Instant::now() + self.config.gone_after() / 2;
