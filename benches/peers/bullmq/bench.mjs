@@ -4,10 +4,13 @@
 //
 //   node bench.mjs consume REDIS_URL QUEUE CONCURRENCY
 //       prints "ready" once connected, then works until killed
-//   node bench.mjs produce REDIS_URL QUEUE JOBS WORK_MS numbered|plain
-//       prints "ready" once connected, enqueues JOBS jobs in addBulk calls of 100, prints
-//       "cpu SECONDS" (its own CPU time) and exits
+//   node bench.mjs produce REDIS_URL QUEUE JOBS WORK_MS numbered|plain RATE
+//       prints "ready" once connected, enqueues JOBS jobs in addBulk calls of 100 (or, with
+//       a RATE above 0, one at a time, job n due n / RATE seconds after the first, each
+//       carrying when it was due), prints "cpu SECONDS" (its own CPU time) and exits
 //
+// A job that carries when it was due appends how long after that it started, in µs, to
+// the list `crash-bench:QUEUE:latency`.
 // Each job sleeps WORK_MS (none for 0); a numbered job then appends its number to the list
 // `crash-bench:QUEUE:ends` (the runner's crash mode counts which bodies ran to their end). The runner counts finished jobs from BullMQ's own
 // metrics (`metrics` on the Worker: a count kept by the script that finishes each job), the
@@ -16,7 +19,8 @@
 import { MetricsTime, Queue, Worker } from "bullmq";
 import IORedis from "ioredis";
 
-const [mode, url, name, third, fourth, fifth] = process.argv.slice(2);
+const [mode, url, name, third, fourth, fifth, sixth] = process.argv.slice(2);
+const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 const connection = { url, maxRetriesPerRequest: null };
 const BATCH = 100;
 
@@ -28,10 +32,20 @@ if (mode === "produce") {
   const jobs = Number(third);
   const workMs = Number(fourth);
   const numbered = fifth === "numbered";
+  const rate = Number(sixth ?? 0);
+  const opts = { removeOnComplete: true, removeOnFail: true };
   const queue = new Queue(name, { connection });
   await queue.waitUntilReady();
   say("ready");
-  for (let sent = 0; sent < jobs; sent += BATCH) {
+  const start = performance.now();
+  const startUs = nowUs();
+  for (let n = 0; rate > 0 && n < jobs; n++) {
+    const dueMs = (n * 1000) / rate;
+    const wait = start + dueMs - performance.now();
+    if (wait > 0) await new Promise((wake) => setTimeout(wake, wait));
+    await queue.add("bench", { work_ms: workMs, sent_us: startUs + Math.round(dueMs * 1000) }, opts);
+  }
+  for (let sent = 0; rate <= 0 && sent < jobs; sent += BATCH) {
     const count = Math.min(BATCH, jobs - sent);
     await queue.addBulk(
       Array.from({ length: count }, (_, i) => ({
@@ -50,6 +64,9 @@ if (mode === "produce") {
   const worker = new Worker(
     name,
     async (job) => {
+      if (job.data.sent_us !== undefined) {
+        await recorder.rpush(`crash-bench:${name}:latency`, Math.max(0, nowUs() - job.data.sent_us));
+      }
       const workMs = job.data.work_ms;
       if (workMs > 0) await new Promise((wake) => setTimeout(wake, workMs));
       if (job.data.number !== undefined) {

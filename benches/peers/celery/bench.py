@@ -5,8 +5,13 @@ producers, and speaks the same protocol:
 
     python bench.py consume REDIS_URL QUEUE CONCURRENCY
         prints "ready" once the worker is up, then works until killed
-    python bench.py produce REDIS_URL QUEUE JOBS WORK_MS numbered|plain
-        prints "ready" once connected, sends JOBS tasks, prints "cpu SECONDS" and exits
+    python bench.py produce REDIS_URL QUEUE JOBS WORK_MS numbered|plain RATE
+        prints "ready" once connected, sends JOBS tasks (with a RATE above 0, task n due
+        n / RATE seconds after the first, each carrying when it was due), prints
+        "cpu SECONDS" and exits
+
+A task that carries when it was due appends how long after that it started, in µs, to the
+list `crash-bench:QUEUE:latency`.
 
 A numbered task appends its number to the list `crash-bench:QUEUE:ends` when it ends (the
 runner's crash mode counts which bodies ran to their end).
@@ -59,15 +64,26 @@ reporting = False
 recorder = None
 
 
+def now_us():
+    return time.time_ns() // 1000
+
+
+def recording():
+    global recorder
+    if recorder is None:
+        recorder = redis.Redis.from_url(url)
+    return recorder
+
+
 @app.task(name="bench")
-def bench(work_ms, number=None):
-    global done, reporting, recorder
+def bench(work_ms, number=None, sent_us=None):
+    global done, reporting
+    if sent_us is not None:
+        recording().rpush(f"crash-bench:{queue}:latency", max(0, now_us() - sent_us))
     if work_ms > 0:
         time.sleep(work_ms / 1000)
     if number is not None:
-        if recorder is None:
-            recorder = redis.Redis.from_url(url)
-        recorder.rpush(f"crash-bench:{queue}:ends", number)
+        recording().rpush(f"crash-bench:{queue}:ends", number)
     with done_lock:
         done += 1
         # Started by the first task a process runs: with the prefork pool (CELERY_POOL, to
@@ -108,11 +124,20 @@ if mode == "consume":
 elif mode == "produce":
     jobs, work_ms = int(sys.argv[4]), int(sys.argv[5])
     numbered = sys.argv[6:7] == ["numbered"]
+    rate = float(sys.argv[7]) if len(sys.argv) > 7 else 0.0
     with app.connection() as connection:
         connection.ensure_connection()
         say("ready")
         with app.producer_or_acquire() as producer:
-            for n in range(jobs):
+            start, start_us = time.monotonic(), now_us()
+            for n in range(jobs if rate > 0 else 0):
+                due = n / rate
+                wait = start + due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                sent_us = start_us + int(due * 1_000_000)
+                bench.apply_async((work_ms, None, sent_us), producer=producer)
+            for n in range(jobs if rate <= 0 else 0):
                 arguments = (work_ms, n) if numbered else (work_ms,)
                 bench.apply_async(arguments, producer=producer)
     usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -12,7 +12,7 @@ use apalis_redis::{Config, RedisStorage};
 use serde::{Deserialize, Serialize};
 
 use crate::recorder;
-use crate::system::{ConsumerSpec, Load, PRODUCER_BATCH, announce_ready};
+use crate::system::{ConsumerSpec, Load, PRODUCER_BATCH, Pace, announce_ready, now_us};
 
 /// How often an idle worker looks for tasks.
 const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(1);
@@ -23,9 +23,14 @@ struct BenchTask {
     work_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     number: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sent_us: Option<u64>,
 }
 
 async fn run_task(task: BenchTask) -> Result<(), BoxDynError> {
+    if let Some(sent_us) = task.sent_us {
+        recorder::push(recorder::latency_key, now_us().saturating_sub(sent_us)).await?;
+    }
     if task.work_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(task.work_ms)).await;
     }
@@ -68,6 +73,18 @@ pub(crate) async fn produce(url: &str, queue: &str, load: Load) {
     let mut storage =
         RedisStorage::<BenchTask>::new(connection).with_config(config(queue, PRODUCER_BATCH));
     announce_ready();
+    if let Some(rate) = load.rate {
+        let pace = Pace::new(rate);
+        for n in 0..load.jobs {
+            let task = BenchTask {
+                work_ms: load.work_ms,
+                number: load.number(n),
+                sent_us: Some(pace.until(n).await),
+            };
+            storage.push(task).await.expect("Redis takes the job");
+        }
+        return;
+    }
     let mut sent = 0;
     while sent < load.jobs {
         let count = PRODUCER_BATCH.min(load.jobs - sent);
@@ -75,6 +92,7 @@ pub(crate) async fn produce(url: &str, queue: &str, load: Load) {
             .map(|n| BenchTask {
                 work_ms: load.work_ms,
                 number: load.number(n),
+                sent_us: None,
             })
             .collect();
         storage

@@ -12,7 +12,7 @@ use bullmq::{
 };
 
 use crate::recorder;
-use crate::system::{ConsumerSpec, Load, PRODUCER_BATCH, announce_ready};
+use crate::system::{ConsumerSpec, Load, PRODUCER_BATCH, Pace, announce_ready, now_us};
 
 fn connection(url: &str) -> RedisConnectionOptions {
     RedisConnectionOptions {
@@ -32,6 +32,9 @@ pub(crate) async fn consume(spec: &ConsumerSpec) {
     let _worker = Worker::with_options(
         &spec.queue,
         |job: Job, _token| async move {
+            if let Some(sent_us) = job.data()["sent_us"].as_u64() {
+                recorder::push(recorder::latency_key, now_us().saturating_sub(sent_us)).await?;
+            }
             let work_ms = job.data()["work_ms"].as_u64().unwrap_or(0);
             if work_ms > 0 {
                 tokio::time::sleep(Duration::from_millis(work_ms)).await;
@@ -63,6 +66,19 @@ pub(crate) async fn produce(url: &str, queue: &str, load: Load) {
     let job_options = JobOptions::default()
         .remove_on_complete(RemoveOnFinish::Bool(true))
         .remove_on_fail(RemoveOnFinish::Bool(true));
+    if let Some(rate) = load.rate {
+        let pace = Pace::new(rate);
+        for n in 0..load.jobs {
+            let data =
+                serde_json::json!({ "work_ms": load.work_ms, "sent_us": pace.until(n).await });
+            queue
+                .add("bench", data, Some(job_options.clone()))
+                .await
+                .expect("Redis takes the job");
+        }
+        queue.close().await;
+        return;
+    }
     let mut sent = 0;
     while sent < load.jobs {
         let count = PRODUCER_BATCH.min(load.jobs - sent);

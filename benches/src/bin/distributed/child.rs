@@ -46,8 +46,9 @@ impl ChildProcess {
     pub(crate) fn producer(system: System, url: &str, queue: &str, load: Load) -> Self {
         let (jobs, work_ms) = (load.jobs.to_string(), load.work_ms.to_string());
         let numbered = if load.numbered { "numbered" } else { "plain" };
+        let rate = load.rate.unwrap_or(0.0).to_string();
         let mut child = Self::spawn(match foreign(system) {
-            Some(command) => command(&["produce", url, queue, &jobs, &work_ms, numbered]),
+            Some(command) => command(&["produce", url, queue, &jobs, &work_ms, numbered, &rate]),
             None => Self::again(&[
                 "produce",
                 system.name(),
@@ -56,6 +57,7 @@ impl ChildProcess {
                 &jobs,
                 &work_ms,
                 numbered,
+                &rate,
             ]),
         });
         child.expect_line("ready");
@@ -111,7 +113,7 @@ impl Drop for ChildProcess {
 }
 
 /// The child's side: `consume <system> <url> <queue> <batch> <workers>` or
-/// `produce <system> <url> <queue> <jobs> <work_ms> [numbered]`. A producer ends by printing its own
+/// `produce <system> <url> <queue> <jobs> <work_ms> numbered|plain <rate>` (0: unpaced). A producer ends by printing its own
 /// CPU seconds.
 pub(crate) fn run(role: &str, args: &[String]) {
     if std::env::var_os("RUST_LOG").is_some() {
@@ -142,6 +144,7 @@ pub(crate) fn run(role: &str, args: &[String]) {
                 jobs: number(3),
                 work_ms: number(4) as u64,
                 numbered: arg(5) == "numbered",
+                rate: arg(6).parse::<f64>().ok().filter(|rate| *rate > 0.0),
             };
             runtime.block_on(system.produce(arg(1), arg(2), load));
             println!("cpu {}", crate::process::cpu_seconds(std::process::id()));

@@ -198,16 +198,7 @@ fn measure(
     let _producers: Vec<ChildProcess> = queues
         .iter()
         .map(|queue| {
-            ChildProcess::producer(
-                System::Ours,
-                &url,
-                queue,
-                Load {
-                    jobs: per_queue,
-                    work_ms,
-                    numbered: false,
-                },
-            )
+            ChildProcess::producer(System::Ours, &url, queue, Load::plain(per_queue, work_ms))
         })
         .collect();
     let started = Instant::now();

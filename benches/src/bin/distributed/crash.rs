@@ -82,6 +82,7 @@ fn measure(server: &Server, system: System, options: &Options, rng: &mut fastran
         jobs: options.jobs,
         work_ms: WORK_MS,
         numbered: true,
+        rate: None,
     };
     let mut producer = ChildProcess::producer(system, &spec.url, QUEUE, load);
     let started = Instant::now();

@@ -94,6 +94,7 @@ async fn enqueue(url: &str, jobs: usize) {
             work_ms: 0,
             due_ms,
             number: None,
+            sent_us: None,
         };
         let batch = vec![job; count];
         producer

@@ -17,7 +17,8 @@
 //! is missing), `bullmq-rust` (BullMQ's Rust crate; built with `--features bullmq-rust`) and
 //! `celery` (Celery's Redis broker, in Python processes; skipped without Python). `--pin` runs Redis on CPU 0 and every client on CPU 1.
 //!
-//! `crash` kills consumers with SIGKILL mid-run and counts what each queue kept.
+//! `crash` kills consumers with SIGKILL mid-run and counts what each queue kept; `latency`
+//! measures enqueue-to-start waits at fixed arrival rates (open loop).
 //!
 //! `memory` instead has one consumer drain streams of growing length and samples its
 //! resident memory; `lateness` measures how late delayed jobs start after they are due.
@@ -31,7 +32,8 @@
 //! cargo run --release -p benches --bin distributed -- memory [--lengths 10000,100000,1000000]
 //! cargo run --release -p benches --bin distributed -- lateness [--jobs 2000] [--consumers 1,2,4]
 //! cargo run --release -p benches --bin distributed -- cluster [--jobs 30000] [--consumers 2] [--job-ms 0,1]
-//! cargo run --release -p benches --bin distributed -- crash [--jobs 2000] [--rounds 2] [--systems ...]
+//! cargo run --release -p benches --bin distributed -- crash [--jobs 20000] [--rounds 2] [--systems ...]
+//! cargo run --release -p benches --bin distributed -- latency [--consumers 2] [--systems ...]
 //! ```
 //!
 //! Needs `redis-server` on the PATH (`apt-get install -y redis-server`).
@@ -49,6 +51,7 @@ mod crash;
 mod lateness;
 mod measure;
 mod memory;
+mod open_loop;
 mod options;
 mod ours;
 mod pinning;
@@ -81,6 +84,8 @@ enum Mode {
     Cluster(Options),
     /// What each queue keeps when its consumers are killed with SIGKILL mid-run.
     Crash(Options),
+    /// Enqueue-to-start latency at fixed arrival rates (open loop), for each queue.
+    Latency(Options),
 }
 
 fn main() {
@@ -95,6 +100,7 @@ fn main() {
         Some(Mode::Lateness(options)) => lateness::run(&options),
         Some(Mode::Cluster(options)) => cluster::run(&options),
         Some(Mode::Crash(options)) => crash::run(&ready_systems(&options)),
+        Some(Mode::Latency(options)) => open_loop::run(&ready_systems(&options)),
         None => throughput(&cli.options),
     }
 }

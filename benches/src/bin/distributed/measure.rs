@@ -29,11 +29,7 @@ pub(crate) struct Setup {
 impl Setup {
     /// What its producer enqueues.
     pub(crate) fn load(self) -> Load {
-        Load {
-            jobs: self.jobs,
-            work_ms: self.work_ms,
-            numbered: false,
-        }
+        Load::plain(self.jobs, self.work_ms)
     }
 
     /// This setup as `system` is measured: a queue that reads one job at a time only at the

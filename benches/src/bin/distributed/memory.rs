@@ -55,11 +55,7 @@ struct Drained {
 /// `None` if the consumer died (what it said is on stderr).
 fn drain(server: &Server, system: System, length: usize, workers: usize) -> Option<Drained> {
     server.reset();
-    let load = Load {
-        jobs: length,
-        work_ms: 0,
-        numbered: false,
-    };
+    let load = Load::plain(length, 0);
     ChildProcess::producer(system, &server.url(), QUEUE, load).expect_line("cpu");
     let redis_memory = server.info().used_memory;
     let spec = ConsumerSpec {

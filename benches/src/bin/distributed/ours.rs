@@ -11,7 +11,7 @@ use pool_tokio::TokioExecutor;
 use serde::{Deserialize, Serialize};
 
 use crate::recorder;
-use crate::system::{ConsumerSpec, Load, PRODUCER_BATCH, announce_ready};
+use crate::system::{ConsumerSpec, Load, PRODUCER_BATCH, Pace, announce_ready, now_us};
 
 /// The job: sleeps `work_ms` on tokio's timer (none at all for 0). A delayed one knows when
 /// it was due, and records how late it started (see `lateness`); a numbered one records its
@@ -24,6 +24,9 @@ pub(crate) struct BenchJob {
     pub(crate) due_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) number: Option<u64>,
+    /// When it was due to be enqueued, in Unix µs (see `latency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sent_us: Option<u64>,
 }
 
 fn is_zero(value: &u64) -> bool {
@@ -43,6 +46,9 @@ impl RemoteJob for BenchJob {
     type Output = ();
 
     async fn run(self, _ctx: RemoteContext) -> Result<(), BoxError> {
+        if let Some(sent_us) = self.sent_us {
+            recorder::push(recorder::latency_key, now_us().saturating_sub(sent_us)).await?;
+        }
         if self.due_ms > 0 {
             let late = now_ms().saturating_sub(self.due_ms);
             recorder::push(recorder::lateness_key, late).await?;
@@ -116,6 +122,19 @@ pub(crate) async fn produce(url: &str, queue: &str, load: Load, delay: Option<Du
         .await
         .expect("the producer connects");
     announce_ready();
+    if let Some(rate) = load.rate {
+        let pace = Pace::new(rate);
+        for n in 0..load.jobs {
+            let job = BenchJob {
+                work_ms: load.work_ms,
+                due_ms: 0,
+                number: load.number(n),
+                sent_us: Some(pace.until(n).await),
+            };
+            producer.enqueue(&job).await.expect("Redis takes the job");
+        }
+        return;
+    }
     let mut sent = 0;
     while sent < load.jobs {
         let count = PRODUCER_BATCH.min(load.jobs - sent);
@@ -124,6 +143,7 @@ pub(crate) async fn produce(url: &str, queue: &str, load: Load, delay: Option<Du
                 work_ms: load.work_ms,
                 due_ms: 0,
                 number: load.number(n),
+                sent_us: None,
             })
             .collect();
         match delay {
@@ -150,6 +170,7 @@ pub(crate) async fn produce_weighted(url: &str, queue: &str, jobs: usize, work_m
         work_ms,
         due_ms: 0,
         number: None,
+        sent_us: None,
     };
     let batch = vec![job; PRODUCER_BATCH];
     let mut sent = 0;

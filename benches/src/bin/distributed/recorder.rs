@@ -1,6 +1,6 @@
 //! What jobs record in Redis for the runner, from the Rust-side consumers (pool-redis,
-//! apalis, BullMQ's crate): how late a delayed job started (`lateness`), and which job bodies
-//! ran to their end (`crash`). One connection per consumer process, opened at its start.
+//! apalis, BullMQ's crate): how late a delayed job started (`lateness`), how long a paced
+//! job waited to start (`latency`), and which job bodies ran to their end (`crash`). One connection per consumer process, opened at its start.
 
 use std::sync::OnceLock;
 
@@ -18,6 +18,11 @@ pub(crate) fn lateness_key(queue: &str) -> String {
 /// number is there twice ran to its end twice.
 pub(crate) fn ends_key(queue: &str) -> String {
     format!("crash-bench:{queue}:ends")
+}
+
+/// Where paced jobs record how long after their due time they started, in µs, per queue.
+pub(crate) fn latency_key(queue: &str) -> String {
+    format!("crash-bench:{queue}:latency")
 }
 
 /// Opens this consumer process's connection; nothing on a cluster, whose URL a plain client

@@ -10,12 +10,16 @@ use crate::{apalis_peer, bullmq_peer, celery_peer, ours};
 pub(crate) const PRODUCER_BATCH: usize = 100;
 
 /// What a producer enqueues: `jobs` jobs that each work `work_ms`; numbered 0, 1, ... if
-/// `numbered`, each then recording its number when its body ends (see `crash`).
+/// `numbered`, each then recording its number when its body ends (see `crash`). With a
+/// `rate`, one at a time on a fixed schedule (job n due n / rate seconds after the first),
+/// each recording how long after its due time it started (see `latency`); otherwise in
+/// batches, as fast as the queue takes them.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Load {
     pub(crate) jobs: usize,
     pub(crate) work_ms: u64,
     pub(crate) numbered: bool,
+    pub(crate) rate: Option<f64>,
 }
 
 impl Load {
@@ -23,6 +27,52 @@ impl Load {
     pub(crate) fn number(self, n: usize) -> Option<u64> {
         self.numbered.then_some(n as u64)
     }
+
+    /// As fast as the queue takes them, unnumbered.
+    pub(crate) fn plain(jobs: usize, work_ms: u64) -> Self {
+        Self {
+            jobs,
+            work_ms,
+            numbered: false,
+            rate: None,
+        }
+    }
+}
+
+/// An open-loop producer's schedule: job n is due `n / rate` seconds after the start,
+/// whether or not the queue kept up (so a queue that falls behind is charged the wait).
+pub(crate) struct Pace {
+    start: tokio::time::Instant,
+    start_unix_us: u64,
+    rate: f64,
+}
+
+impl Pace {
+    pub(crate) fn new(rate: f64) -> Self {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Self {
+            start: tokio::time::Instant::now(),
+            start_unix_us: u64::try_from(since.as_micros()).unwrap_or(0),
+            rate,
+        }
+    }
+
+    /// Waits until job `n` is due; returns its due time, in Unix µs.
+    pub(crate) async fn until(&self, n: usize) -> u64 {
+        let after = Duration::from_secs_f64(n as f64 / self.rate);
+        tokio::time::sleep_until(self.start + after).await;
+        self.start_unix_us + u64::try_from(after.as_micros()).unwrap_or(0)
+    }
+}
+
+/// Now, in Unix µs.
+pub(crate) fn now_us() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(since.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// A Redis-backed job queue.
