@@ -71,8 +71,10 @@ pub(crate) async fn produce(url: &str, queue: &str, load: Load) {
         for n in 0..load.jobs {
             let data =
                 serde_json::json!({ "work_ms": load.work_ms, "sent_us": pace.until(n).await });
+            // One job per call; the same options as the batches.
+            let job = BulkJob::with_options("bench", data, job_options.clone());
             queue
-                .add("bench", data, Some(job_options.clone()))
+                .add_bulk(vec![job])
                 .await
                 .expect("Redis takes the job");
         }
