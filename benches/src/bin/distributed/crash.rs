@@ -115,6 +115,15 @@ fn measure(server: &Server, system: System, options: &Options, rng: &mut fastran
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    // A check of the settling rule: once settled, wait this much longer (seconds, from
+    // CRASH_LINGER) and count again, in case the queue still held jobs where the rule did
+    // not look.
+    if let Some(linger) = std::env::var("CRASH_LINGER")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        std::thread::sleep(Duration::from_secs(linger));
+    }
     let ends: Vec<u64> = redis::cmd("LRANGE")
         .arg(ends_key(QUEUE))
         .arg(0)

@@ -21,6 +21,51 @@ const RUN_FOR: Duration = Duration::from_secs(15);
 pub(crate) fn run(options: &Options) {
     let server = Server::start();
     let consumers = options.consumers[0];
+    let rates: Vec<(f64, String)> = if options.rates.is_empty() {
+        let slowest = capacities(&server, consumers, options);
+        [0.5, 0.9]
+            .iter()
+            .map(|share| {
+                (
+                    slowest * share,
+                    format!(" ({:.0} % of the slowest)", share * 100.0),
+                )
+            })
+            .collect()
+    } else {
+        options
+            .rates
+            .iter()
+            .map(|rate| (*rate, String::new()))
+            .collect()
+    };
+    println!();
+    println!("| rate | queue | jobs | p50 ms | p99 ms | p99.9 ms | max ms |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for (rate, which) in rates {
+        for &system in &options.systems {
+            let mut waits = waits(&server, system, rate, consumers, options);
+            waits.sort_unstable();
+            let at = |quantile: f64| {
+                let index = ((waits.len() - 1) as f64 * quantile).round() as usize;
+                waits[index] as f64 / 1000.0
+            };
+            println!(
+                "| {rate:.0}/s{which} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+                system.name(),
+                waits.len(),
+                at(0.5),
+                at(0.99),
+                at(0.999),
+                at(1.0),
+            );
+        }
+    }
+}
+
+/// Measures each queue's capacity (no-op jobs, as fast as it takes them), prints them, and
+/// returns the slowest.
+fn capacities(server: &Server, consumers: usize, options: &Options) -> f64 {
     let mut capacities = Vec::new();
     for &system in &options.systems {
         let setup = Setup {
@@ -32,14 +77,10 @@ pub(crate) fn run(options: &Options) {
             workers: options.workers,
         }
         .for_system(system, options);
-        let rate = measure(&server, &setup).map_or(f64::NAN, |run| run.jobs_per_second);
+        let rate = measure(server, &setup).map_or(f64::NAN, |run| run.jobs_per_second);
         eprintln!("{}: capacity {rate:.0} jobs/s", system.name());
         capacities.push((system, rate));
     }
-    let slowest = capacities
-        .iter()
-        .map(|(_, rate)| *rate)
-        .fold(f64::INFINITY, f64::min);
     println!(
         "Capacity (no-op jobs, {consumers} consumer processes of {} workers, as fast as each takes them):",
         options.workers
@@ -47,30 +88,10 @@ pub(crate) fn run(options: &Options) {
     for (system, rate) in &capacities {
         println!("- {}: {rate:.0} jobs/s", system.name());
     }
-    println!();
-    println!("| rate | queue | jobs | p50 ms | p99 ms | p99.9 ms | max ms |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
-    for share in [0.5, 0.9] {
-        let rate = slowest * share;
-        for &system in &options.systems {
-            let mut waits = waits(&server, system, rate, consumers, options);
-            waits.sort_unstable();
-            let at = |quantile: f64| {
-                let index = ((waits.len() - 1) as f64 * quantile).round() as usize;
-                waits[index] as f64 / 1000.0
-            };
-            println!(
-                "| {rate:.0}/s ({:.0} % of the slowest) | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
-                share * 100.0,
-                system.name(),
-                waits.len(),
-                at(0.5),
-                at(0.99),
-                at(0.999),
-                at(1.0),
-            );
-        }
-    }
+    capacities
+        .iter()
+        .map(|(_, rate)| *rate)
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Each job's wait, in µs, with jobs arriving at `rate` for [`RUN_FOR`].

@@ -30,6 +30,10 @@ pub(crate) struct Options {
     /// a core of its own.
     #[arg(long)]
     pub(crate) pin: bool,
+    /// For `latency`: the arrival rates, in jobs/s, comma-separated (default: 50 % and 90 %
+    /// of the slowest queue's capacity, measured first).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) rates: Vec<f64>,
     /// For `memory`: the stream lengths a consumer drains, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [10_000_usize, 100_000, 1_000_000])]
     pub(crate) lengths: Vec<usize>,
