@@ -264,6 +264,73 @@ pub async fn a_paused_consumer_counts_what_it_lost<H: Harness>() {
     );
 }
 
+/// Three jobs finish together while a rival holds the middle one's entry (its lease lapsed,
+/// say): the two still held are acknowledged, and the rival's is left as it is, pending
+/// under the rival and still in the stream, whether the three were settled in one batch or
+/// not.
+pub async fn a_rivals_entry_amid_a_batch_is_left_alone<H: Harness>() {
+    let Some(setup) = Setup::start::<H>("amid").await else {
+        return;
+    };
+    let (url, queue, test) = setup.names();
+    let gate = format!("{test}/gate");
+    let jobs: Vec<Probe> = (0..3)
+        .map(|_| Probe {
+            gate: Some(gate.clone()),
+            ..Probe::new(&test)
+        })
+        .collect();
+    setup.producer.enqueue_many(&jobs).await.unwrap();
+    let consumer = consumer::<H>(&url, &queue)
+        .workers(3)
+        .prefetch(3)
+        .connect()
+        .await
+        .unwrap();
+    let mut raw = connection(&url).await;
+    let body = async {
+        eventually("all three to start", || async { runs(&test).len() == 3 }).await;
+        let pending: redis::streams::StreamPendingCountReply = raw
+            .xpending_count(queue.jobs_key(), "workers", "-", "+", 10)
+            .await
+            .unwrap();
+        let ids: Vec<String> = pending.ids.into_iter().map(|entry| entry.id).collect();
+        assert_eq!(ids.len(), 3);
+        let _: redis::Value = redis::cmd("XCLAIM")
+            .arg(queue.jobs_key())
+            .arg("workers")
+            .arg("rival")
+            .arg(0)
+            .arg(&ids[1])
+            .arg("JUSTID")
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+        open_gate(&gate);
+        eventually("the consumer to let go of all three", || async {
+            consumer.stats().held == 0
+        })
+        .await;
+        let stats = consumer.shutdown().await;
+        (ids, stats)
+    };
+    let (_, (ids, stats)) = future::zip(ran(&consumer), body).await;
+    assert_eq!((stats.acknowledged, stats.leases_lost), (2, 1), "{stats:?}");
+    let pending: redis::streams::StreamPendingCountReply = raw
+        .xpending_count(queue.jobs_key(), "workers", "-", "+", 10)
+        .await
+        .unwrap();
+    let pending: Vec<(String, String)> = pending
+        .ids
+        .into_iter()
+        .map(|entry| (entry.id, entry.consumer))
+        .collect();
+    assert_eq!(pending, [(ids[1].clone(), "rival".to_owned())]);
+    let left: redis::streams::StreamRangeReply = raw.xrange_all(queue.jobs_key()).await.unwrap();
+    let left: Vec<String> = left.ids.into_iter().map(|entry| entry.id).collect();
+    assert_eq!(left, [ids[1].clone()], "only the rival's entry is left");
+}
+
 /// A user limited by an ACL is refused at connect, with what it lacks; a permission taken
 /// away from a running consumer stops it, and `run` says why.
 pub async fn limited_users_are_refused_with_what_they_lack<H: Harness>() {
@@ -642,6 +709,7 @@ on_every_runtime!(
     a_full_redis_drains,
     entries_a_lost_read_delivered_are_taken_in,
     a_paused_consumer_counts_what_it_lost,
+    a_rivals_entry_amid_a_batch_is_left_alone,
     limited_users_are_refused_with_what_they_lack,
     a_timed_shutdown_returns_with_redis_frozen,
     bad_settings_and_names_are_typed_errors,

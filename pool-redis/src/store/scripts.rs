@@ -89,28 +89,37 @@ return {lost, deleted, cancelled}
 /// by job key, cancels. ARGV: memo slot, call, memo ttl, group, consumer, outcome key prefix, outcome ttl ms (0:
 /// keep none), then triples of id, job key, outcome. Returns how many it acknowledged.
 ///
+/// Its commands act on the whole batch (one `XPENDING` to check the holder, one variadic
+/// `XACK`, `HDEL` and `XDEL`), and those on keys that are usually empty (unique locks,
+/// cancels) are skipped while they are: a command per job cost Redis more than the job's
+/// own entry did.
+///
 /// Entries older than every entry still needed (the oldest pending one, or past the last one
 /// delivered) are deleted together, by one `XTRIM MINID`: it drops whole blocks of the
 /// stream where `XDEL` seeks each entry (a fifth of Redis's time per job on the benchmark
 /// host). Everything below that floor was delivered and is pending no more, so settled and
 /// due to leave the stream anyway; the stream keeps exactly its pending and undelivered
-/// entries, as with `XDEL` alone. The newer ones are deleted one by one.
+/// entries, as with `XDEL` alone. The newer ones are deleted by id.
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     settling(&format!(
-        "{RELEASE_UNIQUE}{OLDEST_NEEDED}{}",
+        "{RELEASE_UNIQUE}{ID_ORDER}{HELD_AMONG}{OLDEST_NEEDED}{}",
         r"
 local function settle()
-  local acked = {}
   local keep_ms = tonumber(ARGV[7])
+  local ids = {}
+  for i = 8, #ARGV, 3 do table.insert(ids, ARGV[i]) end
+  local held = held_among(KEYS[2], ARGV[4], ARGV[5], ids)
+  local acked, job_keys, kept_fields, seen = {}, {}, {}, {}
   for i = 8, #ARGV, 3 do
-    if deliveries_if_held(KEYS[2], ARGV[4], ARGV[i], ARGV[5]) then
-      if redis.call('XACK', KEYS[2], ARGV[4], ARGV[i]) == 1 then table.insert(acked, ARGV[i]) end
-      redis.call('HDEL', KEYS[3], ARGV[i + 1], ARGV[i + 1] .. ':run')
-      redis.call('HDEL', KEYS[4], ARGV[i + 1])
-      release_unique(KEYS[6], ARGV[i + 1])
-      redis.call('ZREM', KEYS[7], ARGV[i + 1])
+    local id, job_key = ARGV[i], ARGV[i + 1]
+    if not seen[id] and held(id) then
+      seen[id] = true
+      table.insert(acked, id)
+      table.insert(job_keys, job_key)
+      table.insert(kept_fields, job_key)
+      table.insert(kept_fields, job_key .. ':run')
       if keep_ms > 0 then
-        local outcome = ARGV[6] .. ARGV[i + 1]
+        local outcome = ARGV[6] .. job_key
         redis.call('DEL', outcome)
         redis.call('RPUSH', outcome, ARGV[i + 2])
         redis.call('PEXPIRE', outcome, keep_ms)
@@ -118,12 +127,18 @@ local function settle()
     end
   end
   if #acked == 0 then return 0 end
+  redis.call('XACK', KEYS[2], ARGV[4], unpack(acked))
+  redis.call('HDEL', KEYS[3], unpack(kept_fields))
+  redis.call('HDEL', KEYS[4], unpack(job_keys))
+  release_unique_all(KEYS[6], job_keys)
+  if redis.call('ZCARD', KEYS[7]) > 0 then redis.call('ZREM', KEYS[7], unpack(job_keys)) end
   local floor = oldest_needed(KEYS[2], ARGV[4])
-  local below = false
+  local newer = {}
   for _, id in ipairs(acked) do
-    if older(id, floor) then below = true else redis.call('XDEL', KEYS[2], id) end
+    if not older(id, floor) then table.insert(newer, id) end
   end
-  if below then redis.call('XTRIM', KEYS[2], 'MINID', floor[1] .. '-' .. floor[2]) end
+  if #newer < #acked then redis.call('XTRIM', KEYS[2], 'MINID', floor[1] .. '-' .. floor[2]) end
+  if #newer > 0 then redis.call('XDEL', KEYS[2], unpack(newer)) end
   redis.call('HINCRBY', KEYS[5], 'acknowledged', #acked)
   return #acked
 end
@@ -131,17 +146,60 @@ end
     ))
 });
 
-/// `oldest_needed(stream, group)`: the id (as `{ms, seq}`) below which every entry has been
-/// delivered and is pending no more: the oldest pending entry's, or else the one just past
-/// the last delivered. `older(id, floor)`: whether entry `id` (text) is below it.
-const OLDEST_NEEDED: &str = r"
+/// `parsed(id)`: an entry id as `{ms, seq}`, or `nil` if it is not a whole `MS-SEQ` id that
+/// Lua holds exactly. `before(a, b)`: parsed `a` is below parsed `b`. `older(id, floor)`:
+/// entry `id` (text) is below `floor` (parsed).
+const ID_ORDER: &str = r"
 local function parsed(id)
   local dash = string.find(id, '-', 1, true)
+  if not dash then return nil end
   local ms, seq = string.sub(id, 1, dash - 1), string.sub(id, dash + 1)
-  -- Past 15 digits a Lua number may round: such an id (only ever set by hand) trims nothing.
+  -- Past 15 digits a Lua number may round: such an id (only ever set by hand) is left alone.
   if #ms > 15 or #seq > 15 then return nil end
-  return {tonumber(ms), tonumber(seq)}
+  local at = {tonumber(ms), tonumber(seq)}
+  if not at[1] or not at[2] then return nil end
+  return at
 end
+local function before(a, b)
+  return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2])
+end
+local function older(id, floor)
+  local at = parsed(id)
+  if not at then return false end
+  return before(at, floor)
+end
+";
+
+/// `held_among(stream, group, consumer, ids)`: a function of an id among `ids` that gives
+/// its delivery count if `consumer` holds it, else `nil`, as `deliveries_if_held` does. One
+/// `XPENDING` over the span of `ids`, filtered to the consumer, answers for the batch; an id
+/// it did not list (a lease lost, a reply cut at its count, an id Lua cannot order) is asked
+/// about on its own. Needs `HOLDER` and `ID_ORDER`.
+const HELD_AMONG: &str = r"
+local function held_among(stream, group, consumer, ids)
+  local low, high
+  for _, id in ipairs(ids) do
+    local at = parsed(id)
+    if at then
+      if not low or before(at, low[1]) then low = {at, id} end
+      if not high or before(high[1], at) then high = {at, id} end
+    end
+  end
+  local known = {}
+  if low then
+    local listed = redis.call('XPENDING', stream, group, low[2], high[2], 2 * #ids + 16, consumer)
+    for _, pending in ipairs(listed) do known[pending[1]] = pending[4] end
+  end
+  return function(id)
+    return known[id] or deliveries_if_held(stream, group, id, consumer)
+  end
+end
+";
+
+/// `oldest_needed(stream, group)`: the id (as `{ms, seq}`) below which every entry has been
+/// delivered and is pending no more: the oldest pending entry's, or else the one just past
+/// the last delivered. Needs `ID_ORDER`.
+const OLDEST_NEEDED: &str = r"
 local nothing = {0, 0}
 local function oldest_needed(stream, group)
   local pending = redis.call('XPENDING', stream, group)
@@ -157,22 +215,29 @@ local function oldest_needed(stream, group)
   end
   return nothing
 end
-local function older(id, floor)
-  local at = parsed(id)
-  if not at then return false end
-  return at[1] < floor[1] or (at[1] == floor[1] and at[2] < floor[2])
-end
 ";
 
 /// Releases the lock a unique job took until it finished, if it still holds it (a lock
 /// that lasts a time is not listed, and expires by itself). `unique_of` is the hash of
-/// locks by job key.
+/// locks by job key. `release_unique_all` does it for a batch of job keys, in one `HMGET`,
+/// and skips them all while no job holds a lock.
 const RELEASE_UNIQUE: &str = r"
 local function release_unique(unique_of, job_key)
   local lock = redis.call('HGET', unique_of, job_key)
   if lock then
     if redis.call('GET', lock) == job_key then redis.call('DEL', lock) end
     redis.call('HDEL', unique_of, job_key)
+  end
+end
+local function release_unique_all(unique_of, job_keys)
+  if redis.call('HLEN', unique_of) == 0 then return end
+  local locks = redis.call('HMGET', unique_of, unpack(job_keys))
+  for i = 1, #job_keys do
+    local lock = locks[i]
+    if lock then
+      if redis.call('GET', lock) == job_keys[i] then redis.call('DEL', lock) end
+      redis.call('HDEL', unique_of, job_keys[i])
+    end
   end
 end
 ";
@@ -503,17 +568,22 @@ return 0
 /// (its lease lapsed and a rival took it: it must not start here); 3 if it was asked to be
 /// cancelled (it does not start). KEYS: runs, jobs, cancels. ARGV: group, consumer, then
 /// triples of entry id, job key and the attempts it may have. Returns the verdicts and
-/// numbers, flat, in the starts' order.
+/// numbers, flat, in the starts' order. One `XPENDING` checks the holder of the whole batch,
+/// and the cancels are looked up only while some are asked for.
 pub(crate) static START: LazyLock<Script> = LazyLock::new(|| {
     script(&format!(
-        "{HOLDER}{}",
+        "{HOLDER}{ID_ORDER}{HELD_AMONG}{}",
         r"
+local ids = {}
+for i = 3, #ARGV, 3 do table.insert(ids, ARGV[i]) end
+local held = held_among(KEYS[2], ARGV[1], ARGV[2], ids)
+local any_cancelled = redis.call('ZCARD', KEYS[3]) > 0
 local verdicts = {}
 for i = 3, #ARGV, 3 do
   local verdict, number = 1, 0
-  if not deliveries_if_held(KEYS[2], ARGV[1], ARGV[i], ARGV[2]) then
+  if not held(ARGV[i]) then
     verdict = 0
-  elseif redis.call('ZSCORE', KEYS[3], ARGV[i + 1]) then
+  elseif any_cancelled and redis.call('ZSCORE', KEYS[3], ARGV[i + 1]) then
     verdict = 3
   else
     local runs = tonumber(redis.call('HGET', KEYS[1], ARGV[i + 1]) or '0')

@@ -125,10 +125,16 @@ pub(crate) fn run(role: &str, args: &[String]) {
     let arg = |index: usize| args.get(index).map_or("", String::as_str);
     let number = |index: usize| arg(index).parse::<usize>().expect("a number");
     let system = System::parse(arg(0)).expect("a system's name");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    // `BENCH_RUNTIME=current_thread` runs each child on one thread: a consumer's reader,
+    // workers and settler then hand off without waking another thread (measured against
+    // tokio's default in benches/results/2026-12-03-peers.md).
+    let runtime = match std::env::var("BENCH_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()
+    .expect("a tokio runtime");
     match role {
         "consume" => {
             let spec = ConsumerSpec {
