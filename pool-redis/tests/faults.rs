@@ -159,18 +159,7 @@ pub async fn entries_a_lost_read_delivered_are_taken_in<H: Harness>() {
     let jobs: Vec<Probe> = (0..3).map(|_| Probe::new(&test)).collect();
     let keys = setup.producer.enqueue_many(&jobs).await.unwrap();
     let mut raw = connection(&url).await;
-    let _: redis::Value = redis::cmd("XREADGROUP")
-        .arg("GROUP")
-        .arg("workers")
-        .arg(consumer.name())
-        .arg("COUNT")
-        .arg(3)
-        .arg("STREAMS")
-        .arg(queue.jobs_key())
-        .arg(">")
-        .query_async(&mut raw)
-        .await
-        .unwrap();
+    support::deliver_to(&url, &queue, consumer.name(), 3).await;
     let body = async {
         // The consumer's read meets a dropped connection.
         let _: redis::Value = redis::cmd("CLIENT")

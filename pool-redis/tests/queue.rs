@@ -192,20 +192,7 @@ pub async fn a_dead_consumers_entries_are_reclaimed<H: Harness>() {
     let producer = &setup.producer;
     let jobs: Vec<Probe> = (0..20).map(|_| Probe::new(&test)).collect();
     let keys = producer.enqueue_many(&jobs).await.unwrap();
-    let client = redis::Client::open(url.as_str()).unwrap();
-    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
-    let _: redis::Value = redis::cmd("XREADGROUP")
-        .arg("GROUP")
-        .arg("workers")
-        .arg("died-holding-them")
-        .arg("COUNT")
-        .arg(20)
-        .arg("STREAMS")
-        .arg(queue.jobs_key())
-        .arg(">")
-        .query_async(&mut raw)
-        .await
-        .unwrap();
+    support::deliver_to(&url, &queue, "died-holding-them", 20).await;
     let consumer = consumer::<H>(&url, &queue).connect().await.unwrap();
     let body = async {
         eventually("the queue to drain", || drained(&url, &queue)).await;
@@ -232,19 +219,7 @@ pub async fn a_large_reclaim_goes_on_until_done<H: Harness>() {
     let (url, queue, test) = setup.names();
     let jobs: Vec<Probe> = (0..200).map(|_| Probe::new(&test)).collect();
     setup.producer.enqueue_many(&jobs).await.unwrap();
-    let mut raw = support::connection(&url).await;
-    let _: redis::Value = redis::cmd("XREADGROUP")
-        .arg("GROUP")
-        .arg("workers")
-        .arg("died-holding-them")
-        .arg("COUNT")
-        .arg(200)
-        .arg("STREAMS")
-        .arg(queue.jobs_key())
-        .arg(">")
-        .query_async(&mut raw)
-        .await
-        .unwrap();
+    support::deliver_to(&url, &queue, "died-holding-them", 200).await;
     // Past the visibility timeout before the consumer's first reclaim, at its start.
     support::sleep(Duration::from_millis(700)).await;
     let consumer = consumer::<H>(&url, &queue)
@@ -476,18 +451,7 @@ pub async fn gone_consumers_are_forgotten<H: Harness>() {
             .await
             .unwrap();
     }
-    let _: redis::Value = redis::cmd("XREADGROUP")
-        .arg("GROUP")
-        .arg("workers")
-        .arg("holder")
-        .arg("COUNT")
-        .arg(1)
-        .arg("STREAMS")
-        .arg(queue.jobs_key())
-        .arg(">")
-        .query_async(&mut raw)
-        .await
-        .unwrap();
+    support::deliver_to(&url, &queue, "holder", 1).await;
     let consumer = consumer::<H>(&url, &queue)
         .visibility_timeout(Duration::from_secs(60))
         .reclaim_every(Duration::from_millis(20))

@@ -6,6 +6,7 @@ pub(crate) mod cluster_url;
 pub(crate) mod connection;
 pub(crate) mod entry;
 pub(crate) mod group;
+pub(crate) mod id_span;
 pub(crate) mod key_scan;
 pub(crate) mod limit_scripts;
 pub(crate) mod operator_scripts;

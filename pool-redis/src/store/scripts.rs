@@ -87,30 +87,30 @@ return {lost, deleted, cancelled}
 /// asked to, releases their unique locks, drops any cancel asked for (it finished first),
 /// and adds them to the queue's total. KEYS: memo, jobs, errors, runs, totals, unique locks
 /// by job key, cancels. ARGV: memo slot, call, memo ttl, group, consumer, outcome key prefix, outcome ttl ms (0:
-/// keep none), then triples of id, job key, outcome. Returns how many it acknowledged.
+/// keep none), the lowest and highest id (see `id_span`), then triples of id, job key,
+/// outcome. Returns how many it acknowledged.
 ///
 /// Its commands act on the whole batch (one `XPENDING` to check the holder, one variadic
 /// `XACK`, `HDEL` and `XDEL`), and those on keys that are usually empty (unique locks,
 /// cancels) are skipped while they are: a command per job cost Redis more than the job's
-/// own entry did.
+/// own entry did. Nor does it parse ids but the floor's: Lua's string work cost more still.
 ///
 /// Entries older than every entry still needed (the oldest pending one, or past the last one
 /// delivered) are deleted together, by one `XTRIM MINID`: it drops whole blocks of the
 /// stream where `XDEL` seeks each entry (a fifth of Redis's time per job on the benchmark
 /// host). Everything below that floor was delivered and is pending no more, so settled and
 /// due to leave the stream anyway; the stream keeps exactly its pending and undelivered
-/// entries, as with `XDEL` alone. The newer ones are deleted by id.
+/// entries, as with `XDEL` alone. Then every acknowledged id is deleted: those the trim took
+/// are gone already, which `XDEL` finds at once.
 pub(crate) static ACK: LazyLock<Script> = LazyLock::new(|| {
     settling(&format!(
-        "{RELEASE_UNIQUE}{ID_ORDER}{HELD_AMONG}{OLDEST_NEEDED}{}",
+        "{RELEASE_UNIQUE}{HELD_AMONG}{OLDEST_NEEDED}{}",
         r"
 local function settle()
   local keep_ms = tonumber(ARGV[7])
-  local ids = {}
-  for i = 8, #ARGV, 3 do table.insert(ids, ARGV[i]) end
-  local held = held_among(KEYS[2], ARGV[4], ARGV[5], ids)
+  local held = held_among(KEYS[2], ARGV[4], ARGV[5], ARGV[8], ARGV[9], (#ARGV - 9) / 3)
   local acked, job_keys, kept_fields, seen = {}, {}, {}, {}
-  for i = 8, #ARGV, 3 do
+  for i = 10, #ARGV, 3 do
     local id, job_key = ARGV[i], ARGV[i + 1]
     if not seen[id] and held(id) then
       seen[id] = true
@@ -133,12 +133,8 @@ local function settle()
   release_unique_all(KEYS[6], job_keys)
   if redis.call('ZCARD', KEYS[7]) > 0 then redis.call('ZREM', KEYS[7], unpack(job_keys)) end
   local floor = oldest_needed(KEYS[2], ARGV[4])
-  local newer = {}
-  for _, id in ipairs(acked) do
-    if not older(id, floor) then table.insert(newer, id) end
-  end
-  if #newer < #acked then redis.call('XTRIM', KEYS[2], 'MINID', floor[1] .. '-' .. floor[2]) end
-  if #newer > 0 then redis.call('XDEL', KEYS[2], unpack(newer)) end
+  if floor then redis.call('XTRIM', KEYS[2], 'MINID', floor) end
+  redis.call('XDEL', KEYS[2], unpack(acked))
   redis.call('HINCRBY', KEYS[5], 'acknowledged', #acked)
   return #acked
 end
@@ -146,49 +142,16 @@ end
     ))
 });
 
-/// `parsed(id)`: an entry id as `{ms, seq}`, or `nil` if it is not a whole `MS-SEQ` id that
-/// Lua holds exactly. `before(a, b)`: parsed `a` is below parsed `b`. `older(id, floor)`:
-/// entry `id` (text) is below `floor` (parsed).
-const ID_ORDER: &str = r"
-local function parsed(id)
-  local dash = string.find(id, '-', 1, true)
-  if not dash then return nil end
-  local ms, seq = string.sub(id, 1, dash - 1), string.sub(id, dash + 1)
-  -- Past 15 digits a Lua number may round: such an id (only ever set by hand) is left alone.
-  if #ms > 15 or #seq > 15 then return nil end
-  local at = {tonumber(ms), tonumber(seq)}
-  if not at[1] or not at[2] then return nil end
-  return at
-end
-local function before(a, b)
-  return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2])
-end
-local function older(id, floor)
-  local at = parsed(id)
-  if not at then return false end
-  return before(at, floor)
-end
-";
-
-/// `held_among(stream, group, consumer, ids)`: a function of an id among `ids` that gives
-/// its delivery count if `consumer` holds it, else `nil`, as `deliveries_if_held` does. One
-/// `XPENDING` over the span of `ids`, filtered to the consumer, answers for the batch; an id
-/// it did not list (a lease lost, a reply cut at its count, an id Lua cannot order) is asked
-/// about on its own. Needs `HOLDER` and `ID_ORDER`.
+/// `held_among(stream, group, consumer, low, high, count)`: a function of an id among a
+/// batch of `count` ids from `low` to `high` that gives its delivery count if `consumer`
+/// holds it, else `nil`, as `deliveries_if_held` does. One `XPENDING` over the span,
+/// filtered to the consumer, answers for the batch; an id it did not list (a lease lost, a
+/// reply cut at its count) is asked about on its own. Needs `HOLDER`.
 const HELD_AMONG: &str = r"
-local function held_among(stream, group, consumer, ids)
-  local low, high
-  for _, id in ipairs(ids) do
-    local at = parsed(id)
-    if at then
-      if not low or before(at, low[1]) then low = {at, id} end
-      if not high or before(high[1], at) then high = {at, id} end
-    end
-  end
+local function held_among(stream, group, consumer, low, high, count)
   local known = {}
-  if low then
-    local listed = redis.call('XPENDING', stream, group, low[2], high[2], 2 * #ids + 16, consumer)
-    for _, pending in ipairs(listed) do known[pending[1]] = pending[4] end
+  for _, pending in ipairs(redis.call('XPENDING', stream, group, low, high, 2 * count + 16, consumer)) do
+    known[pending[1]] = pending[4]
   end
   return function(id)
     return known[id] or deliveries_if_held(stream, group, id, consumer)
@@ -196,24 +159,27 @@ local function held_among(stream, group, consumer, ids)
 end
 ";
 
-/// `oldest_needed(stream, group)`: the id (as `{ms, seq}`) below which every entry has been
-/// delivered and is pending no more: the oldest pending entry's, or else the one just past
-/// the last delivered. Needs `ID_ORDER`.
+/// `oldest_needed(stream, group)`: the id below which every entry has been delivered and
+/// is pending no more: the oldest pending entry's, or else the one just past the last
+/// delivered; `nil` if that is a sequence number Lua cannot count on from (past 14 digits
+/// it prints rounded: only ever set by hand), which trims nothing.
 const OLDEST_NEEDED: &str = r"
-local nothing = {0, 0}
 local function oldest_needed(stream, group)
   local pending = redis.call('XPENDING', stream, group)
-  if pending[1] > 0 then return parsed(pending[2]) or nothing end
+  if pending[1] > 0 then return pending[2] end
   for _, info in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
     local fields = {}
     for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
     if fields['name'] == group then
-      local last = parsed(fields['last-delivered-id'])
-      if not last then return nothing end
-      return {last[1], last[2] + 1}
+      local last = fields['last-delivered-id']
+      local dash = string.find(last, '-', 1, true)
+      if not dash then return nil end
+      local ms, seq = string.sub(last, 1, dash - 1), string.sub(last, dash + 1)
+      if #seq > 14 then return nil end
+      return ms .. '-' .. (tonumber(seq) + 1)
     end
   end
-  return nothing
+  return nil
 end
 ";
 
@@ -566,20 +532,19 @@ return 0
 /// each start a verdict and a number: 1 and the attempt it is; 2 and its runs so far if it
 /// has used its attempts up (then it is not counted); 0 if the consumer no longer holds it
 /// (its lease lapsed and a rival took it: it must not start here); 3 if it was asked to be
-/// cancelled (it does not start). KEYS: runs, jobs, cancels. ARGV: group, consumer, then
-/// triples of entry id, job key and the attempts it may have. Returns the verdicts and
+/// cancelled (it does not start). KEYS: runs, jobs, cancels. ARGV: group, consumer, the
+/// lowest and highest entry id (see `id_span`), then triples of entry id, job key and the
+/// attempts it may have. Returns the verdicts and
 /// numbers, flat, in the starts' order. One `XPENDING` checks the holder of the whole batch,
 /// and the cancels are looked up only while some are asked for.
 pub(crate) static START: LazyLock<Script> = LazyLock::new(|| {
     script(&format!(
-        "{HOLDER}{ID_ORDER}{HELD_AMONG}{}",
+        "{HOLDER}{HELD_AMONG}{}",
         r"
-local ids = {}
-for i = 3, #ARGV, 3 do table.insert(ids, ARGV[i]) end
-local held = held_among(KEYS[2], ARGV[1], ARGV[2], ids)
+local held = held_among(KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], (#ARGV - 4) / 3)
 local any_cancelled = redis.call('ZCARD', KEYS[3]) > 0
 local verdicts = {}
-for i = 3, #ARGV, 3 do
+for i = 5, #ARGV, 3 do
   local verdict, number = 1, 0
   if not held(ARGV[i]) then
     verdict = 0

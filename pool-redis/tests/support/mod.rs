@@ -262,6 +262,23 @@ pub async fn drained(url: &str, queue: &Queue) -> bool {
     }
 }
 
+/// Delivers up to `count` of `queue`'s new entries to consumer `name` from outside, as a
+/// consumer that then died (or never saw the reply) would leave them: pending under `name`.
+pub async fn deliver_to(url: &str, queue: &Queue, name: &str, count: usize) {
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg("workers")
+        .arg(name)
+        .arg("COUNT")
+        .arg(count)
+        .arg("STREAMS")
+        .arg(queue.jobs_key())
+        .arg(">")
+        .query_async(&mut connection(url).await)
+        .await
+        .unwrap();
+}
+
 /// A plain connection of the test's own, to look at or change Redis from outside.
 pub async fn connection(url: &str) -> redis::aio::MultiplexedConnection {
     redis::Client::open(url)

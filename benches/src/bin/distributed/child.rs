@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
+use crate::server::Server;
 use crate::system::{ConsumerSpec, Load, System};
 use crate::{bullmq_peer, celery_peer};
 
@@ -19,6 +20,26 @@ fn foreign(system: System) -> Option<fn(&[&str]) -> Command> {
         System::BullMq => Some(bullmq_peer::command),
         System::Celery => Some(celery_peer::command),
         _ => None,
+    }
+}
+
+impl ConsumerSpec {
+    /// Empties `server` for a run on `queue`: every mode starts from nothing.
+    pub(crate) fn on_empty(server: &Server, queue: &str, batch: usize, workers: usize) -> Self {
+        server.reset();
+        Self {
+            url: server.url(),
+            queue: queue.to_owned(),
+            batch,
+            workers,
+        }
+    }
+
+    /// Starts `count` consumer processes of `system`, each ready when this returns.
+    pub(crate) fn start(&self, system: System, count: usize) -> Vec<ChildProcess> {
+        (0..count)
+            .map(|_| ChildProcess::consumer(system, self))
+            .collect()
     }
 }
 

@@ -66,18 +66,10 @@ pub(crate) fn run(options: &Options) {
 }
 
 fn measure(server: &Server, system: System, options: &Options, rng: &mut fastrand::Rng) -> Outcome {
-    server.reset();
-    let spec = ConsumerSpec {
-        url: server.url(),
-        queue: QUEUE.to_owned(),
-        // pool-redis's default read batch (apalis's is its own setting; the others read
-        // one job at a time).
-        batch: 100,
-        workers: options.workers,
-    };
-    let mut consumers: Vec<ChildProcess> = (0..CONSUMERS)
-        .map(|_| ChildProcess::consumer(system, &spec))
-        .collect();
+    // pool-redis's default read batch (apalis's is its own setting; the others read one
+    // job at a time).
+    let spec = ConsumerSpec::on_empty(server, QUEUE, 100, options.workers);
+    let mut consumers = spec.start(system, CONSUMERS);
     let load = Load {
         jobs: options.jobs,
         work_ms: WORK_MS,

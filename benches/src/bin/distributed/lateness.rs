@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use pool_redis::{Producer, Queue};
 
-use crate::child::ChildProcess;
 use crate::options::Options;
 use crate::ours::{BenchJob, now_ms};
 use crate::recorder::lateness_key;
@@ -39,16 +38,8 @@ pub(crate) fn run(options: &Options) {
 
 /// How late each job started, in ms, with `consumers` idle consumer processes.
 fn measure(server: &Server, consumers: usize, options: &Options) -> Vec<u64> {
-    server.reset();
-    let spec = ConsumerSpec {
-        url: server.url(),
-        queue: QUEUE.to_owned(),
-        batch: 100,
-        workers: options.workers,
-    };
-    let _consumers: Vec<ChildProcess> = (0..consumers)
-        .map(|_| ChildProcess::consumer(System::Ours, &spec))
-        .collect();
+    let spec = ConsumerSpec::on_empty(server, QUEUE, 100, options.workers);
+    let _consumers = spec.start(System::Ours, consumers);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -67,16 +67,8 @@ pub(crate) struct Measured {
 /// Runs `setup` once on `server`; an error if a consumer process died (what it said is on
 /// the runner's stderr).
 pub(crate) fn measure(server: &Server, setup: &Setup) -> Result<Measured, String> {
-    server.reset();
-    let spec = ConsumerSpec {
-        url: server.url(),
-        queue: QUEUE.to_owned(),
-        batch: setup.batch,
-        workers: setup.workers,
-    };
-    let mut consumers: Vec<ChildProcess> = (0..setup.consumers)
-        .map(|_| ChildProcess::consumer(setup.system, &spec))
-        .collect();
+    let spec = ConsumerSpec::on_empty(server, QUEUE, setup.batch, setup.workers);
+    let mut consumers = spec.start(setup.system, setup.consumers);
     let consumers_cpu = |consumers: &[ChildProcess]| -> f64 {
         consumers.iter().map(|c| cpu_seconds(c.pid())).sum()
     };

@@ -102,16 +102,8 @@ fn waits(
     consumers: usize,
     options: &Options,
 ) -> Vec<u64> {
-    server.reset();
-    let spec = ConsumerSpec {
-        url: server.url(),
-        queue: QUEUE.to_owned(),
-        batch: 100,
-        workers: options.workers,
-    };
-    let _consumers: Vec<ChildProcess> = (0..consumers)
-        .map(|_| ChildProcess::consumer(system, &spec))
-        .collect();
+    let spec = ConsumerSpec::on_empty(server, QUEUE, 100, options.workers);
+    let _consumers = spec.start(system, consumers);
     let jobs = (rate * RUN_FOR.as_secs_f64()).max(1000.0) as usize;
     let load = Load {
         rate: Some(rate),

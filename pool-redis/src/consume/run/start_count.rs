@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::consume::queue_state::QueueState;
 use crate::consume::run::starts::Counted;
 use crate::error::is_no_permission;
+use crate::store::id_span::id_span;
 use crate::store::queue::GROUP;
 use crate::store::scripts;
 
@@ -23,6 +24,8 @@ impl<E: Executor> QueueState<E> {
             .key(self.queue.cancels_key())
             .arg(GROUP)
             .arg(&self.name);
+        let (low, high) = id_span(starts.iter().map(|(entry_id, _, _)| entry_id.as_str()));
+        invocation.arg(low).arg(high);
         for (entry_id, job_key, max_attempts) in &starts {
             invocation
                 .arg(entry_id)

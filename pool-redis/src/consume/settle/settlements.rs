@@ -12,6 +12,7 @@ use crate::consume::queue_state::QueueState;
 use crate::consume::stats::Counters;
 use crate::consume::with_retries::millis;
 use crate::store::group::RELEASED_TO;
+use crate::store::id_span::id_span;
 use crate::store::queue::GROUP;
 use crate::store::scripts;
 
@@ -165,6 +166,8 @@ impl<E: Executor> QueueState<E> {
                     .arg(&self.name)
                     .arg(self.queue.result_prefix())
                     .arg(keep_ms);
+                let (low, high) = id_span(jobs.iter().map(|(held, _)| held.entry_id.as_str()));
+                invocation.arg(low).arg(high);
                 for (held, outcome) in jobs {
                     invocation
                         .arg(&held.entry_id)
