@@ -17,6 +17,23 @@ pub(crate) fn id_span<'a>(ids: impl IntoIterator<Item = &'a str>) -> (&'a str, &
     span.map_or(("-", "+"), |(low, high)| (low.2, high.2))
 }
 
+/// The order that puts `ids` in stream order (indexes into `ids`), if every one is a whole
+/// `MS-SEQ` id whose parts have at most 15 digits (what a script's Lua numbers hold
+/// exactly); `None` otherwise.
+pub(crate) fn stream_order<'a>(ids: impl IntoIterator<Item = &'a str>) -> Option<Vec<usize>> {
+    const EXACT_IN_LUA: u64 = 1_000_000_000_000_000;
+    let mut keyed = Vec::new();
+    for (index, id) in ids.into_iter().enumerate() {
+        let (ms, seq, _) = parsed(id)?;
+        if ms >= EXACT_IN_LUA || seq >= EXACT_IN_LUA {
+            return None;
+        }
+        keyed.push(((ms, seq), index));
+    }
+    keyed.sort_unstable();
+    Some(keyed.into_iter().map(|(_, index)| index).collect())
+}
+
 /// An id's two numbers, then the id: ordered as the stream orders ids.
 type Id<'a> = (u64, u64, &'a str);
 
@@ -28,12 +45,29 @@ fn parsed(id: &str) -> Option<Id<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::id_span;
+    use super::{id_span, stream_order};
 
     #[test]
     fn ids_are_ordered_as_numbers_not_text() {
         assert_eq!(id_span(["9-1", "10-0", "9-10"]), ("9-1", "10-0"));
         assert_eq!(id_span(["5-2"]), ("5-2", "5-2"));
+    }
+
+    #[test]
+    fn stream_order_sorts_by_the_numbers() {
+        assert_eq!(stream_order(["9-10", "10-0", "9-2"]), Some(vec![2, 0, 1]));
+        assert_eq!(stream_order([]), Some(vec![]));
+    }
+
+    #[test]
+    fn ids_lua_cannot_hold_have_no_order() {
+        assert_eq!(stream_order(["1-1", "1000000000000000-0"]), None);
+        assert_eq!(stream_order(["1-1", "1-1000000000000000"]), None);
+        assert_eq!(stream_order(["1-1", "1700000000000"]), None);
+        assert_eq!(
+            stream_order(["999999999999999-999999999999999"]),
+            Some(vec![0])
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::consume::queue_state::QueueState;
 use crate::consume::stats::Counters;
 use crate::consume::with_retries::millis;
 use crate::store::group::RELEASED_TO;
-use crate::store::id_span::id_span;
+use crate::store::id_span::{id_span, stream_order};
 use crate::store::queue::GROUP;
 use crate::store::scripts;
 
@@ -166,9 +166,12 @@ impl<E: Executor> QueueState<E> {
                     .arg(&self.name)
                     .arg(self.queue.result_prefix())
                     .arg(keep_ms);
-                let (low, high) = id_span(jobs.iter().map(|(held, _)| held.entry_id.as_str()));
-                invocation.arg(low).arg(high);
-                for (held, outcome) in jobs {
+                let ids = || jobs.iter().map(|(held, _)| held.entry_id.as_str());
+                let (low, high) = id_span(ids());
+                let order = stream_order(ids());
+                invocation.arg(low).arg(high).arg(u8::from(order.is_some()));
+                let in_order = order.unwrap_or_else(|| (0..jobs.len()).collect());
+                for (held, outcome) in in_order.into_iter().map(|index| &jobs[index]) {
                     invocation
                         .arg(&held.entry_id)
                         .arg(held.job_key.to_string())
