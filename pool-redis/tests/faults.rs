@@ -76,6 +76,47 @@ pub async fn a_bad_field_name_costs_only_its_entry<H: Harness>() {
     assert!(letters[0].error.contains("malformed"), "{letters:?}");
 }
 
+/// An entry added by hand with a sequence number at the limit a script's numbers print
+/// exactly (14 digits): acknowledging it, with nothing else pending, trims below the id just
+/// past it, which must still be written as an id (not `1e+14`): it is acknowledged once and
+/// leaves the stream.
+pub async fn a_hand_set_id_at_the_sequence_limit_is_settled<H: Harness>() {
+    let Some(setup) = Setup::start::<H>("seq-limit").await else {
+        return;
+    };
+    let (url, queue, test) = setup.names();
+    // The fields a producer writes, taken from a job enqueued elsewhere.
+    let scratch = Queue::new(format!("{test}-scratch"));
+    let key = Producer::connect(&url, scratch.clone())
+        .await
+        .unwrap()
+        .enqueue(&Probe::new(&test))
+        .await
+        .unwrap();
+    let mut raw = connection(&url).await;
+    let written: Vec<(String, Vec<String>)> = redis::cmd("XRANGE")
+        .arg(scratch.jobs_key())
+        .arg("-")
+        .arg("+")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let mut add = redis::cmd("XADD");
+    add.arg(queue.jobs_key()).arg("5-99999999999999");
+    for field in &written[0].1 {
+        add.arg(field);
+    }
+    let _: String = add.query_async(&mut raw).await.unwrap();
+    let consumer = consumer::<H>(&url, &queue).connect().await.unwrap();
+    let body = async {
+        eventually("the queue to drain", || drained(&url, &queue)).await;
+        consumer.shutdown().await
+    };
+    let (_, stats) = future::zip(ran(&consumer), body).await;
+    assert_eq!((stats.acknowledged, stats.leases_lost), (1, 0), "{stats:?}");
+    assert_eq!(runs(&test), [(key, 1)]);
+}
+
 /// Redis at `maxmemory` with `noeviction`: enqueueing is refused with a typed error, and
 /// consumers still run and acknowledge every accepted job, which frees the memory.
 pub async fn a_full_redis_drains<H: Harness>() {
@@ -696,6 +737,7 @@ pub async fn entries_deleted_while_held_are_counted_so<H: Harness>() {
 on_every_runtime!(
     a_bad_field_name_costs_only_its_entry,
     a_full_redis_drains,
+    a_hand_set_id_at_the_sequence_limit_is_settled,
     entries_a_lost_read_delivered_are_taken_in,
     a_paused_consumer_counts_what_it_lost,
     a_rivals_entry_amid_a_batch_is_left_alone,

@@ -167,8 +167,8 @@ end
 
 /// `oldest_needed(stream, group)`: the id below which every entry has been delivered and
 /// is pending no more: the oldest pending entry's, or else the one just past the last
-/// delivered; `nil` if that is a sequence number Lua cannot count on from (past 14 digits
-/// it prints rounded: only ever set by hand), which trims nothing.
+/// delivered; `nil` if that is a sequence number Lua cannot count on from (past 15 digits a
+/// Lua number may round: only ever set by hand), which trims nothing.
 const OLDEST_NEEDED: &str = r"
 local function oldest_needed(stream, group)
   local pending = redis.call('XPENDING', stream, group)
@@ -181,8 +181,9 @@ local function oldest_needed(stream, group)
       local dash = string.find(last, '-', 1, true)
       if not dash then return nil end
       local ms, seq = string.sub(last, 1, dash - 1), string.sub(last, dash + 1)
-      if #seq > 14 then return nil end
-      return ms .. '-' .. (tonumber(seq) + 1)
+      if #seq > 15 then return nil end
+      -- '%.0f': a bare number past 14 digits prints as '1e+14', which is no id.
+      return ms .. '-' .. string.format('%.0f', tonumber(seq) + 1)
     end
   end
   return nil
