@@ -2,7 +2,7 @@
 //! per round, in a rotating order), so that the machine's swings hit all alike; prints each
 //! approach's median rate and the median of the per-round ratios of the pool to it.
 //!
-//! `cargo run --release -p benches --bin ratio -- [--processes 5] [--rounds 7] [--jobs 100000] [--json FILE]`
+//! `cargo run --release -p benches --bin ratio -- [--processes 5] [--rounds 7] [--jobs 100000] [--json FILE] [--only pool-timed,channel]`
 #![allow(clippy::print_stdout, clippy::cast_precision_loss)]
 
 use std::collections::BTreeMap;
@@ -182,6 +182,10 @@ struct Flags {
     /// Also write the results to this file, as JSON.
     #[arg(long)]
     json: Option<String>,
+    /// Only these approaches (comma-separated names, as the tables show them): for a quick
+    /// before-and-after of one change. The pool is always run, as every ratio's numerator.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Measure in this process (what each child does).
     #[arg(long, hide = true)]
     child: bool,
@@ -195,6 +199,15 @@ fn flags() -> Flags {
 /// `runtime<TAB>approach<TAB>rate rate ...` (jobs per second, one per round).
 fn child(flags: &Flags) {
     let print = |runtime: &str, approaches: &Approaches<'_>| {
+        let wanted = |name: &str| {
+            name == "pool" || flags.only.is_empty() || flags.only.iter().any(|only| only == name)
+        };
+        let approaches: Approaches<'_> = approaches
+            .iter()
+            .filter(|(name, _)| wanted(name))
+            .map(|(name, run)| (*name, Box::new(run) as Box<dyn Fn()>))
+            .collect();
+        let approaches = &approaches;
         let rates = measure(approaches, flags.rounds, flags.jobs);
         for ((name, _), rates) in approaches.iter().zip(rates) {
             let rates: Vec<String> = rates.iter().map(f64::to_string).collect();
@@ -237,6 +250,7 @@ fn main() {
         let output = std::process::Command::new(&me)
             .args(["--child", "--rounds", &flags.rounds.to_string()])
             .args(["--jobs", &flags.jobs.to_string()])
+            .args(["--only", &flags.only.join(",")])
             .output()
             .expect("a child measurement");
         assert!(output.status.success(), "a child failed: {output:?}");
@@ -278,7 +292,9 @@ fn report(all: &Measured, json: Option<&str>) {
             .iter()
             .map(|(name, rates)| (name.as_str(), rates.as_slice()))
             .collect();
-        let pool = rates["pool"];
+        // An approach left out by `--only` has no rates, and its ratios read NaN.
+        let rates_of = |name: &str| rates.get(name).copied().unwrap_or_default();
+        let pool = rates_of("pool");
         println!("\n{runtime}\n\n| approach | M jobs/s | pool / it |\n|---|---|---|");
         for (name, rates) in approaches {
             let million = median(rates).unwrap_or(f64::NAN) / 1e6;
@@ -290,10 +306,10 @@ fn report(all: &Measured, json: Option<&str>) {
         }
         println!(
             "\ngoals: pool / channel {:.2} (>= 0.9), closures / struct jobs {:.2} (>= 0.95), handles / oneshot {:.2} (>= 0.9); timed / untimed {:.2}",
-            ratio(pool, rates["channel"]),
-            ratio(rates["pool-closures"], pool),
-            ratio(rates["pool-handles"], rates["channel-oneshot"]),
-            ratio(rates["pool-timed"], pool),
+            ratio(pool, rates_of("channel")),
+            ratio(rates_of("pool-closures"), pool),
+            ratio(rates_of("pool-handles"), rates_of("channel-oneshot")),
+            ratio(rates_of("pool-timed"), pool),
         );
         if let Some(orb) = rates.get("orb-boxed") {
             println!("        pool / orb-boxed {:.2} (>= 1.0)", ratio(pool, orb));

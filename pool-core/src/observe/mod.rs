@@ -1,5 +1,6 @@
 //! Seeing what a pool does: stats, per-worker counters, timings, metrics, the results stream.
 
+pub(crate) mod clock;
 pub(crate) mod counters;
 #[cfg(feature = "metrics")]
 pub(crate) mod job_histograms;

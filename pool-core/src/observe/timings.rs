@@ -5,6 +5,8 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use crate::observe::clock::JobClock;
+
 /// Sub-buckets per power of two: a bucket spans at most an eighth of its value, so a
 /// percentile read from it is at most 12.5 % above the true one.
 const SUB_BITS: u32 = 3;
@@ -51,6 +53,23 @@ pub struct Timings {
     pub run: Percentiles,
 }
 
+/// A timed pool's clock and its workers' histograms.
+#[derive(Debug)]
+pub(crate) struct PoolTimings {
+    pub(crate) clock: JobClock,
+    /// Per worker seat.
+    pub(crate) workers: Box<[WorkerTimings]>,
+}
+
+impl PoolTimings {
+    pub(crate) fn new(seats: usize) -> Self {
+        Self {
+            clock: JobClock::new(),
+            workers: (0..seats).map(|_| WorkerTimings::new()).collect(),
+        }
+    }
+}
+
 /// One worker's histograms. One writer (the worker), so a plain load and store count.
 #[derive(Debug)]
 pub(crate) struct WorkerTimings {
@@ -72,9 +91,9 @@ impl WorkerTimings {
         }
     }
 
-    pub(crate) fn record(&self, queue_wait: Duration, run: Duration) {
-        self.queue_wait.record(queue_wait);
-        self.run.record(run);
+    pub(crate) fn record(&self, queue_wait_ns: u64, run_ns: u64) {
+        self.queue_wait.record(queue_wait_ns);
+        self.run.record(run_ns);
     }
 }
 
@@ -86,8 +105,7 @@ impl Histogram {
         }
     }
 
-    fn record(&self, duration: Duration) {
-        let ns = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+    fn record(&self, ns: u64) {
         let bucket = &self.buckets[bucket_of(ns)];
         bucket.store(bucket.load(Relaxed) + 1, Relaxed);
         if ns > self.max_ns.load(Relaxed) {
@@ -199,7 +217,7 @@ mod tests {
     fn percentiles_of_known_values() {
         let worker = WorkerTimings::new();
         for ms in 1..=100 {
-            worker.record(Duration::from_millis(ms), Duration::from_micros(ms));
+            worker.record(ms * 1_000_000, ms * 1_000);
         }
         let timings = summarize(std::slice::from_ref(&worker));
         let wait = timings.queue_wait;
@@ -218,7 +236,8 @@ mod tests {
         // Beyond the last bucket's range: read as the exact maximum, never below it.
         let month = Duration::from_secs(30 * 24 * 3600);
         let long = WorkerTimings::new();
-        long.record(month, month);
+        let month_ns = u64::try_from(month.as_nanos()).expect("a month of nanoseconds fits");
+        long.record(month_ns, month_ns);
         assert_eq!(summarize(std::slice::from_ref(&long)).run.p50, month);
     }
 }

@@ -4,15 +4,16 @@ use std::sync::atomic::{
     AtomicBool, AtomicU64, Ordering::Acquire, Ordering::Relaxed, Ordering::Release,
 };
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_channel::{Receiver, Sender};
 use uuid::Uuid;
 
 use crate::job::context::PoolIdentity;
+use crate::observe::clock::Stamp;
 use crate::observe::counters::WorkerCounters;
 use crate::observe::results_sink::ResultsSink;
-use crate::observe::timings::{self, WorkerTimings};
+use crate::observe::timings::{self, PoolTimings};
 use crate::pool::lifecycle::{Lifecycle, Phase};
 use crate::rt::blocking::BlockingRunner;
 use crate::run::roster::Roster;
@@ -42,8 +43,8 @@ pub(crate) struct PoolState<E: Executor, O: Send + 'static> {
     pub(crate) lifecycle: Mutex<Lifecycle<E::Task>>,
     /// Per worker seat (`max_workers` of them), as are the fields below.
     pub(crate) counters: Box<[WorkerCounters]>,
-    /// Per worker, when timings were asked for.
-    pub(crate) timings: Option<Box<[WorkerTimings]>>,
+    /// The clock and per-worker histograms, when timings were asked for.
+    pub(crate) timings: Option<PoolTimings>,
     pub(crate) live_workers: Arc<WaitGroup>,
     pub(crate) job_timeout: Option<Duration>,
     pub(crate) results: Option<ResultsSink<O>>,
@@ -105,7 +106,7 @@ impl<E: Executor, O: Send + 'static> PoolState<E, O> {
                 tasks,
             }),
             counters: (0..seats).map(|_| WorkerCounters::default()).collect(),
-            timings: timings.then(|| (0..seats).map(|_| WorkerTimings::new()).collect()),
+            timings: timings.then(|| PoolTimings::new(seats)),
             live_workers: Arc::default(),
             job_timeout,
             results,
@@ -146,7 +147,10 @@ impl<E: Executor, O: Send + 'static> PoolState<E, O> {
             aborted_unstarted += counters.aborted_unstarted();
         }
         stats.queued = self.queue_rx.len();
-        stats.timings = self.timings.as_deref().map(timings::summarize);
+        stats.timings = self
+            .timings
+            .as_ref()
+            .map(|t| timings::summarize(&t.workers));
         // Read once, after the counters: a resize up before this read counts the workers it
         // added against the size that allows them.
         stats.workers = self.roster.size();
@@ -183,9 +187,12 @@ impl<E: Executor, O: Send + 'static> PoolState<E, O> {
         self.own_jobs_waiting.workers_waiting() >= size && !self.queue_rx.is_empty()
     }
 
-    /// Now, if the pool keeps timings: a job's submit time.
-    pub(crate) fn submit_time(&self) -> Option<Instant> {
-        self.timings.is_some().then(Instant::now)
+    /// Now, if the pool keeps timings: a job's submit time (0 when it does not).
+    #[inline]
+    pub(crate) fn submit_time(&self) -> Stamp {
+        self.timings
+            .as_ref()
+            .map_or(0, |timings| timings.clock.now())
     }
 
     pub(crate) fn mark_started(&self) {

@@ -1,7 +1,8 @@
 //! A worker: takes jobs from the queue one at a time and runs each to an outcome.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+#[cfg(feature = "metrics")]
+use std::time::Duration;
 
 use async_channel::TryRecvError;
 use futures_lite::future;
@@ -37,7 +38,10 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
     let state = &*owned;
     let counters = &state.counters[worker_id];
     let mut ctx = JobContext::for_worker(Arc::clone(&state.identity), worker_id);
-    let timings = state.timings.as_deref().map(|timings| &timings[worker_id]);
+    let timings = state
+        .timings
+        .as_ref()
+        .map(|timings| (&timings.clock, &timings.workers[worker_id]));
     #[cfg(feature = "metrics")]
     let exported =
         timings.map(|_| crate::observe::job_histograms::JobHistograms::new(&state.identity.name));
@@ -90,12 +94,11 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         };
         let mut job = envelope;
         let id = job.id();
+        let submitted_at = job.submitted_at();
         let Extras {
             reply,
             submitted_in,
         } = job.take_extras();
-        // Asked of the job only with timings on: a call through its vtable costs otherwise.
-        let submitted_at = timings.and_then(|_| job.submitted_at());
         let abort = reply.as_ref().map(Reply::abort_signal);
         // Aborted by its handle while it waited: it never runs.
         let aborted_early = abort.as_ref().is_some_and(|abort| abort.is_aborted(id));
@@ -116,7 +119,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
             job: Some(job),
             reply,
         };
-        let began = timings.map(|_| Instant::now());
+        let began = timings.map(|(clock, _)| clock.now());
         let named_ok = named.is_ok();
         let outcome = match named {
             _ if aborted_early => Err(JobError::ABORTED),
@@ -134,14 +137,15 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         };
         // Only jobs that began count: not one aborted in the queue, nor one whose name
         // panicked before it could run.
-        if let (Some(timings), Some(began), false, true) = (timings, began, aborted_early, named_ok)
+        if let (Some((clock, timings)), Some(began), false, true) =
+            (timings, began, aborted_early, named_ok)
         {
-            let waited = submitted_at.map_or(Duration::ZERO, |at| began.duration_since(at));
-            let ran = began.elapsed();
+            let waited = clock.nanos_between(submitted_at, began);
+            let ran = clock.nanos_between(began, clock.now());
             timings.record(waited, ran);
             #[cfg(feature = "metrics")]
             if let Some(exported) = &exported {
-                exported.record(waited, ran);
+                exported.record(Duration::from_nanos(waited), Duration::from_nanos(ran));
             }
         }
         let status = running.finish(outcome);

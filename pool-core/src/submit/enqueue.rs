@@ -249,7 +249,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
     ///
     /// Each async submit writes out `match enqueue_now { .. enqueue_after_waiting().await }`
     /// itself: an `async fn` around it would cost its own future on every job.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn enqueue_now<J>(
         &self,
         job: J,
@@ -398,7 +398,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
 
     /// Queues an admitted envelope if there is room now. A closed queue rejects it for good;
     /// a full one leaves the caller to decide (wait, or reject).
-    #[inline]
+    #[inline(always)]
     fn send_now(&self, envelope: Envelope<O>) -> Result<JobId, TrySendError<Envelope<O>>> {
         let id = envelope.id();
         match self.state().queue_tx.try_send(envelope) {
@@ -415,7 +415,7 @@ impl<E: Executor, O: Send + 'static> WorkerPool<E, O> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn accepted(&self) {
         if self.state().intake.accepted() {
             tracing::info!(pool = %self.name(), "max_jobs reached: intake closed, draining");

@@ -1,26 +1,31 @@
 //! A job on its way through the queue: the job, its id, and where its outcome goes.
 
 use std::any::Any;
-use std::time::Instant;
 
 use tracing::Span;
 
 use std::sync::Arc;
 
+use crate::observe::clock::Stamp;
 use crate::submit::outcome_slot::OutcomeSlot;
 use crate::submit::reply::Reply;
 use crate::sync::panic::drop_contained;
 use crate::{JobId, JobProcessor};
 
-/// What travels through the queue: the job's id, one box, and a handle's slot: four words.
+/// What travels through the queue: the job's id, its submit time, one box, and a handle's
+/// slot: five words.
 ///
 /// Small, because every byte of a queue slot crosses between the producer's core and the
 /// workers'. A detached job is boxed alone (no allocation at all for a job of size zero); a
-/// job with a set's reply, a span or a submit time shares its one allocation with them; a
-/// handle's slot travels beside the box, so a job with a handle needs no allocation of its
-/// own either. `benches/results/` has the measurements behind this layout.
+/// job with a set's reply or a span shares its one allocation with them; a handle's slot and
+/// a timed pool's submit time travel beside the box, so neither a job with a handle nor a
+/// timed job needs an allocation of its own. `benches/results/` has the measurements behind
+/// this layout.
 pub(crate) struct Envelope<O> {
     id: JobId,
+    /// When it was submitted, by the pool's [`JobClock`](crate::observe::clock::JobClock),
+    /// if the pool keeps timings (0 otherwise).
+    submitted_at: Stamp,
     job: Box<dyn ErasedJob<O>>,
     /// A handle's slot travels beside the job: a job of size zero then needs no allocation.
     handle: Option<Arc<OutcomeSlot<O>>>,
@@ -38,10 +43,8 @@ pub(crate) struct Extras<O> {
 /// A detached job, alone in its box.
 struct JobAlone<J>(J);
 
-/// A job with its reply, its parent span or its submit time, in one allocation.
+/// A job with its reply or its parent span, in one allocation.
 struct JobWithExtras<J: JobProcessor> {
-    /// When it was submitted, if the pool keeps timings.
-    submitted_at: Option<Instant>,
     /// Taken by the worker, so that the job is dropped before anyone is told.
     reply: Option<Reply<J::Output>>,
     /// The span current where the job was submitted, the parent of the job's own span; kept
@@ -55,7 +58,6 @@ struct JobWithExtras<J: JobProcessor> {
 trait ErasedJob<O>: Send {
     /// Everything but the job, in one call: the worker asks once per job.
     fn take_extras(&mut self) -> Extras<O>;
-    fn submitted_at(&self) -> Option<Instant>;
     fn name(&self) -> &str;
     fn job(&mut self) -> &mut dyn JobProcessor<Output = O>;
     fn as_any(&self) -> &dyn Any;
@@ -71,10 +73,6 @@ impl<J: JobProcessor> ErasedJob<J::Output> for JobWithExtras<J> {
             reply: self.reply.take(),
             submitted_in: self.submitted_in.take(),
         }
-    }
-
-    fn submitted_at(&self) -> Option<Instant> {
-        self.submitted_at
     }
 
     fn name(&self) -> &str {
@@ -108,10 +106,6 @@ impl<J: JobProcessor> ErasedJob<J::Output> for JobAlone<J> {
             reply: None,
             submitted_in: None,
         }
-    }
-
-    fn submitted_at(&self) -> Option<Instant> {
-        None
     }
 
     fn name(&self) -> &str {
@@ -157,30 +151,33 @@ fn submitter_span() -> Option<Box<Span>> {
 }
 
 impl<O: Send + 'static> Envelope<O> {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new<J: JobProcessor<Output = O>>(
         id: JobId,
         job: J,
         reply: Option<Reply<O>>,
-        submitted_at: Option<Instant>,
+        submitted_at: Stamp,
     ) -> Self {
         let submitted_in = submitter_span();
         let (handle, reply) = match reply {
             Some(Reply::Handle(slot)) => (Some(slot), None),
             reply => (None, reply),
         };
-        let job: Box<dyn ErasedJob<O>> =
-            if reply.is_none() && submitted_in.is_none() && submitted_at.is_none() {
-                Box::new(JobAlone(job))
-            } else {
-                Box::new(JobWithExtras {
-                    submitted_at,
-                    reply,
-                    submitted_in,
-                    job,
-                })
-            };
-        Self { id, job, handle }
+        let job: Box<dyn ErasedJob<O>> = if reply.is_none() && submitted_in.is_none() {
+            Box::new(JobAlone(job))
+        } else {
+            Box::new(JobWithExtras {
+                reply,
+                submitted_in,
+                job,
+            })
+        };
+        Self {
+            id,
+            submitted_at,
+            job,
+            handle,
+        }
     }
 }
 
@@ -201,8 +198,8 @@ impl<O> Envelope<O> {
     }
 
     /// When the job was submitted, if the pool keeps timings.
-    pub(crate) fn submitted_at(&self) -> Option<Instant> {
-        self.job.submitted_at()
+    pub(crate) fn submitted_at(&self) -> Stamp {
+        self.submitted_at
     }
 
     /// The job's own name: its code, which may panic.
@@ -266,10 +263,10 @@ impl<O> Envelope<O> {
 mod tests {
     /// Every byte of a queue slot crosses between cores (see [`Envelope`](super::Envelope)).
     #[test]
-    fn an_envelope_is_four_words() {
+    fn an_envelope_is_five_words() {
         assert_eq!(
             size_of::<super::Envelope<u64>>(),
-            4 * size_of::<usize>(),
+            5 * size_of::<usize>(),
             "the queue's slot grew"
         );
     }
