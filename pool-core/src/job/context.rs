@@ -34,27 +34,34 @@ use crate::{CancellationToken, JobId};
 /// });
 /// ```
 ///
-/// A clone is cheap (reference counts, no copy of the name), so a closure job may take the
-/// context by value.
+/// A clone is cheap (one reference count, of its worker's own, and no copy of the name), so a
+/// closure job may take the context by value.
 #[derive(Clone)]
 pub struct JobContext {
     job_id: JobId,
-    /// Shared, not copied, by clones; the worker replaces it only when the name changes.
-    job_name: Arc<str>,
-    worker_id: usize,
-    /// The pool, with its token: one reference count to clone, not two.
-    pool: Arc<PoolIdentity>,
+    /// The pool, the worker and the job's name: shared, not copied, by clones.
+    scope: Arc<WorkerScope>,
     /// The running job's own abort, when its handle or its set can send one.
     abort: Option<Arc<dyn AbortSignal>>,
+}
+
+/// What a worker's jobs share: one per worker (so that cloning a context touches no count the
+/// other workers touch), replaced only when the job's name changes, which it rarely does: a
+/// worker mostly runs one kind of job after another.
+struct WorkerScope {
+    job_name: Box<str>,
+    worker_id: usize,
+    /// The pool, with its token.
+    pool: Arc<PoolIdentity>,
 }
 
 impl fmt::Debug for JobContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JobContext")
             .field("job_id", &self.job_id)
-            .field("job_name", &self.job_name)
-            .field("worker_id", &self.worker_id)
-            .field("pool", &self.pool.name)
+            .field("job_name", &self.scope.job_name)
+            .field("worker_id", &self.scope.worker_id)
+            .field("pool", &self.scope.pool.name)
             .field("is_cancelled", &self.is_cancelled())
             .finish()
     }
@@ -78,9 +85,11 @@ impl JobContext {
     pub(crate) fn for_worker(pool: Arc<PoolIdentity>, worker_id: usize) -> Self {
         Self {
             job_id: JobId(0),
-            job_name: Arc::from(""),
-            worker_id,
-            pool,
+            scope: Arc::new(WorkerScope {
+                job_name: Box::from(""),
+                worker_id,
+                pool,
+            }),
             abort: None,
         }
     }
@@ -95,9 +104,19 @@ impl JobContext {
         self.job_id = job_id;
         self.abort = abort;
         // A worker mostly runs one kind of job after another: compare before copying.
-        if *self.job_name != *job_name {
-            self.job_name = Arc::from(job_name);
+        if *self.scope.job_name != *job_name {
+            self.rename(job_name);
         }
+    }
+
+    /// A new scope with the new name: a context cloned under the old one keeps its name.
+    #[cold]
+    fn rename(&mut self, job_name: &str) {
+        self.scope = Arc::new(WorkerScope {
+            job_name: Box::from(job_name),
+            worker_id: self.scope.worker_id,
+            pool: Arc::clone(&self.scope.pool),
+        });
     }
 
     #[inline]
@@ -112,22 +131,22 @@ impl JobContext {
 
     /// The name of the running job, as its [`name`](crate::JobProcessor::name) gave it.
     pub fn job_name(&self) -> &str {
-        &self.job_name
+        &self.scope.job_name
     }
 
     /// The worker running the job: `0..workers`.
     pub fn worker_id(&self) -> usize {
-        self.worker_id
+        self.scope.worker_id
     }
 
     /// The pool's name.
     pub fn pool_name(&self) -> &str {
-        &self.pool.name
+        &self.scope.pool.name
     }
 
     /// The pool's process-wide id.
     pub fn pool_id(&self) -> u64 {
-        self.pool.id
+        self.scope.pool.id
     }
 
     /// A child of the pool's token, to hand cancellation on to work the job starts: it is
@@ -159,13 +178,13 @@ impl JobContext {
     /// ```
     #[must_use = "a child token does nothing unless kept and watched"]
     pub fn token(&self) -> CancellationToken {
-        self.pool.token.child_token()
+        self.scope.pool.token.child_token()
     }
 
     /// Whether the job is asked to stop: the pool's token is cancelled, or the job's handle
     /// (or its [`JobSet`](crate::JobSet)) asked for an abort.
     pub fn is_cancelled(&self) -> bool {
-        self.pool.token.is_cancelled()
+        self.scope.pool.token.is_cancelled()
             || self
                 .abort
                 .as_ref()
@@ -196,7 +215,7 @@ impl JobContext {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        run_blocking(&self.pool.blocking, f).await
+        run_blocking(&self.scope.pool.blocking, f).await
     }
 
     /// Runs `future` until it completes (`Some` of its output) or the job is asked to stop
@@ -231,7 +250,7 @@ impl JobContext {
     /// Dropping the future before it resolves has no effect.
     pub async fn cancelled(&self) {
         let Some(abort) = &self.abort else {
-            return self.pool.token.cancelled().await;
+            return self.scope.pool.token.cancelled().await;
         };
         loop {
             if self.is_cancelled() {
@@ -241,7 +260,7 @@ impl JobContext {
             if self.is_cancelled() {
                 return;
             }
-            futures_lite::future::or(listener, self.pool.token.cancelled()).await;
+            futures_lite::future::or(listener, self.scope.pool.token.cancelled()).await;
         }
     }
 }
