@@ -4,31 +4,31 @@ use std::any::Any;
 
 use tracing::Span;
 
-use std::sync::Arc;
-
 use crate::observe::clock::Stamp;
-use crate::submit::outcome_slot::OutcomeSlot;
 use crate::submit::reply::Reply;
 use crate::sync::panic::drop_contained;
 use crate::{JobId, JobProcessor};
 
-/// What travels through the queue: the job's id, its submit time, one box, and a handle's
-/// slot: five words.
+/// What travels through the queue: the job's id, its submit time, its box, and where its
+/// outcome goes: seven words, so that with the queue's own stamp a slot is one cache line.
 ///
-/// Small, because every byte of a queue slot crosses between the producer's core and the
-/// workers'. A detached job is boxed alone (no allocation at all for a job of size zero); a
-/// job with a set's reply or a span shares its one allocation with them; a handle's slot and
-/// a timed pool's submit time travel beside the box, so neither a job with a handle nor a
-/// timed job needs an allocation of its own. `benches/results/` has the measurements behind
-/// this layout.
+/// A job is boxed alone (no allocation at all for a job of size zero); everything else travels
+/// beside the box, so that neither a handle, a job set, nor a timed pool costs an allocation
+/// of its own. The size is measured, not guessed: a slot that shares a cache line with its
+/// neighbours is written by the producer while a worker reads the next one, and a 40-byte
+/// envelope ran the pool at 0.67 to 0.82 of a 32-byte one, and a 56-byte one at 1.2 to 1.8
+/// (`benches/results/2026-12-03-local-speed.md`).
 pub(crate) struct Envelope<O> {
     id: JobId,
     /// When it was submitted, by the pool's [`JobClock`](crate::observe::clock::JobClock),
     /// if the pool keeps timings (0 otherwise).
     submitted_at: Stamp,
     job: Box<dyn ErasedJob<O>>,
-    /// A handle's slot travels beside the job: a job of size zero then needs no allocation.
-    handle: Option<Arc<OutcomeSlot<O>>>,
+    /// Taken by the worker, so that the job is dropped before anyone is told.
+    reply: Option<Reply<O>>,
+    /// The span current where the job was submitted, the parent of the job's own span; kept
+    /// only when a subscriber wants the job spans (`DEBUG`), so that it costs nothing else.
+    submitted_in: Option<Box<Span>>,
 }
 
 /// What comes with a job and goes elsewhere, taken out of its envelope by the worker that runs
@@ -40,24 +40,12 @@ pub(crate) struct Extras<O> {
     pub(crate) submitted_in: Option<Box<Span>>,
 }
 
-/// A detached job, alone in its box.
+/// A job in its box, its type forgotten by the queue.
 struct JobAlone<J>(J);
 
-/// A job with its reply or its parent span, in one allocation.
-struct JobWithExtras<J: JobProcessor> {
-    /// Taken by the worker, so that the job is dropped before anyone is told.
-    reply: Option<Reply<J::Output>>,
-    /// The span current where the job was submitted, the parent of the job's own span; kept
-    /// only when a subscriber wants the job spans (`DEBUG`), so that it costs nothing else.
-    submitted_in: Option<Box<Span>>,
-    job: J,
-}
-
-/// A [`JobAlone`] or [`JobWithExtras`] job whose type the pool has forgotten, but can recover: so that an error can
+/// A [`JobAlone`] whose type the pool has forgotten, but can recover: so that an error can
 /// hand back the caller's own `J`, and `shutdown_now` can return jobs that can be downcast.
 trait ErasedJob<O>: Send {
-    /// Everything but the job, in one call: the worker asks once per job.
-    fn take_extras(&mut self) -> Extras<O>;
     fn name(&self) -> &str;
     fn job(&mut self) -> &mut dyn JobProcessor<Output = O>;
     fn as_any(&self) -> &dyn Any;
@@ -67,47 +55,7 @@ trait ErasedJob<O>: Send {
     fn drop_contained(self: Box<Self>) -> Result<(), String>;
 }
 
-impl<J: JobProcessor> ErasedJob<J::Output> for JobWithExtras<J> {
-    fn take_extras(&mut self) -> Extras<J::Output> {
-        Extras {
-            reply: self.reply.take(),
-            submitted_in: self.submitted_in.take(),
-        }
-    }
-
-    fn name(&self) -> &str {
-        self.job.name()
-    }
-
-    fn job(&mut self) -> &mut dyn JobProcessor<Output = J::Output> {
-        &mut self.job
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        self
-    }
-
-    fn into_boxed_job(self: Box<Self>) -> Box<dyn JobProcessor<Output = J::Output>> {
-        Box::new(self.job)
-    }
-
-    fn drop_contained(self: Box<Self>) -> Result<(), String> {
-        drop_job_contained(self)
-    }
-}
-
 impl<J: JobProcessor> ErasedJob<J::Output> for JobAlone<J> {
-    fn take_extras(&mut self) -> Extras<J::Output> {
-        Extras {
-            reply: None,
-            submitted_in: None,
-        }
-    }
-
     fn name(&self) -> &str {
         self.0.name()
     }
@@ -129,18 +77,13 @@ impl<J: JobProcessor> ErasedJob<J::Output> for JobAlone<J> {
     }
 
     fn drop_contained(self: Box<Self>) -> Result<(), String> {
-        drop_job_contained(self)
-    }
-}
-
-/// Drops a boxed job, containing a panic in its `Drop`; a job with no drop code of its own
-/// (known when the job's type is) needs no guard.
-fn drop_job_contained<T>(job: Box<T>) -> Result<(), String> {
-    if std::mem::needs_drop::<T>() {
-        drop_contained(job)
-    } else {
-        drop(job);
-        Ok(())
+        // A job with no drop code of its own (known here, where its type is) needs no guard.
+        if std::mem::needs_drop::<J>() {
+            drop_contained(self)
+        } else {
+            drop(self);
+            Ok(())
+        }
     }
 }
 
@@ -158,25 +101,12 @@ impl<O: Send + 'static> Envelope<O> {
         reply: Option<Reply<O>>,
         submitted_at: Stamp,
     ) -> Self {
-        let submitted_in = submitter_span();
-        let (handle, reply) = match reply {
-            Some(Reply::Handle(slot)) => (Some(slot), None),
-            reply => (None, reply),
-        };
-        let job: Box<dyn ErasedJob<O>> = if reply.is_none() && submitted_in.is_none() {
-            Box::new(JobAlone(job))
-        } else {
-            Box::new(JobWithExtras {
-                reply,
-                submitted_in,
-                job,
-            })
-        };
         Self {
             id,
             submitted_at,
-            job,
-            handle,
+            job: Box::new(JobAlone(job)),
+            reply,
+            submitted_in: submitter_span(),
         }
     }
 }
@@ -190,11 +120,10 @@ impl<O> Envelope<O> {
     /// its outcome) and the submitter's span.
     #[inline]
     pub(crate) fn take_extras(&mut self) -> Extras<O> {
-        let mut extras = self.job.take_extras();
-        if let Some(slot) = self.handle.take() {
-            extras.reply = Some(Reply::Handle(slot));
+        Extras {
+            reply: self.reply.take(),
+            submitted_in: self.submitted_in.take(),
         }
-        extras
     }
 
     /// When the job was submitted, if the pool keeps timings.
@@ -215,8 +144,7 @@ impl<O> Envelope<O> {
     /// Whether the envelope holds a `J`.
     pub(crate) fn holds<J: JobProcessor<Output = O>>(&self) -> bool {
         // Through the box: `Box<dyn ErasedJob>` is itself `Any`, and would answer for itself.
-        let packed = (*self.job).as_any();
-        packed.is::<JobAlone<J>>() || packed.is::<JobWithExtras<J>>()
+        (*self.job).as_any().is::<JobAlone<J>>()
     }
 
     /// The caller's job, back in its own type, if it is a `J`.
@@ -224,13 +152,9 @@ impl<O> Envelope<O> {
         if !self.holds::<J>() {
             return Err(self);
         }
-        let packed = self.job.into_any();
-        match packed.downcast::<JobAlone<J>>() {
-            Ok(bare) => Ok(bare.0),
-            Err(packed) => match packed.downcast::<JobWithExtras<J>>() {
-                Ok(packing) => Ok(packing.job),
-                Err(_) => unreachable!("the type was checked just above"),
-            },
+        match self.job.into_any().downcast::<JobAlone<J>>() {
+            Ok(alone) => Ok(alone.0),
+            Err(_) => unreachable!("the type was checked just above"),
         }
     }
 
@@ -248,7 +172,7 @@ impl<O> Envelope<O> {
     #[inline]
     pub(crate) fn drop_contained(self) -> Result<(), String> {
         debug_assert!(
-            self.handle.is_none(),
+            self.reply.is_none(),
             "the reply is taken before the job is dropped"
         );
         self.job.drop_contained()
@@ -261,13 +185,14 @@ impl<O> Envelope<O> {
 
 #[cfg(test)]
 mod tests {
-    /// Every byte of a queue slot crosses between cores (see [`Envelope`](super::Envelope)).
+    /// With the queue's own 8-byte stamp, a slot is one cache line (see
+    /// [`Envelope`](super::Envelope)): a change of size is a change of speed, to measure.
     #[test]
-    fn an_envelope_is_five_words() {
+    fn an_envelope_is_seven_words() {
         assert_eq!(
             size_of::<super::Envelope<u64>>(),
-            5 * size_of::<usize>(),
-            "the queue's slot grew"
+            7 * size_of::<usize>(),
+            "the queue's slot changed size"
         );
     }
 }
