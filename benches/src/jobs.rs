@@ -1,5 +1,6 @@
 //! The jobs measured: the same work for the pool and for every baseline.
 
+use std::borrow::Cow;
 use std::pin::Pin;
 
 use pool_core::{BoxError, JobContext, JobProcessor, async_trait};
@@ -83,6 +84,39 @@ impl JobProcessor for Yield {
 
     async fn process(&mut self, _ctx: &JobContext) -> Result<(), BoxError> {
         Work::Yield.run().await;
+        Ok(())
+    }
+}
+
+/// [`Work`] as a struct job that carries what the benchmark's closure job carries, its name
+/// and its work: not zero-sized, so it is boxed on the producer's thread and freed on a
+/// worker's, as a closure job is. Beside it, a closure job's own cost shows.
+#[derive(Clone, Debug)]
+pub struct Carrying {
+    name: Cow<'static, str>,
+    work: Work,
+}
+
+impl Carrying {
+    /// A job named `name` that does `work`.
+    pub fn new(name: impl Into<Cow<'static, str>>, work: Work) -> Self {
+        Self {
+            name: name.into(),
+            work,
+        }
+    }
+}
+
+#[async_trait]
+impl JobProcessor for Carrying {
+    type Output = ();
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn process(&mut self, _ctx: &JobContext) -> Result<(), BoxError> {
+        self.work.run().await;
         Ok(())
     }
 }

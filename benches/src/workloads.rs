@@ -6,7 +6,7 @@ use futures::StreamExt;
 use pool_core::{Executor, JobProcessor, WorkerPool, job_fn};
 
 use crate::backend::{Backend, Joined};
-use crate::jobs::{BoxedJob, Noop, Work, Yield};
+use crate::jobs::{BoxedJob, Carrying, Noop, Work, Yield};
 
 /// The pool, fire-and-forget: `submit_detached`, then a graceful shutdown that waits for all.
 pub async fn pool<B: Backend>(backend: B, work: Work, jobs: usize, workers: usize, queue: usize) {
@@ -55,6 +55,21 @@ pub async fn pool_of_closures<B: Backend>(
         })
     };
     submit_detached_all(&pool, jobs, job).await;
+    let report = pool.shutdown().await.expect("the first shutdown");
+    assert_eq!(report.stats.completed, jobs as u64);
+}
+
+/// The pool, fire-and-forget, with struct jobs that carry what the closure jobs of
+/// [`pool_of_closures`] carry (a name and the work), so not zero-sized.
+pub async fn pool_of_carrying<B: Backend>(
+    backend: B,
+    work: Work,
+    jobs: usize,
+    workers: usize,
+    queue: usize,
+) {
+    let pool = started_pool(&backend, workers, queue, false);
+    submit_detached_all(&pool, jobs, || Carrying::new("noop", work)).await;
     let report = pool.shutdown().await.expect("the first shutdown");
     assert_eq!(report.stats.completed, jobs as u64);
 }

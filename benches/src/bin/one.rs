@@ -25,6 +25,15 @@ fn run<B: Backend>(backend: &B, approach: &str, jobs: usize) {
                 QUEUE,
             ));
         }
+        "pool-carrying" => {
+            backend.run(workloads::pool_of_carrying(
+                b,
+                Work::Noop,
+                jobs,
+                WORKERS,
+                QUEUE,
+            ));
+        }
         "pool-handles" => {
             backend.run(workloads::pool_with_handles(
                 b,
@@ -55,7 +64,7 @@ struct Flags {
     #[arg(value_parser = ["tokio", "async-std", "smol"])]
     runtime: String,
     /// The approach.
-    #[arg(value_parser = ["pool", "pool-timed", "pool-closures", "channel", "spawn-per-job", "pool-handles", "channel-oneshot"])]
+    #[arg(value_parser = ["pool", "pool-timed", "pool-closures", "pool-carrying", "channel", "spawn-per-job", "pool-handles", "channel-oneshot"])]
     approach: String,
     /// How many jobs.
     jobs: usize,

@@ -38,6 +38,12 @@ fn everywhere<B: Backend>(backend: &B, jobs: usize) -> Approaches<'_> {
             }),
         ),
         (
+            "pool-carrying",
+            Box::new(move || {
+                backend.run(workloads::pool_of_carrying(b(), noop, jobs, WORKERS, QUEUE))
+            }),
+        ),
+        (
             "pool-handles",
             Box::new(move || {
                 backend.run(workloads::pool_with_handles(
@@ -305,9 +311,10 @@ fn report(all: &Measured, json: Option<&str>) {
             ));
         }
         println!(
-            "\ngoals: pool / channel {:.2} (>= 0.9), closures / struct jobs {:.2} (>= 0.95), handles / oneshot {:.2} (>= 0.9); timed / untimed {:.2}",
+            "\ngoals: pool / channel {:.2} (>= 0.9), closures / struct jobs {:.2} (>= 0.95; {:.2} of struct jobs that carry as much), handles / oneshot {:.2} (>= 0.9); timed / untimed {:.2}",
             ratio(pool, rates_of("channel")),
             ratio(rates_of("pool-closures"), pool),
+            ratio(rates_of("pool-closures"), rates_of("pool-carrying")),
             ratio(rates_of("pool-handles"), rates_of("channel-oneshot")),
             ratio(rates_of("pool-timed"), pool),
         );
