@@ -99,7 +99,7 @@ impl<E: Executor, O: Send + 'static> PoolState<E, O> {
             }),
             queue_tx,
             queue_rx,
-            intake: Intake::new(max_jobs),
+            intake: Intake::new(id, max_jobs),
             roster,
             lifecycle: Mutex::new(Lifecycle {
                 phase: Phase::Built,

@@ -5,19 +5,25 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use event_listener::{Event, EventListener};
 
 use crate::JobId;
+use crate::submit::accepted_counts::AcceptedCounts;
 
 /// Ids are handed out before a job is queued (a worker may take it the moment it is in), so a
-/// failed send burns an id. `accepted` is counted apart, after the send succeeded: a single
-/// counter that only grows, so no reader ever sees `submitted` go down, and a job refused or
-/// still waiting for room is never in it.
+/// failed send burns an id. Accepted jobs are counted apart, after the send succeeded, by
+/// counters that only grow, so no reader ever sees `submitted` go down, and a job refused or
+/// still waiting for room is never in it: one per producer thread ([`AcceptedCounts`]), or,
+/// with `max_jobs`, one shared counter, whose last increment closes the intake.
 ///
 /// Producers write here on every submission; the alignment keeps those writes off the cache
 /// line that holds what workers read on every job (false sharing).
 #[derive(Debug)]
 #[repr(align(128))]
 pub(crate) struct Intake {
+    /// The pool's id: where each producer thread keeps its count for this pool.
+    pool_id: u64,
     next_id: AtomicU64,
+    /// With `max_jobs` only.
     accepted: AtomicU64,
+    counts: AcceptedCounts,
     limit: Option<Limit>,
 }
 
@@ -44,10 +50,12 @@ pub(crate) enum Admission {
 }
 
 impl Intake {
-    pub(crate) fn new(max_jobs: Option<u64>) -> Self {
+    pub(crate) fn new(pool_id: u64, max_jobs: Option<u64>) -> Self {
         Self {
+            pool_id,
             next_id: AtomicU64::new(1),
             accepted: AtomicU64::new(0),
+            counts: AcceptedCounts::default(),
             limit: max_jobs.map(|max| Limit {
                 max,
                 reserved: AtomicU64::new(0),
@@ -91,14 +99,15 @@ impl Intake {
     /// Records an admitted job as queued; true when it was the last one `max_jobs` allows.
     #[inline]
     pub(crate) fn accepted(&self) -> bool {
+        let Some(limit) = &self.limit else {
+            self.counts.bump(self.pool_id);
+            return false;
+        };
         let accepted = self.accepted.fetch_add(1, Relaxed) + 1;
-        match &self.limit {
-            Some(limit) if accepted == limit.max => {
-                limit.settled.notify(usize::MAX);
-                true
-            }
-            _ => false,
+        if accepted == limit.max {
+            limit.settled.notify(usize::MAX);
         }
+        accepted == limit.max
     }
 
     /// Records that an admitted job was not queued after all.
@@ -111,6 +120,6 @@ impl Intake {
 
     /// Jobs accepted so far.
     pub(crate) fn submitted(&self) -> u64 {
-        self.accepted.load(Relaxed)
+        self.accepted.load(Relaxed) + self.counts.sum()
     }
 }

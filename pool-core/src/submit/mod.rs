@@ -1,6 +1,7 @@
 //! Getting jobs in and their outcomes out: the intake, the queue's envelope, handles and job
 //! sets, and the errors of a refused job.
 
+pub(crate) mod accepted_counts;
 pub(crate) mod enqueue;
 pub(crate) mod envelope;
 pub(crate) mod error;
