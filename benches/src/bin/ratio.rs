@@ -253,12 +253,14 @@ fn main() {
     let me = std::env::current_exe().expect("the path of this binary");
     let mut all: Measured = Vec::new();
     for _ in 0..flags.processes {
-        let output = std::process::Command::new(&me)
+        let mut child = std::process::Command::new(&me);
+        child
             .args(["--child", "--rounds", &flags.rounds.to_string()])
-            .args(["--jobs", &flags.jobs.to_string()])
-            .args(["--only", &flags.only.join(",")])
-            .output()
-            .expect("a child measurement");
+            .args(["--jobs", &flags.jobs.to_string()]);
+        if !flags.only.is_empty() {
+            child.args(["--only", &flags.only.join(",")]);
+        }
+        let output = child.output().expect("a child measurement");
         assert!(output.status.success(), "a child failed: {output:?}");
         for line in String::from_utf8_lossy(&output.stdout).lines() {
             let [runtime, approach, rates] = line.split('\t').collect::<Vec<_>>()[..] else {
