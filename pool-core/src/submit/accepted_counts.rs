@@ -17,12 +17,37 @@ use crate::sync::lock::lock;
 /// Every producer thread's count of jobs accepted by one pool.
 #[derive(Debug, Default)]
 pub(crate) struct AcceptedCounts {
-    /// One counter per thread that ever submitted, with its thread: summed by readers, and
-    /// found again by a thread whose cache let it go, so that each stays single-writer.
-    producers: Mutex<Vec<(ThreadId, Arc<ProducerCount>)>>,
+    producers: Mutex<Producers>,
     /// For a submit from a thread whose thread-locals are gone (one made in a thread-local's
     /// destructor): shared, and rare.
     late: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Producers {
+    /// One counter per thread that holds it in its cache, with its thread: summed by readers,
+    /// and found again by its thread if its cache let it go, so that each stays single-writer.
+    live: Vec<(ThreadId, Arc<ProducerCount>)>,
+    /// The counts of counters no thread holds any more (their thread ended, or let them go):
+    /// folded in, so that a service whose producer threads come and go (a blocking pool's)
+    /// keeps one counter per live thread, not one per thread it ever had.
+    retired: u64,
+}
+
+impl Producers {
+    /// Folds each counter that only this list holds into `retired`. `Arc::get_mut` sees the
+    /// last writer's drop of its handle (an acquire), and with it the count's last store.
+    fn retire_orphans(&mut self) {
+        let retired = &mut self.retired;
+        self.live
+            .retain_mut(|(_, count)| match Arc::get_mut(count) {
+                Some(orphan) => {
+                    *retired += *orphan.0.get_mut();
+                    false
+                }
+                None => true,
+            });
+    }
 }
 
 /// One producer thread's count for one pool, written by that thread alone; on its own cache
@@ -81,58 +106,98 @@ impl AcceptedCounts {
     fn counter_of_this_thread(&self) -> Arc<ProducerCount> {
         let me = thread::current().id();
         let mut producers = lock(&self.producers);
-        if let Some((_, count)) = producers.iter().find(|(thread, _)| *thread == me) {
+        producers.retire_orphans();
+        if let Some((_, count)) = producers.live.iter().find(|(thread, _)| *thread == me) {
             return Arc::clone(count);
         }
         let count = Arc::<ProducerCount>::default();
-        producers.push((me, Arc::clone(&count)));
+        producers.live.push((me, Arc::clone(&count)));
         count
     }
 
     /// Jobs accepted so far. Each counter only grows, so the sum never goes down from one
     /// read to the next; a job counted here was in the queue before it was counted.
     pub(crate) fn sum(&self) -> u64 {
-        let producers = lock(&self.producers);
-        let counted: u64 = producers
+        let mut producers = lock(&self.producers);
+        producers.retire_orphans();
+        let live: u64 = producers
+            .live
             .iter()
             .map(|(_, count)| count.0.load(Relaxed))
             .sum();
-        counted + self.late.load(Relaxed)
+        producers.retired + live + self.late.load(Relaxed)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::AcceptedCounts;
+    use std::sync::Arc;
+    use std::thread;
+
+    use super::{AcceptedCounts, CACHED_POOLS};
+
+    /// Runs `producer` on `threads` threads and joins them: a join returns once each thread
+    /// has ended, its thread-locals dropped (a scope's end does not wait for those).
+    fn on_threads(threads: usize, producer: impl Fn() + Send + Sync + 'static) {
+        let producer = Arc::new(producer);
+        let spawned: Vec<_> = (0..threads)
+            .map(|_| {
+                let producer = Arc::clone(&producer);
+                thread::spawn(move || producer())
+            })
+            .collect();
+        for thread in spawned {
+            thread.join().expect("a producer thread");
+        }
+    }
 
     #[test]
     fn counts_from_many_threads_and_pools_add_up() {
-        let (a, b) = (AcceptedCounts::default(), AcceptedCounts::default());
-        std::thread::scope(|scope| {
-            for _ in 0..4 {
-                scope.spawn(|| {
-                    for round in 0..1_000_u64 {
-                        a.bump(u64::MAX - 1);
-                        // Alternating pools, and more pools than a thread keeps at hand: the
-                        // counters let go are found again, not duplicated.
-                        if round % 3 == 0 {
-                            b.bump(u64::MAX - 2);
-                        }
-                        for other in 0..super::CACHED_POOLS as u64 {
-                            if round % 100 == 0 {
-                                AcceptedCounts::default().bump(other);
-                            }
-                        }
+        let (a, b) = (
+            Arc::new(AcceptedCounts::default()),
+            Arc::new(AcceptedCounts::default()),
+        );
+        let others: Arc<Vec<AcceptedCounts>> = Arc::new(
+            (0..CACHED_POOLS)
+                .map(|_| AcceptedCounts::default())
+                .collect(),
+        );
+        let (a2, b2, others2) = (Arc::clone(&a), Arc::clone(&b), Arc::clone(&others));
+        on_threads(4, move || {
+            for round in 0..1_000_u64 {
+                a2.bump(1);
+                if round % 3 == 0 {
+                    b2.bump(2);
+                }
+                // More pools than a thread keeps at hand: the counters let go are found
+                // again, not duplicated.
+                if round % 100 == 0 {
+                    for (id, other) in (10..).zip(others2.iter()) {
+                        other.bump(id);
                     }
-                });
+                }
             }
         });
         assert_eq!(a.sum(), 4_000);
         assert_eq!(b.sum(), 4 * 334);
-        assert_eq!(
-            a.producers.lock().unwrap().len(),
-            4,
-            "one counter per thread"
-        );
+        assert!(others.iter().all(|other| other.sum() == 4 * 10));
+        // The threads are gone: their counters are folded in, their counts kept.
+        assert!(a.producers.lock().unwrap().live.is_empty());
+        assert_eq!(a.sum(), 4_000);
+    }
+
+    #[test]
+    fn producers_that_come_and_go_leave_no_counter_behind() {
+        let counts = Arc::new(AcceptedCounts::default());
+        for _ in 0..50 {
+            let counts = Arc::clone(&counts);
+            on_threads(1, move || counts.bump(3));
+        }
+        assert_eq!(counts.sum(), 50);
+        assert!(counts.producers.lock().unwrap().live.is_empty());
+        // A live producer keeps its counter, and the sum still grows one by one.
+        counts.bump(3);
+        assert_eq!(counts.sum(), 51);
+        assert_eq!(counts.producers.lock().unwrap().live.len(), 1);
     }
 }
