@@ -47,16 +47,13 @@ pub async fn pool_of_closures<B: Backend>(
     workers: usize,
     queue: usize,
 ) {
-    let pool = started_pool(&backend, workers, queue, false);
     let job = || {
         job_fn("noop", move |_ctx| async move {
             work.run().await;
             Ok(())
         })
     };
-    submit_detached_all(&pool, jobs, job).await;
-    let report = pool.shutdown().await.expect("the first shutdown");
-    assert_eq!(report.stats.completed, jobs as u64);
+    detached_to_the_end(&backend, jobs, workers, queue, job).await;
 }
 
 /// The pool, fire-and-forget, with struct jobs that carry what the closure jobs of
@@ -68,8 +65,21 @@ pub async fn pool_of_carrying<B: Backend>(
     workers: usize,
     queue: usize,
 ) {
-    let pool = started_pool(&backend, workers, queue, false);
-    submit_detached_all(&pool, jobs, || Carrying::new("noop", work)).await;
+    let job = || Carrying::new("noop", work);
+    detached_to_the_end(&backend, jobs, workers, queue, job).await;
+}
+
+/// `jobs` jobs made by `job`, submitted without handles to an untimed pool, which then shuts
+/// down gracefully having completed them all.
+async fn detached_to_the_end<B: Backend, J: JobProcessor<Output = ()>>(
+    backend: &B,
+    jobs: usize,
+    workers: usize,
+    queue: usize,
+    job: impl Fn() -> J,
+) {
+    let pool = started_pool(backend, workers, queue, false);
+    submit_detached_all(&pool, jobs, job).await;
     let report = pool.shutdown().await.expect("the first shutdown");
     assert_eq!(report.stats.completed, jobs as u64);
 }
