@@ -4,8 +4,8 @@ use crate::Timings;
 
 /// A snapshot of a pool's book-keeping, from [`stats`](crate::WorkerPool::stats).
 ///
-/// While the pool runs, the numbers are read one after another without a lock, so they need
-/// not describe one single instant. Every read still holds these rules, whatever runs
+/// While the pool runs, the numbers are read one after another (only the producers' counts of
+/// `submitted` under a lock of their own), so they need not describe one single instant. Every read still holds these rules, whatever runs
 /// alongside it (producers, workers, a shutdown):
 ///
 /// - the counters (`submitted`, `started` and each outcome) never go down from one read to

@@ -10,14 +10,15 @@ use crate::sync::panic::drop_contained;
 use crate::{JobId, JobProcessor};
 
 /// What travels through the queue: the job's id, its submit time, its box, and where its
-/// outcome goes: seven words, so that with the queue's own stamp a slot is one cache line.
+/// outcome goes: seven words, so that with the queue's own 8-byte stamp a slot is 64 bytes.
 ///
 /// A job is boxed alone (no allocation at all for a job of size zero); everything else travels
 /// beside the box, so that neither a handle, a job set, nor a timed pool costs an allocation
-/// of its own. The size is measured, not guessed: a slot that shares a cache line with its
-/// neighbours is written by the producer while a worker reads the next one, and a 40-byte
-/// envelope ran the pool at 0.67 to 0.82 of a 32-byte one, and a 56-byte one at 1.2 to 1.8
-/// (`benches/results/2026-12-03-local-speed.md`).
+/// of its own. The size is measured, not derived: on the 2-core Xeon host a 40-byte envelope
+/// ran the pool at 0.67 to 0.90 of a 32-byte one, and this 56-byte one at 1.12 to 1.78, while
+/// other sizes scattered (`benches/results/2026-12-03-local-speed.md`). The slots are not
+/// line-aligned (the queue's buffer is 8-byte aligned), so the cause is not simply one slot
+/// per line; an earlier host measured smaller as faster. Measure again before changing it.
 pub(crate) struct Envelope<O> {
     id: JobId,
     /// When it was submitted, by the pool's [`JobClock`](crate::observe::clock::JobClock),
@@ -185,9 +186,10 @@ impl<O> Envelope<O> {
 
 #[cfg(test)]
 mod tests {
-    /// With the queue's own 8-byte stamp, a slot is one cache line (see
-    /// [`Envelope`](super::Envelope)): a change of size is a change of speed, to measure.
+    /// The size was chosen by measurement (see [`Envelope`](super::Envelope)): a change of
+    /// size is a change of speed, to measure again.
     #[test]
+    #[cfg(target_pointer_width = "64")]
     fn an_envelope_is_seven_words() {
         assert_eq!(
             size_of::<super::Envelope<u64>>(),
