@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${1:-20000}
 runtimes=${RUNTIMES:-tokio async-std smol}
-approaches=${APPROACHES:-pool pool-closures pool-carrying pool-timed channel spawn-per-job pool-handles channel-oneshot}
+approaches=${APPROACHES:-pool pool-closures pool-carrying pool-two-kinds pool-timed channel spawn-per-job pool-handles channel-oneshot}
 target_dir=${CARGO_TARGET_DIR:-target}
 cargo build --release -p benches --bin one >/dev/null 2>&1
 count() {

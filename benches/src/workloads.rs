@@ -1,6 +1,7 @@
 //! The workloads: each runs `jobs` jobs of one [`Work`] to the end, one way.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use pool_core::{Executor, JobProcessor, WorkerPool, job_fn};
@@ -66,6 +67,27 @@ pub async fn pool_of_carrying<B: Backend>(
     queue: usize,
 ) {
     let job = || Carrying::new("noop", work);
+    detached_to_the_end(&backend, jobs, workers, queue, job).await;
+}
+
+/// The jobs of [`pool_of_carrying`] under two names in turn, as in a pool that runs several
+/// kinds of job: a worker's next job often has another name than its last.
+pub async fn pool_of_two_kinds<B: Backend>(
+    backend: B,
+    work: Work,
+    jobs: usize,
+    workers: usize,
+    queue: usize,
+) {
+    let odd = AtomicBool::new(false);
+    let job = || {
+        let name = if odd.fetch_xor(true, Ordering::Relaxed) {
+            "noop-a"
+        } else {
+            "noop-b"
+        };
+        Carrying::new(name, work)
+    };
     detached_to_the_end(&backend, jobs, workers, queue, job).await;
 }
 

@@ -34,6 +34,15 @@ fn run<B: Backend>(backend: &B, approach: &str, jobs: usize) {
                 QUEUE,
             ));
         }
+        "pool-two-kinds" => {
+            backend.run(workloads::pool_of_two_kinds(
+                b,
+                Work::Noop,
+                jobs,
+                WORKERS,
+                QUEUE,
+            ));
+        }
         "pool-handles" => {
             backend.run(workloads::pool_with_handles(
                 b,
@@ -64,7 +73,7 @@ struct Flags {
     #[arg(value_parser = ["tokio", "async-std", "smol"])]
     runtime: String,
     /// The approach.
-    #[arg(value_parser = ["pool", "pool-timed", "pool-closures", "pool-carrying", "channel", "spawn-per-job", "pool-handles", "channel-oneshot"])]
+    #[arg(value_parser = ["pool", "pool-timed", "pool-closures", "pool-carrying", "pool-two-kinds", "channel", "spawn-per-job", "pool-handles", "channel-oneshot"])]
     approach: String,
     /// How many jobs.
     jobs: usize,
