@@ -1,12 +1,12 @@
 //! What a running job knows about itself and its pool.
 
 use std::fmt;
-use std::sync::{Arc, Weak};
-
-use uuid::Uuid;
+use std::sync::Arc;
 
 use crate::job::abort::AbortSignal;
-use crate::rt::blocking::{BlockingRunner, run_blocking};
+use crate::job::scope::{RecentScopes, WorkerScope};
+use crate::pool::identity::PoolIdentity;
+use crate::rt::blocking::run_blocking;
 use crate::{CancellationToken, JobId};
 
 /// The context the pool hands to each job: which job this is, which worker runs it, which pool
@@ -45,16 +45,6 @@ pub struct JobContext {
     abort: Option<Arc<dyn AbortSignal>>,
 }
 
-/// What a worker's jobs share: one per worker (so that cloning a context touches no count the
-/// other workers touch), replaced only when the job's name changes, which it rarely does: a
-/// worker mostly runs one kind of job after another.
-struct WorkerScope {
-    job_name: Box<str>,
-    worker_id: usize,
-    /// The pool, with its token.
-    pool: Arc<PoolIdentity>,
-}
-
 impl fmt::Debug for JobContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JobContext")
@@ -67,29 +57,13 @@ impl fmt::Debug for JobContext {
     }
 }
 
-/// Who a pool is: fixed at build time, shared by all its workers.
-#[derive(Debug)]
-pub(crate) struct PoolIdentity {
-    pub(crate) id: u64,
-    pub(crate) uuid: Uuid,
-    pub(crate) name: String,
-    pub(crate) token: CancellationToken,
-    /// Where blocking work runs: the pool's executor, set once the pool's state exists (held
-    /// weakly: the state holds this identity).
-    pub(crate) blocking: Weak<dyn BlockingRunner>,
-}
-
 impl JobContext {
     /// A worker keeps one context and re-fills it for every job, so that the hot path does not
     /// allocate.
     pub(crate) fn for_worker(pool: Arc<PoolIdentity>, worker_id: usize) -> Self {
         Self {
             job_id: JobId(0),
-            scope: Arc::new(WorkerScope {
-                job_name: Box::from(""),
-                worker_id,
-                pool,
-            }),
+            scope: WorkerScope::unnamed(pool, worker_id),
             abort: None,
         }
     }
@@ -100,23 +74,14 @@ impl JobContext {
         job_id: JobId,
         job_name: &str,
         abort: Option<Arc<dyn AbortSignal>>,
+        recent: &mut RecentScopes,
     ) {
         self.job_id = job_id;
         self.abort = abort;
-        // A worker mostly runs one kind of job after another: compare before copying.
+        // A worker mostly runs one kind of job after another: compare before switching.
         if *self.scope.job_name != *job_name {
-            self.rename(job_name);
+            recent.switch(&mut self.scope, job_name);
         }
-    }
-
-    /// A new scope with the new name: a context cloned under the old one keeps its name.
-    #[cold]
-    fn rename(&mut self, job_name: &str) {
-        self.scope = Arc::new(WorkerScope {
-            job_name: Box::from(job_name),
-            worker_id: self.scope.worker_id,
-            pool: Arc::clone(&self.scope.pool),
-        });
     }
 
     #[inline]

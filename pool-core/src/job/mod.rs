@@ -9,3 +9,4 @@ pub(crate) mod error;
 pub(crate) mod id;
 pub(crate) mod named_once;
 pub(crate) mod processor;
+pub(crate) mod scope;

@@ -8,6 +8,7 @@ use async_channel::TryRecvError;
 use futures_lite::future;
 use tracing::{Instrument, Span};
 
+use crate::job::scope::RecentScopes;
 use crate::observe::counters::WorkerCounters;
 use crate::pool::lifecycle::{Lifecycle, Phase};
 use crate::pool::state::{PoolState, UNNAMED};
@@ -38,6 +39,7 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
     let state = &*owned;
     let counters = &state.counters[worker_id];
     let mut ctx = JobContext::for_worker(Arc::clone(&state.identity), worker_id);
+    let mut recent_scopes = RecentScopes::new();
     let timings = state
         .timings
         .as_ref()
@@ -107,9 +109,9 @@ pub(crate) async fn work<E: Executor, O: Send + 'static>(
         }
         // `name()` is the job's own code too: a panic there is contained like one in
         // `process`, and the job is not run.
-        let named = contain(|| ctx.begin(id, job.name(), abort.clone()));
+        let named = contain(|| ctx.begin(id, job.name(), abort.clone(), &mut recent_scopes));
         if named.is_err() {
-            ctx.begin(id, UNNAMED, abort);
+            ctx.begin(id, UNNAMED, abort, &mut recent_scopes);
         }
         let mut running = Running {
             state,

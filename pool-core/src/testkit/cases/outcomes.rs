@@ -266,14 +266,21 @@ pub(crate) async fn context_describes_the_job<H: Harness>() {
 }
 
 /// A context kept past its job (a clone sent out of it) still describes that job, while the
-/// same worker runs the next ones: clones share what the worker re-fills in place.
+/// same worker runs the next ones: clones share what the worker re-fills in place. The names
+/// come back after others, and more of them than a worker keeps at hand, so that a worker
+/// both reuses and lets go of what it shares between jobs of one name.
 pub(crate) async fn a_kept_context_describes_its_own_job<H: Harness>() {
     let pool = builder::<H, JobContext>().workers(1).build().unwrap();
     pool.start().unwrap();
+    let mut names: Vec<String> = ["first", "second", "first", "third", "second", "first"]
+        .map(String::from)
+        .into();
+    names.extend((0..12).map(|kind| format!("kind-{kind}")));
+    names.extend(["first", "kind-11", "second"].map(String::from));
     let mut kept = Vec::new();
-    for name in ["first", "second", "third"] {
+    for name in names {
         let handle = pool
-            .submit(job_fn(name, |ctx| async move { Ok(ctx) }))
+            .submit(job_fn(name.clone(), |ctx| async move { Ok(ctx) }))
             .await
             .unwrap();
         let id = handle.id();
@@ -281,7 +288,7 @@ pub(crate) async fn a_kept_context_describes_its_own_job<H: Harness>() {
     }
     for (id, name, ctx) in &kept {
         assert_eq!(ctx.job_id(), *id);
-        assert_eq!(ctx.job_name(), *name);
+        assert_eq!(ctx.job_name(), name);
         assert_eq!(ctx.worker_id(), 0);
     }
     pool.shutdown().await.unwrap();
