@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::job::abort::AbortSignal;
+use crate::job::pool_identity::PoolIdentity;
 use crate::job::scope::{RecentScopes, WorkerScope};
-use crate::pool::identity::PoolIdentity;
 use crate::rt::blocking::run_blocking;
 use crate::{CancellationToken, JobId};
 

@@ -8,5 +8,6 @@ pub(crate) mod context;
 pub(crate) mod error;
 pub(crate) mod id;
 pub(crate) mod named_once;
+pub(crate) mod pool_identity;
 pub(crate) mod processor;
 pub(crate) mod scope;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::pool::identity::PoolIdentity;
+use crate::job::pool_identity::PoolIdentity;
 
 /// What a worker's jobs of one name share: one per worker (so that cloning a context touches no
 /// count the other workers touch) and name.
@@ -26,9 +26,10 @@ impl WorkerScope {
     }
 }
 
-/// How many scopes besides its current one a worker keeps. A worker that runs more kinds of job
-/// than this in turn allocates again; fewer kept would allocate for common mixes, and more
-/// would lengthen the search, a string compare per kept scope, when a name is new.
+/// How many scopes besides its current one a worker keeps: a worker that runs up to `KEPT + 1`
+/// kinds of job in turn allocates nothing after the first of each. Fewer kept would allocate
+/// for common mixes; more would lengthen the search (a string compare per kept scope) that a
+/// name new to the worker pays before its two allocations.
 const KEPT: usize = 8;
 
 /// The scopes a worker used last, the newest last.
@@ -38,9 +39,9 @@ pub(crate) struct RecentScopes {
 
 impl RecentScopes {
     pub(crate) fn new() -> Self {
-        Self {
-            scopes: Vec::with_capacity(KEPT),
-        }
+        // Empty until the first name change: a worker whose jobs all have one name, and an
+        // elastic pool's short-lived workers, allocate nothing for it.
+        Self { scopes: Vec::new() }
     }
 
     /// Replaces `current` with the scope named `job_name`, found among the kept ones or made

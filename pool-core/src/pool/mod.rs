@@ -2,7 +2,6 @@
 
 pub(crate) mod builder;
 pub(crate) mod error;
-pub(crate) mod identity;
 pub(crate) mod lifecycle;
 pub(crate) mod state;
 pub(crate) mod worker_pool;

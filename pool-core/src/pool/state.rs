@@ -9,11 +9,11 @@ use std::time::Duration;
 use async_channel::{Receiver, Sender};
 use uuid::Uuid;
 
+use crate::job::pool_identity::PoolIdentity;
 use crate::observe::clock::Stamp;
 use crate::observe::counters::WorkerCounters;
 use crate::observe::results_sink::ResultsSink;
 use crate::observe::timings::{self, PoolTimings};
-use crate::pool::identity::PoolIdentity;
 use crate::pool::lifecycle::{Lifecycle, Phase};
 use crate::rt::blocking::BlockingRunner;
 use crate::run::roster::Roster;

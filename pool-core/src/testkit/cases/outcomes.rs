@@ -266,11 +266,15 @@ pub(crate) async fn context_describes_the_job<H: Harness>() {
 }
 
 /// A context kept past its job (a clone sent out of it) still describes that job, while the
-/// same worker runs the next ones: clones share what the worker re-fills in place. The names
-/// come back after others, and more of them than a worker keeps at hand, so that a worker
-/// both reuses and lets go of what it shares between jobs of one name.
+/// same worker runs the next ones under other names. The names come back after others, and
+/// after more of them than a worker keeps at hand, so that the one worker both reuses and lets
+/// go of what it shares between the contexts of jobs of one name.
 pub(crate) async fn a_kept_context_describes_its_own_job<H: Harness>() {
-    let pool = builder::<H, JobContext>().workers(1).build().unwrap();
+    let pool = builder::<H, JobContext>()
+        .name("keeper")
+        .workers(1)
+        .build()
+        .unwrap();
     pool.start().unwrap();
     let mut names: Vec<String> = ["first", "second", "first", "third", "second", "first"]
         .map(String::from)
@@ -289,6 +293,8 @@ pub(crate) async fn a_kept_context_describes_its_own_job<H: Harness>() {
     for (id, name, ctx) in &kept {
         assert_eq!(ctx.job_id(), *id);
         assert_eq!(ctx.job_name(), name);
+        assert_eq!(ctx.pool_name(), "keeper");
+        assert_eq!(ctx.pool_id(), pool.id());
         assert_eq!(ctx.worker_id(), 0);
     }
     pool.shutdown().await.unwrap();
